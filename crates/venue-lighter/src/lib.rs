@@ -1,0 +1,3 @@
+//! `venue-lighter`: the Lighter adapter (REST, WebSocket, transaction signing, nonces).
+//!
+//! Not built yet: filled by the Lighter adapter issue.
