@@ -1,1 +1,22 @@
-//! placeholder
+//! `hedge-engine`: the delta-neutral hedge as a library.
+//!
+//! The binaries (`hedge-cli`, `rotation-bot`, `liq-monitor`) only parse arguments, wire
+//! venues and render; everything they decide is decided here. Venues are injected as
+//! `Arc<dyn venue_api::Venue>`, time as `Arc<dyn venue_api::Clock>`, so the same code runs
+//! live, against the simulator, and in tests with a manual clock. This crate names no venue.
+//!
+//! Modules:
+//! - [`funding`]: per-interval rates -> hourly and APR; direction and net APR of a pair;
+//!   fee break-even.
+//! - [`grid`]: exact tick/step arithmetic, including the common grid of two steps.
+//! - [`capacity`]: the largest hedge the collateral allows.
+//! - [`sizing`]: one size for both legs, checked against grids, minimums and capacity.
+//! - [`pricing`]: aggressive bounded limit prices, book checks, the average mid.
+//! - [`store`]: atomic, durable file writes for state and config.
+
+pub mod capacity;
+pub mod funding;
+pub mod grid;
+pub mod pricing;
+pub mod sizing;
+pub mod store;

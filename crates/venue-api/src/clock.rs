@@ -47,7 +47,10 @@ impl ManualClock {
     /// A clock stopped at `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
         let (tick, _) = watch::channel(start);
-        Self { now: Mutex::new(start), tick }
+        Self {
+            now: Mutex::new(start),
+            tick,
+        }
     }
 
     /// Moves time forward and wakes every sleeper whose deadline has passed.
@@ -69,7 +72,8 @@ impl Clock for ManualClock {
     }
 
     async fn sleep(&self, duration: Duration) {
-        let deadline = self.now() + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+        let deadline =
+            self.now() + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
         let mut rx = self.tick.subscribe();
         // The value is checked before each wait, so an advance between `now()` and
         // `subscribe()` is not missed.
@@ -96,13 +100,21 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(!sleeper.is_finished());
         clock.advance(Duration::from_secs(1800));
-        tokio::time::timeout(Duration::from_secs(5), sleeper).await.expect("woke").expect("joined");
-        assert_eq!(clock.now(), DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::hours(1));
+        tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .expect("woke")
+            .expect("joined");
+        assert_eq!(
+            clock.now(),
+            DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::hours(1)
+        );
     }
 
     #[tokio::test]
     async fn zero_sleep_returns_at_once() {
         let clock = ManualClock::new(DateTime::<Utc>::UNIX_EPOCH);
-        tokio::time::timeout(Duration::from_secs(1), clock.sleep(Duration::ZERO)).await.expect("immediate");
+        tokio::time::timeout(Duration::from_secs(1), clock.sleep(Duration::ZERO))
+            .await
+            .expect("immediate");
     }
 }

@@ -113,7 +113,10 @@ mod tests {
     use rstest::rstest;
 
     fn decode() -> VenueError {
-        VenueError::Decode { reason: "expected value".into(), raw_body: "<html>secret-ish</html>".into() }
+        VenueError::Decode {
+            reason: "expected value".into(),
+            raw_body: "<html>secret-ish</html>".into(),
+        }
     }
 
     #[rstest]
@@ -145,7 +148,9 @@ mod tests {
 
     #[test]
     fn retry_after_is_exposed() {
-        let e = VenueError::RateLimited { retry_after: Some(Duration::from_millis(1500)) };
+        let e = VenueError::RateLimited {
+            retry_after: Some(Duration::from_millis(1500)),
+        };
         assert_eq!(e.retry_after(), Some(Duration::from_millis(1500)));
         assert!(e.to_string().contains("retry after"));
         assert_eq!(VenueError::Transport("x".into()).retry_after(), None);

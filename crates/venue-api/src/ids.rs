@@ -58,7 +58,13 @@ mod tests {
     fn client_order_id_bounds() {
         assert!(ClientOrderId::new(0).is_none());
         assert!(ClientOrderId::new(1 << 48).is_none());
-        assert_eq!(ClientOrderId::new(ClientOrderId::MAX).map(|c| c.get()), Some(ClientOrderId::MAX));
-        assert_eq!(ClientOrderId::new(42).map(|c| c.to_string()), Some("42".to_string()));
+        assert_eq!(
+            ClientOrderId::new(ClientOrderId::MAX).map(|c| c.get()),
+            Some(ClientOrderId::MAX)
+        );
+        assert_eq!(
+            ClientOrderId::new(42).map(|c| c.to_string()),
+            Some("42".to_string())
+        );
     }
 }

@@ -299,7 +299,10 @@ pub enum OrderState {
 impl OrderState {
     /// True when the order can no longer change.
     pub fn is_final(self) -> bool {
-        matches!(self, OrderState::Filled | OrderState::Canceled | OrderState::Rejected)
+        matches!(
+            self,
+            OrderState::Filled | OrderState::Canceled | OrderState::Rejected
+        )
     }
 }
 
@@ -335,8 +338,14 @@ mod tests {
 
     fn book(bid: Option<Decimal>, ask: Option<Decimal>) -> TopOfBook {
         TopOfBook {
-            bid: bid.map(|price| BookLevel { price, size: dec!(1) }),
-            ask: ask.map(|price| BookLevel { price, size: dec!(1) }),
+            bid: bid.map(|price| BookLevel {
+                price,
+                size: dec!(1),
+            }),
+            ask: ask.map(|price| BookLevel {
+                price,
+                size: dec!(1),
+            }),
             time: DateTime::<Utc>::UNIX_EPOCH,
             source: BookSource::Rest,
         }

@@ -50,7 +50,13 @@ impl PreparedOrder {
         signing_time: Duration,
         payload: T,
     ) -> Self {
-        Self { venue, request, signed_at, signing_time, payload: Box::new(payload) }
+        Self {
+            venue,
+            request,
+            signed_at,
+            signing_time,
+            payload: Box::new(payload),
+        }
     }
 
     /// The venue id that prepared it.
@@ -79,7 +85,10 @@ impl PreparedOrder {
     }
 
     /// The venue-specific payload, if this order was prepared by `venue` with payload type `T`.
-    pub fn into_payload<T: Any>(self, venue: &'static str) -> Result<(OrderRequest, T), VenueError> {
+    pub fn into_payload<T: Any>(
+        self,
+        venue: &'static str,
+    ) -> Result<(OrderRequest, T), VenueError> {
         if self.venue != venue {
             return Err(VenueError::InvalidRequest(format!(
                 "order prepared for {} submitted to {venue}",
@@ -88,7 +97,9 @@ impl PreparedOrder {
         }
         match self.payload.downcast::<T>() {
             Ok(p) => Ok((self.request, *p)),
-            Err(_) => Err(VenueError::InvalidRequest("prepared order payload of the wrong type".into())),
+            Err(_) => Err(VenueError::InvalidRequest(
+                "prepared order payload of the wrong type".into(),
+            )),
         }
     }
 
@@ -142,7 +153,11 @@ pub trait Venue: Send + Sync + fmt::Debug {
     ) -> Result<Vec<(String, Result<FundingRate, VenueError>)>, VenueError>;
 
     /// Recent settled funding rates, newest first, at most `limit`.
-    async fn funding_history(&self, symbol: &str, limit: usize) -> Result<Vec<FundingPoint>, VenueError>;
+    async fn funding_history(
+        &self,
+        symbol: &str,
+        limit: usize,
+    ) -> Result<Vec<FundingPoint>, VenueError>;
 
     /// Funding payments booked on the account for this market since `since` (newest first).
     async fn funding_payments(
@@ -182,7 +197,11 @@ pub trait Venue: Send + Sync + fmt::Debug {
     async fn cancel_all(&self, symbol: &str) -> Result<(), VenueError>;
 
     /// The order with this client id; `Ok(None)` when the venue has no such order.
-    async fn order_status(&self, symbol: &str, client_id: ClientOrderId) -> Result<Option<OrderStatus>, VenueError>;
+    async fn order_status(
+        &self,
+        symbol: &str,
+        client_id: ClientOrderId,
+    ) -> Result<Option<OrderStatus>, VenueError>;
 
     /// Open (resting) orders in one market.
     async fn open_orders(&self, symbol: &str) -> Result<Vec<OrderStatus>, VenueError>;
