@@ -1,1 +1,35 @@
-//! placeholder
+//! `hedge-app`: what the three binaries share, so that none of them holds logic of its own.
+//!
+//! - [`env`]: the process environment layered over a `.env` file (the real environment wins).
+//! - [`venues`]: the venue names accepted in config files.
+//! - [`hedge_config`]: the seed's `hedge_config.json` (CLI and liquidation monitor).
+//! - [`bot_config`]: the seed's `rotation_bot_config.json` (rotation bot).
+//!
+//! Every validation error is one line naming the file, the field and the bad value; secrets
+//! never appear in one.
+
+pub mod bot_config;
+pub mod env;
+pub mod hedge_config;
+mod json;
+pub mod venues;
+
+/// A configuration problem: exit code 2 in every binary.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ConfigError {
+    /// The file (or "environment", or "command line") the problem is in.
+    pub source_name: String,
+    /// What is wrong, naming the field and the value.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// A problem in `source_name`.
+    pub fn new(source_name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            source_name: source_name.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The rotation bot's `rotation_bot_config.json`, in the seed's format.
+//!
+//! Missing keys take the seed's code defaults (and are reported so the bot can log them);
+//! keys starting with `comment` are ignored; an unknown key, a wrong type or an out-of-range
+//! value refuses to start, naming the field and value. (The seed silently fell back to all
+//! defaults, including a 2 % stop-loss, on any such problem: W16.)
+
+use crate::json;
+use crate::ConfigError;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+
+/// The default config path, relative to the working directory.
+pub const DEFAULT_PATH: &str = "rotation_bot_config.json";
+
+/// The shipped example (`configs/rotation_bot_config.json`); also the paper-mode default.
+pub const EXAMPLE: &str = include_str!("../../../configs/rotation_bot_config.json");
+
+/// The seed's default symbol list (`CRYPTO_LIST`), used by `funding_all`, `check_leverage`
+/// and the bot when its config has none.
+pub const DEFAULT_SYMBOLS: [&str; 15] = [
+    "BTC", "ETH", "SOL", "BNB", "ASTER", "PAXG", "DOGE", "XRP", "LINK", "HYPE", "XPL", "TRUMP",
+    "LTC", "PUMP", "FARTCOIN",
+];
+
+/// The validated bot configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BotConfig {
+    /// Candidate symbols, upper case, in config order (ties in ranking keep this order).
+    pub symbols_to_monitor: Vec<String>,
+    /// Quote currency.
+    pub quote: String,
+    /// Leverage on both venues.
+    pub leverage: u32,
+    /// Largest position notional per leg, quote currency.
+    pub notional_per_position: Decimal,
+    /// From open to scheduled close.
+    pub hold_duration_hours: Decimal,
+    /// Cooldown after a close.
+    pub wait_between_cycles_minutes: Decimal,
+    /// Pause between HOLDING checks.
+    pub check_interval_seconds: Decimal,
+    /// Minimum net APR to enter, percent (inclusive).
+    pub min_net_apr_threshold: Decimal,
+    /// Stop-loss limit, percent of notional.
+    pub stop_loss_percent: Decimal,
+    /// Stop-loss on/off.
+    pub enable_stop_loss: bool,
+    /// Kept for compatibility: only one position is supported (must be 1).
+    pub max_position_count: u32,
+    /// Kept for compatibility (unused by the seed).
+    pub enable_pnl_tracking: bool,
+    /// Kept for compatibility (unused by the seed).
+    pub enable_health_monitoring: bool,
+}
+
+impl Default for BotConfig {
+    /// The seed's code defaults (not the shipped file's values).
+    fn default() -> Self {
+        Self {
+            symbols_to_monitor: DEFAULT_SYMBOLS.iter().map(|s| s.to_string()).collect(),
+            quote: "USD".into(),
+            leverage: 3,
+            notional_per_position: Decimal::from(100),
+            hold_duration_hours: Decimal::from(8),
+            wait_between_cycles_minutes: Decimal::from(5),
+            check_interval_seconds: Decimal::from(60),
+            min_net_apr_threshold: Decimal::from(5),
+            stop_loss_percent: Decimal::from(2),
+            enable_stop_loss: true,
+            max_position_count: 1,
+            enable_pnl_tracking: true,
+            enable_health_monitoring: true,
+        }
+    }
+}
+
+/// A loaded bot config with the keys that took their default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedBotConfig {
+    /// The configuration.
+    pub config: BotConfig,
+    /// Keys absent from the file (the bot logs them).
+    pub defaulted: Vec<&'static str>,
+}
+
+const KEYS: [&str; 13] = [
+    "symbols_to_monitor",
+    "quote",
+    "leverage",
+    "notional_per_position",
+    "hold_duration_hours",
+    "wait_between_cycles_minutes",
+    "check_interval_seconds",
+    "min_net_apr_threshold",
+    "stop_loss_percent",
+    "enable_stop_loss",
+    "max_position_count",
+    "enable_pnl_tracking",
+    "enable_health_monitoring",
+];
+
+/// Loads and validates a bot config file.
+pub fn load(path: &Path) -> Result<LoadedBotConfig, ConfigError> {
+    let source = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            ConfigError::new(&source, "config file not found (give --config PATH, or copy configs/rotation_bot_config.json)")
+        } else {
+            ConfigError::new(&source, format!("cannot read config file: {e}"))
+        }
+    })?;
+    parse(&text).map_err(|m| ConfigError::new(source, m))
+}
+
+fn positive(field: &str, v: &Value) -> Result<Decimal, String> {
+    let d = json::decimal(field, v)?;
+    if d <= Decimal::ZERO {
+        return Err(format!("field \"{field}\" must be > 0, got {d}"));
+    }
+    Ok(d)
+}
+
+/// Parses and validates the JSON text of a bot config.
+pub fn parse(text: &str) -> Result<LoadedBotConfig, String> {
+    let obj = json::object(text)?;
+    if let Some(unknown) = obj
+        .keys()
+        .find(|k| !json::is_comment(k) && !KEYS.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "unknown field \"{unknown}\" (known fields: {})",
+            KEYS.join(", ")
+        ));
+    }
+    let mut c = BotConfig::default();
+    let defaulted = KEYS
+        .iter()
+        .copied()
+        .filter(|k| !obj.contains_key(*k))
+        .collect();
+    for (key, v) in obj.iter().filter(|(k, _)| !json::is_comment(k)) {
+        let k = key.as_str();
+        match k {
+            "symbols_to_monitor" => {
+                let list = v.as_array().ok_or_else(|| {
+                    format!(
+                        "field \"{k}\" must be a list of symbols, got {}",
+                        json::show(v)
+                    )
+                })?;
+                let mut symbols = Vec::with_capacity(list.len());
+                for item in list {
+                    let s = json::string(k, item)?.trim().to_ascii_uppercase();
+                    if s.is_empty() {
+                        return Err(format!("field \"{k}\" contains an empty symbol"));
+                    }
+                    if symbols.contains(&s) {
+                        return Err(format!("field \"{k}\" lists \"{s}\" twice"));
+                    }
+                    symbols.push(s);
+                }
+                if symbols.is_empty() {
+                    return Err(format!("field \"{k}\" must list at least one symbol"));
+                }
+                c.symbols_to_monitor = symbols;
+            }
+            "quote" => {
+                let q = json::string(k, v)?.trim().to_ascii_uppercase();
+                if q.is_empty() {
+                    return Err(format!("field \"{k}\" must not be empty"));
+                }
+                c.quote = q;
+            }
+            "leverage" => c.leverage = json::whole_positive(k, json::decimal(k, v)?)?,
+            "notional_per_position" => c.notional_per_position = positive(k, v)?,
+            "hold_duration_hours" => c.hold_duration_hours = positive(k, v)?,
+            "check_interval_seconds" => c.check_interval_seconds = positive(k, v)?,
+            "wait_between_cycles_minutes" => {
+                let d = json::decimal(k, v)?;
+                if d < Decimal::ZERO {
+                    return Err(format!("field \"{k}\" must be >= 0, got {d}"));
+                }
+                c.wait_between_cycles_minutes = d;
+            }
+            "min_net_apr_threshold" => c.min_net_apr_threshold = json::decimal(k, v)?,
+            "stop_loss_percent" => {
+                let d = positive(k, v)?;
+                if d > Decimal::ONE_HUNDRED {
+                    return Err(format!("field \"{k}\" must be at most 100, got {d}"));
+                }
+                c.stop_loss_percent = d;
+            }
+            "enable_stop_loss" => c.enable_stop_loss = json::boolean(k, v)?,
+            "max_position_count" => {
+                let n = json::whole_positive(k, json::decimal(k, v)?)?;
+                if n != 1 {
+                    return Err(format!(
+                        "field \"{k}\": only one position at a time is supported, got {n}"
+                    ));
+                }
+                c.max_position_count = n;
+            }
+            "enable_pnl_tracking" => c.enable_pnl_tracking = json::boolean(k, v)?,
+            "enable_health_monitoring" => c.enable_health_monitoring = json::boolean(k, v)?,
+            _ => {}
+        }
+    }
+    Ok(LoadedBotConfig {
+        config: c,
+        defaulted,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn shipped_example_loads_with_its_values() {
+        let l = parse(EXAMPLE).unwrap();
+        assert!(l.defaulted.is_empty(), "{:?}", l.defaulted);
+        let c = l.config;
+        assert_eq!(c.symbols_to_monitor.len(), 13);
+        assert_eq!(c.symbols_to_monitor[0], "BTC");
+        assert_eq!(c.symbols_to_monitor[12], "XPL");
+        assert_eq!(c.leverage, 3);
+        assert_eq!(c.notional_per_position, dec!(320.0));
+        assert_eq!(c.check_interval_seconds, dec!(300));
+        assert_eq!(c.stop_loss_percent, dec!(25.0));
+        assert!(c.enable_stop_loss);
+    }
+
+    #[test]
+    fn missing_keys_take_code_defaults_and_are_reported() {
+        let l = parse(r#"{"leverage": 2}"#).unwrap();
+        assert_eq!(l.config.leverage, 2);
+        assert_eq!(l.config.notional_per_position, dec!(100));
+        assert_eq!(l.config.stop_loss_percent, dec!(2));
+        assert_eq!(l.config.symbols_to_monitor.len(), 15);
+        assert!(
+            l.defaulted.contains(&"notional_per_position") && !l.defaulted.contains(&"leverage")
+        );
+    }
+
+    #[rstest]
+    #[case::unknown_key(r#"{"notional":5}"#, "unknown field \"notional\"")]
+    #[case::zero_leverage(r#"{"leverage":0}"#, "field \"leverage\" must be > 0, got 0")]
+    #[case::fractional_leverage(r#"{"leverage":1.5}"#, "whole number")]
+    #[case::zero_notional(
+        r#"{"notional_per_position":0}"#,
+        "field \"notional_per_position\" must be > 0, got 0"
+    )]
+    #[case::negative_hold(
+        r#"{"hold_duration_hours":-1}"#,
+        "field \"hold_duration_hours\" must be > 0, got -1"
+    )]
+    #[case::negative_wait(r#"{"wait_between_cycles_minutes":-5}"#, "must be >= 0, got -5")]
+    #[case::stop_loss_range(r#"{"stop_loss_percent":150}"#, "at most 100, got 150")]
+    #[case::bool_type(
+        r#"{"enable_stop_loss":"yes"}"#,
+        "field \"enable_stop_loss\" must be true or false, got \"yes\""
+    )]
+    #[case::symbols_type(r#"{"symbols_to_monitor":"BTC"}"#, "must be a list of symbols")]
+    #[case::symbols_empty(r#"{"symbols_to_monitor":[]}"#, "at least one symbol")]
+    #[case::symbols_dup(r#"{"symbols_to_monitor":["btc","BTC"]}"#, "lists \"BTC\" twice")]
+    #[case::positions(r#"{"max_position_count":2}"#, "only one position")]
+    #[case::bad_json("{", "invalid JSON")]
+    fn invalid_bot_configs(#[case] text: &str, #[case] expected: &str) {
+        let err = parse(text).unwrap_err();
+        assert!(
+            err.contains(expected),
+            "{err:?} does not contain {expected:?}"
+        );
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let e = load(Path::new("/nonexistent/rotation.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("/nonexistent/rotation.json") && e.contains("not found"),
+            "{e}"
+        );
+    }
+}

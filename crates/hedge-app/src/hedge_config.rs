@@ -1,0 +1,330 @@
+//! The CLI's and the monitor's `hedge_config.json`, in the seed's format, validated at load
+//! before any network call (fixes W16).
+//!
+//! Keys: `symbol` (required, upper-cased), `long_exchange` and `short_exchange` (required,
+//! `edgex`/`lighter`, different), `leverage` (required, whole number > 0), `quote` (default
+//! `USD`, upper-cased), `notional` (default 40, > 0). Keys starting with `comment` are
+//! ignored; any other key is refused so that a typo cannot silently fall back to a default.
+
+use crate::json;
+use crate::venues::VenueKind;
+use crate::ConfigError;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The default config path, relative to the working directory.
+pub const DEFAULT_PATH: &str = "hedge_config.json";
+
+/// The shipped example (`configs/hedge_config.json`); also the paper-mode default.
+pub const EXAMPLE: &str = include_str!("../../../configs/hedge_config.json");
+
+const KNOWN_KEYS: [&str; 6] = [
+    "symbol",
+    "quote",
+    "long_exchange",
+    "short_exchange",
+    "leverage",
+    "notional",
+];
+
+/// A validated hedge configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HedgeConfig {
+    /// Base asset, upper case.
+    pub symbol: String,
+    /// Quote currency, upper case.
+    pub quote: String,
+    /// Venue of the long leg.
+    pub long_exchange: VenueKind,
+    /// Venue of the short leg.
+    pub short_exchange: VenueKind,
+    /// Leverage set on both venues.
+    pub leverage: u32,
+    /// Default `open` size in quote currency.
+    pub notional: Decimal,
+}
+
+/// Values from the command line that replace the file's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HedgeOverrides {
+    /// `--symbol`.
+    pub symbol: Option<String>,
+    /// `--quote`.
+    pub quote: Option<String>,
+    /// `--long-exchange`.
+    pub long_exchange: Option<String>,
+    /// `--short-exchange`.
+    pub short_exchange: Option<String>,
+    /// `--leverage`.
+    pub leverage: Option<Decimal>,
+    /// `--notional`.
+    pub notional: Option<Decimal>,
+}
+
+/// Where the configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "path")]
+pub enum ConfigOrigin {
+    /// A file.
+    File(PathBuf),
+    /// The built-in paper-mode defaults (no file found).
+    PaperDefaults,
+}
+
+/// A loaded configuration and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedHedgeConfig {
+    /// The validated configuration.
+    pub config: HedgeConfig,
+    /// Its origin.
+    pub origin: ConfigOrigin,
+    /// A one-line notice for the operator, when defaults were used.
+    pub notice: Option<String>,
+}
+
+/// Loads the config for a command.
+///
+/// `explicit` is `--config`; without it `./hedge_config.json` is used. In paper mode a missing
+/// default file gives the built-in defaults (equal to the shipped example) with a notice; a
+/// missing file given with `--config`, or a missing file in live mode, is an error naming the
+/// path.
+pub fn load(
+    explicit: Option<&Path>,
+    paper: bool,
+    overrides: &HedgeOverrides,
+) -> Result<LoadedHedgeConfig, ConfigError> {
+    let path = explicit
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_PATH));
+    let source = path.display().to_string();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(LoadedHedgeConfig {
+            config: parse(&text, overrides).map_err(|m| ConfigError::new(&source, m))?,
+            origin: ConfigOrigin::File(path),
+            notice: None,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && paper && explicit.is_none() => Ok(LoadedHedgeConfig {
+            config: parse(EXAMPLE, overrides).map_err(|m| ConfigError::new("built-in paper defaults", m))?,
+            origin: ConfigOrigin::PaperDefaults,
+            notice: Some(format!(
+                "PAPER: no {source} found; using the built-in defaults (same as configs/hedge_config.json)"
+            )),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ConfigError::new(
+            &source,
+            "config file not found (give --config PATH, or copy configs/hedge_config.json here)",
+        )),
+        Err(e) => Err(ConfigError::new(&source, format!("cannot read config file: {e}"))),
+    }
+}
+
+/// Parses and validates the JSON text of a config file, applying `overrides` first.
+pub fn parse(text: &str, overrides: &HedgeOverrides) -> Result<HedgeConfig, String> {
+    let obj = json::object(text)?;
+    if let Some(unknown) = obj
+        .keys()
+        .find(|k| !json::is_comment(k) && !KNOWN_KEYS.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "unknown field \"{unknown}\" (known fields: {})",
+            KNOWN_KEYS.join(", ")
+        ));
+    }
+    let text_field =
+        |name: &str, over: &Option<String>, default: Option<&str>| -> Result<String, String> {
+            let raw = match (over, obj.get(name), default) {
+                (Some(o), _, _) => o.clone(),
+                (None, Some(v), _) => json::string(name, v)?,
+                (None, None, Some(d)) => d.to_string(),
+                (None, None, None) => return Err(format!("missing required field \"{name}\"")),
+            };
+            let trimmed = raw.trim().to_string();
+            if trimmed.is_empty() {
+                return Err(format!("field \"{name}\" must not be empty"));
+            }
+            Ok(trimmed)
+        };
+    let venue = |name: &str, over: &Option<String>| -> Result<VenueKind, String> {
+        let raw = text_field(name, over, None)?;
+        raw.parse::<VenueKind>()
+            .map_err(|e| format!("field \"{name}\": {e}"))
+    };
+    let number =
+        |name: &str, over: Option<Decimal>, default: Option<Decimal>| -> Result<Decimal, String> {
+            match (over, obj.get(name), default) {
+                (Some(o), _, _) => Ok(o),
+                (None, Some(v), _) => json::decimal(name, v),
+                (None, None, Some(d)) => Ok(d),
+                (None, None, None) => Err(format!("missing required field \"{name}\"")),
+            }
+        };
+
+    let symbol = text_field("symbol", &overrides.symbol, None)?.to_ascii_uppercase();
+    let quote = text_field("quote", &overrides.quote, Some("USD"))?.to_ascii_uppercase();
+    let long_exchange = venue("long_exchange", &overrides.long_exchange)?;
+    let short_exchange = venue("short_exchange", &overrides.short_exchange)?;
+    if long_exchange == short_exchange {
+        return Err(format!(
+            "fields \"long_exchange\" and \"short_exchange\" are both \"{}\"; the legs must be on different venues",
+            long_exchange.id()
+        ));
+    }
+    let leverage = json::whole_positive("leverage", number("leverage", overrides.leverage, None)?)?;
+    let notional = number("notional", overrides.notional, Some(Decimal::from(40)))?;
+    if notional <= Decimal::ZERO {
+        return Err(format!("field \"notional\" must be > 0, got {notional}"));
+    }
+    Ok(HedgeConfig {
+        symbol,
+        quote,
+        long_exchange,
+        short_exchange,
+        leverage,
+        notional,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn shipped_example_loads() {
+        let c = parse(EXAMPLE, &HedgeOverrides::default()).unwrap();
+        assert_eq!(
+            c,
+            HedgeConfig {
+                symbol: "HYPE".into(),
+                quote: "USD".into(),
+                long_exchange: VenueKind::Lighter,
+                short_exchange: VenueKind::Edgex,
+                leverage: 5,
+                notional: dec!(200),
+            }
+        );
+    }
+
+    #[test]
+    fn defaults_and_case_normalisation() {
+        let c = parse(r#"{"symbol":" paxg","long_exchange":"EdgeX","short_exchange":"LIGHTER","leverage":3.0}"#, &HedgeOverrides::default())
+            .unwrap();
+        assert_eq!(c.symbol, "PAXG");
+        assert_eq!(c.quote, "USD");
+        assert_eq!(c.notional, dec!(40));
+        assert_eq!(c.leverage, 3);
+        assert_eq!(c.long_exchange, VenueKind::Edgex);
+    }
+
+    #[test]
+    fn overrides_win_and_are_validated_too() {
+        let o = HedgeOverrides {
+            symbol: Some("btc".into()),
+            leverage: Some(dec!(2)),
+            notional: Some(dec!(75.5)),
+            ..Default::default()
+        };
+        let c = parse(EXAMPLE, &o).unwrap();
+        assert_eq!(
+            (c.symbol.as_str(), c.leverage, c.notional),
+            ("BTC", 2, dec!(75.5))
+        );
+        let bad = HedgeOverrides {
+            short_exchange: Some("lighter".into()),
+            ..Default::default()
+        };
+        assert!(parse(EXAMPLE, &bad)
+            .unwrap_err()
+            .contains("both \"lighter\""));
+    }
+
+    #[rstest]
+    #[case::unknown_venue(
+        r#"{"symbol":"HYPE","long_exchange":"binance","short_exchange":"edgex","leverage":5}"#,
+        "field \"long_exchange\": unknown venue \"binance\""
+    )]
+    #[case::same_venue(
+        r#"{"symbol":"HYPE","long_exchange":"edgex","short_exchange":"EDGEX","leverage":5}"#,
+        "both \"edgex\""
+    )]
+    #[case::zero_leverage(
+        r#"{"symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex","leverage":0}"#,
+        "field \"leverage\" must be > 0, got 0"
+    )]
+    #[case::negative_leverage(
+        r#"{"symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex","leverage":-2}"#,
+        "field \"leverage\" must be > 0, got -2"
+    )]
+    #[case::fractional_leverage(
+        r#"{"symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex","leverage":2.5}"#,
+        "must be a whole number"
+    )]
+    #[case::zero_notional(r#"{"symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex","leverage":5,"notional":0}"#, "field \"notional\" must be > 0, got 0")]
+    #[case::negative_notional(r#"{"symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex","leverage":5,"notional":-10}"#, "field \"notional\" must be > 0, got -10")]
+    #[case::missing_symbol(
+        r#"{"long_exchange":"lighter","short_exchange":"edgex","leverage":5}"#,
+        "missing required field \"symbol\""
+    )]
+    #[case::missing_leverage(
+        r#"{"symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex"}"#,
+        "missing required field \"leverage\""
+    )]
+    #[case::typo(r#"{"symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex","leverage":5,"notinal":9}"#, "unknown field \"notinal\"")]
+    #[case::text_leverage(
+        r#"{"symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex","leverage":"five"}"#,
+        "field \"leverage\" must be a number, got \"five\""
+    )]
+    #[case::not_json("{symbol: HYPE", "invalid JSON")]
+    #[case::not_object("[1,2]", "expected a JSON object")]
+    fn invalid_configs_fail_with_a_clear_message(#[case] text: &str, #[case] expected: &str) {
+        let err = parse(text, &HedgeOverrides::default()).unwrap_err();
+        assert!(
+            err.contains(expected),
+            "{err:?} does not contain {expected:?}"
+        );
+        assert!(!err.contains('\n'), "one line: {err:?}");
+    }
+
+    #[test]
+    fn comment_keys_are_ignored() {
+        let c = parse(
+            r#"{"comment_":"x","symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex","leverage":5}"#,
+            &HedgeOverrides::default(),
+        );
+        assert!(c.is_ok());
+    }
+
+    #[test]
+    fn missing_file_paper_vs_live() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.json");
+        // Explicit --config that does not exist: an error even in paper mode.
+        let e = load(Some(&missing), true, &HedgeOverrides::default()).unwrap_err();
+        assert!(
+            e.to_string().contains("nope.json") && e.to_string().contains("not found"),
+            "{e}"
+        );
+        let e = load(Some(&missing), false, &HedgeOverrides::default()).unwrap_err();
+        assert!(e.to_string().contains("not found"));
+    }
+
+    #[test]
+    fn file_errors_name_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("hedge_config.json");
+        std::fs::write(
+            &p,
+            r#"{"symbol":"HYPE","long_exchange":"lighter","short_exchange":"edgex","leverage":0}"#,
+        )
+        .unwrap();
+        let e = load(Some(&p), false, &HedgeOverrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&p.display().to_string()) && e.contains("\"leverage\""),
+            "{e}"
+        );
+    }
+}
