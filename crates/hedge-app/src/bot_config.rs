@@ -102,6 +102,26 @@ const KEYS: [&str; 13] = [
     "enable_health_monitoring",
 ];
 
+/// Loads the bot config for a run: `explicit` is `--config`, else `./rotation_bot_config.json`.
+/// In paper mode a missing default file gives the shipped example's values, with a notice.
+pub fn load_for_run(
+    explicit: Option<&Path>,
+    paper: bool,
+) -> Result<(LoadedBotConfig, Option<String>), ConfigError> {
+    let path = explicit
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new(DEFAULT_PATH).to_path_buf());
+    if paper && explicit.is_none() && !path.exists() {
+        let loaded = parse(EXAMPLE).map_err(|m| ConfigError::new("built-in paper defaults", m))?;
+        let notice = format!(
+            "PAPER: no {} found; using the built-in defaults (same as configs/rotation_bot_config.json)",
+            path.display()
+        );
+        return Ok((loaded, Some(notice)));
+    }
+    Ok((load(&path)?, None))
+}
+
 /// Loads and validates a bot config file.
 pub fn load(path: &Path) -> Result<LoadedBotConfig, ConfigError> {
     let source = path.display().to_string();

@@ -100,12 +100,12 @@ pub fn load(
     let source = path.display().to_string();
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(LoadedHedgeConfig {
-            config: parse(&text, overrides).map_err(|m| ConfigError::new(&source, m))?,
+            config: parse_attributed(&text, overrides, &source)?,
             origin: ConfigOrigin::File(path),
             notice: None,
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && paper && explicit.is_none() => Ok(LoadedHedgeConfig {
-            config: parse(EXAMPLE, overrides).map_err(|m| ConfigError::new("built-in paper defaults", m))?,
+            config: parse_attributed(EXAMPLE, overrides, "built-in paper defaults")?,
             origin: ConfigOrigin::PaperDefaults,
             notice: Some(format!(
                 "PAPER: no {source} found; using the built-in defaults (same as configs/hedge_config.json)"
@@ -117,6 +117,18 @@ pub fn load(
         )),
         Err(e) => Err(ConfigError::new(&source, format!("cannot read config file: {e}"))),
     }
+}
+
+/// Parses with overrides; on failure, says whether the file or the command line is at fault.
+fn parse_attributed(
+    text: &str,
+    overrides: &HedgeOverrides,
+    source: &str,
+) -> Result<HedgeConfig, ConfigError> {
+    parse(text, overrides).map_err(|message| match parse(text, &HedgeOverrides::default()) {
+        Ok(_) => ConfigError::new("command line", message),
+        Err(file_message) => ConfigError::new(source, file_message),
+    })
 }
 
 /// Parses and validates the JSON text of a config file, applying `overrides` first.
@@ -308,6 +320,20 @@ mod tests {
         );
         let e = load(Some(&missing), false, &HedgeOverrides::default()).unwrap_err();
         assert!(e.to_string().contains("not found"));
+    }
+
+    #[test]
+    fn override_errors_blame_the_command_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("hedge_config.json");
+        std::fs::write(&p, EXAMPLE).unwrap();
+        let o = HedgeOverrides {
+            leverage: Some(dec!(2.5)),
+            ..Default::default()
+        };
+        let e = load(Some(&p), false, &o).unwrap_err();
+        assert_eq!(e.source_name, "command line");
+        assert!(e.message.contains("2.5"), "{e}");
     }
 
     #[test]

@@ -4,11 +4,13 @@
 //! - [`venues`]: the venue names accepted in config files.
 //! - [`hedge_config`]: the seed's `hedge_config.json` (CLI and liquidation monitor).
 //! - [`bot_config`]: the seed's `rotation_bot_config.json` (rotation bot).
+//! - [`credentials`]: each venue's endpoints and credentials from the environment.
 //!
 //! Every validation error is one line naming the file, the field and the bad value; secrets
 //! never appear in one.
 
 pub mod bot_config;
+pub mod credentials;
 pub mod env;
 pub mod hedge_config;
 mod json;

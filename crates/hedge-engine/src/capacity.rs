@@ -194,6 +194,34 @@ mod tests {
         assert_eq!(c.max_size, dec!(9));
     }
 
+    proptest::proptest! {
+        /// The maximum is on both grids and within both venues' capacities.
+        #[test]
+        fn max_size_is_on_both_grids_and_within_capacity(
+            avail_long in 0u64..1_000_000,
+            avail_short in 0u64..1_000_000,
+            lev in 1u32..50,
+            mid_cents in 1u64..10_000_000,
+            step_a in proptest::sample::select(vec![dec!(1), dec!(0.1), dec!(0.01), dec!(0.001), dec!(0.02), dec!(0.05)]),
+            step_b in proptest::sample::select(vec![dec!(1), dec!(0.1), dec!(0.01), dec!(0.0001), dec!(0.25)]),
+        ) {
+            let a = market(dec!(0.01), step_a, step_a, None);
+            let b = market(dec!(0.01), step_b, step_b, None);
+            let mid = Decimal::new(mid_cents as i64, 2);
+            let c = hedge_capacity(
+                LegMarket::new("a", &a), Decimal::from(avail_long),
+                LegMarket::new("b", &b), Decimal::from(avail_short),
+                Decimal::from(lev), mid, &CapacityParams::default(),
+            ).unwrap();
+            proptest::prop_assert!(crate::grid::is_on_grid(c.max_size, step_a));
+            proptest::prop_assert!(crate::grid::is_on_grid(c.max_size, step_b));
+            proptest::prop_assert!(c.max_size <= c.long.max_base && c.max_size <= c.short.max_base);
+            proptest::prop_assert!(c.max_size >= Decimal::ZERO);
+            // Floor, not round: one more step would exceed the smaller capacity.
+            proptest::prop_assert!(c.max_size + c.common_step > c.long.max_base.min(c.short.max_base));
+        }
+    }
+
     #[test]
     fn bad_inputs() {
         let p = CapacityParams::default();
