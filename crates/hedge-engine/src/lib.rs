@@ -13,10 +13,18 @@
 //! - [`sizing`]: one size for both legs, checked against grids, minimums and capacity.
 //! - [`pricing`]: aggressive bounded limit prices, book checks, the average mid.
 //! - [`store`]: atomic, durable file writes for state and config.
+//! - [`ids`]: deterministic client order ids from (operation, leg, attempt).
+//! - [`state`]: the persisted engine state (HALTED, order journal).
+//! - [`protocol`]: the two-leg open/close protocol ([`protocol::HedgeEngine`]).
 
 pub mod capacity;
 pub mod funding;
 pub mod grid;
+pub mod ids;
 pub mod pricing;
+pub mod protocol;
 pub mod sizing;
+pub mod state;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

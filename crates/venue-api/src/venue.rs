@@ -38,6 +38,7 @@ pub struct PreparedOrder {
     request: OrderRequest,
     signed_at: DateTime<Utc>,
     signing_time: Duration,
+    preview: Option<String>,
     payload: Box<dyn Any + Send + Sync>,
 }
 
@@ -55,8 +56,21 @@ impl PreparedOrder {
             request,
             signed_at,
             signing_time,
+            preview: None,
             payload: Box::new(payload),
         }
+    }
+
+    /// Attaches a human-readable rendering of exactly what will be sent (body or transaction
+    /// with its signature; never a private key), for `--dry-run`.
+    pub fn with_preview(mut self, preview: impl Into<String>) -> Self {
+        self.preview = Some(preview.into());
+        self
+    }
+
+    /// The rendering attached by the adapter, if any.
+    pub fn preview(&self) -> Option<&str> {
+        self.preview.as_deref()
     }
 
     /// The venue id that prepared it.

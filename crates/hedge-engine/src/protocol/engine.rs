@@ -1,0 +1,343 @@
+//! The engine: injected clock and state store, options, shared helpers.
+
+use super::report::PairPositions;
+use crate::capacity::{CapacityError, CapacityParams};
+use crate::ids::{LegRole, OperationId};
+use crate::pricing::PricingError;
+use crate::sizing::SizingError;
+use crate::state::{
+    EngineState, Halt, JournalEntry, JournalOrder, Residual, StateError, StateStore,
+};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+use std::time::Duration;
+use venue_api::{Clock, MarketStatus, OrderRequest, Venue, VenueError};
+
+/// Bounds and timings of the protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionOptions {
+    /// Rounds of "send the missing part" before unwinding.
+    pub max_repair_attempts: u8,
+    /// Rounds of reduce-only unwinding before halting.
+    pub max_unwind_attempts: u8,
+    /// Rounds of closing orders before reporting what remains.
+    pub max_close_rounds: u8,
+    /// Pause between order-status polls.
+    pub poll_interval: Duration,
+    /// Longest wait for an order to reach a final state (and for positions to agree).
+    pub settle_timeout: Duration,
+    /// Attempts at reading positions before giving up.
+    pub position_read_attempts: u8,
+    /// Collateral haircuts used to bound the size.
+    pub capacity: CapacityParams,
+}
+
+impl Default for ExecutionOptions {
+    fn default() -> Self {
+        Self {
+            max_repair_attempts: 2,
+            max_unwind_attempts: 3,
+            max_close_rounds: 3,
+            poll_interval: Duration::from_millis(250),
+            settle_timeout: Duration::from_secs(15),
+            position_read_attempts: 3,
+            capacity: CapacityParams::default(),
+        }
+    }
+}
+
+/// The two venues of a hedge, by role.
+#[derive(Debug, Clone)]
+pub struct LegVenues {
+    /// The venue that holds the long leg.
+    pub long: Arc<dyn Venue>,
+    /// The venue that holds the short leg.
+    pub short: Arc<dyn Venue>,
+}
+
+impl LegVenues {
+    /// The venue of a role.
+    pub fn get(&self, role: LegRole) -> &Arc<dyn Venue> {
+        match role {
+            LegRole::Long => &self.long,
+            LegRole::Short => &self.short,
+        }
+    }
+}
+
+/// Why an operation stopped before sending any order (nothing was traded), or could not run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    /// A previous operation left a leg it could not repair.
+    #[error("trading is HALTED since {since}: {reason}. Check both venues, then run `resume`")]
+    Halted {
+        /// When.
+        since: DateTime<Utc>,
+        /// What happened.
+        reason: String,
+    },
+    /// A venue call failed before trading.
+    #[error("{venue} {action} failed: {source}")]
+    Venue {
+        /// Venue id.
+        venue: String,
+        /// What was being done ("market lookup", "top of book", ...).
+        action: &'static str,
+        /// The error.
+        source: VenueError,
+    },
+    /// The market does not accept new positions.
+    #[error("{venue}: market {symbol} is {status:?}, not trading")]
+    MarketNotActive {
+        /// Venue id.
+        venue: String,
+        /// Symbol.
+        symbol: String,
+        /// Its status.
+        status: MarketStatus,
+    },
+    /// Leverage above what a venue allows.
+    #[error("leverage {requested}x is above {venue}'s maximum of {max}x for {symbol}")]
+    LeverageTooHigh {
+        /// Venue id.
+        venue: String,
+        /// Symbol.
+        symbol: String,
+        /// Asked.
+        requested: u32,
+        /// Allowed.
+        max: Decimal,
+    },
+    /// Leverage did not read back as set.
+    #[error("{venue}: leverage for {symbol} reads back {actual}x after setting {requested}x")]
+    LeverageNotApplied {
+        /// Venue id.
+        venue: String,
+        /// Symbol.
+        symbol: String,
+        /// Asked.
+        requested: u32,
+        /// Read back.
+        actual: Decimal,
+    },
+    /// The size cannot be traded.
+    #[error(transparent)]
+    Sizing(#[from] SizingError),
+    /// The collateral computation failed.
+    #[error(transparent)]
+    Capacity(#[from] CapacityError),
+    /// No safe price on a venue.
+    #[error("{venue}: {source}")]
+    Pricing {
+        /// Venue id.
+        venue: String,
+        /// Why.
+        source: PricingError,
+    },
+    /// Positions already open in the symbol that this operation would not handle safely.
+    #[error("existing positions in {symbol}: {detail}; close them first")]
+    ExistingPositions {
+        /// Symbol.
+        symbol: String,
+        /// What was found.
+        detail: String,
+    },
+    /// The state could not be read or saved: nothing is traded without a journal.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// An internal limit was hit (e.g. attempts per operation).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The hedge engine: the two-leg protocol over injected venues, clock and state store.
+#[derive(Debug)]
+pub struct HedgeEngine {
+    pub(super) clock: Arc<dyn Clock>,
+    store: Arc<dyn StateStore>,
+    pub(super) options: ExecutionOptions,
+    state_lock: std::sync::Mutex<()>,
+}
+
+impl HedgeEngine {
+    /// An engine over a clock and a state store.
+    pub fn new(
+        clock: Arc<dyn Clock>,
+        store: Arc<dyn StateStore>,
+        options: ExecutionOptions,
+    ) -> Self {
+        Self {
+            clock,
+            store,
+            options,
+            state_lock: std::sync::Mutex::new(()),
+        }
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &ExecutionOptions {
+        &self.options
+    }
+
+    /// The current state (HALTED flag and journal).
+    pub fn state(&self) -> Result<EngineState, StateError> {
+        self.store.load()
+    }
+
+    /// The halt, if trading is halted.
+    pub fn halted(&self) -> Result<Option<Halt>, StateError> {
+        Ok(self.store.load()?.halted)
+    }
+
+    /// Clears HALTED (operator command). Returns the halt that was cleared.
+    pub fn resume(&self) -> Result<Option<Halt>, StateError> {
+        self.update(|s| s.halted.take())
+    }
+
+    pub(super) fn ensure_not_halted(&self) -> Result<(), EngineError> {
+        match self.store.load()?.halted {
+            Some(h) => Err(EngineError::Halted {
+                since: h.since,
+                reason: h.reason,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn update<T>(&self, f: impl FnOnce(&mut EngineState) -> T) -> Result<T, StateError> {
+        let _guard = self.state_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = self.store.load()?;
+        let out = f(&mut state);
+        self.store.save(&state)?;
+        Ok(out)
+    }
+
+    /// Allocates an operation id and records the operation before anything is sent.
+    pub(super) fn begin(&self, kind: &str, symbol: &str) -> Result<OperationId, EngineError> {
+        let now = self.clock.now();
+        let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+        self.update(|s| {
+            let op = OperationId::next(s.last_operation, now_ms)
+                .ok_or_else(|| EngineError::Internal("operation ids exhausted".into()))?;
+            s.last_operation = Some(op);
+            s.record(JournalEntry {
+                operation: op,
+                kind: kind.to_string(),
+                symbol: symbol.to_string(),
+                started_at: now,
+                orders: Vec::new(),
+                outcome: None,
+            });
+            Ok(op)
+        })?
+    }
+
+    /// Journals orders before they are sent. If this fails, they must not be sent.
+    pub(super) fn journal_orders(
+        &self,
+        op: OperationId,
+        orders: &[(&str, LegRole, &OrderRequest)],
+    ) -> Result<(), EngineError> {
+        self.update(|s| {
+            if let Some(e) = s.entry_mut(op) {
+                for (venue, leg, r) in orders {
+                    e.orders.push(JournalOrder {
+                        venue: venue.to_string(),
+                        leg: *leg,
+                        client_id: r.client_id,
+                        side: r.side,
+                        size: r.size,
+                        price: r.price,
+                        reduce_only: r.reduce_only,
+                    });
+                }
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Records how an operation ended; sets HALTED when `halt` is given. A failure to save
+    /// is returned (the caller reports it loudly: the venues hold the truth either way).
+    pub(super) fn finish(
+        &self,
+        op: OperationId,
+        outcome: &str,
+        halt: Option<(String, Vec<Residual>)>,
+    ) -> Result<(), StateError> {
+        let now = self.clock.now();
+        self.update(|s| {
+            if let Some(e) = s.entry_mut(op) {
+                e.outcome = Some(outcome.to_string());
+            }
+            if let Some((reason, residual)) = halt {
+                s.halted = Some(Halt {
+                    since: now,
+                    reason,
+                    operation: Some(op),
+                    residual,
+                });
+            }
+        })
+    }
+
+    /// Signed positions of both venues in `symbol` (0 when flat). Retries reads; a read that
+    /// keeps failing is an error, never "flat".
+    pub(super) async fn read_positions(
+        &self,
+        venues: &LegVenues,
+        symbol: &str,
+    ) -> Result<PairPositions, EngineError> {
+        let (long, short) = tokio::join!(
+            self.read_position(venues.long.as_ref(), symbol),
+            self.read_position(venues.short.as_ref(), symbol)
+        );
+        Ok(PairPositions {
+            long: long?,
+            short: short?,
+        })
+    }
+
+    pub(super) async fn read_position(
+        &self,
+        venue: &dyn Venue,
+        symbol: &str,
+    ) -> Result<Decimal, EngineError> {
+        let mut last = None;
+        for attempt in 0..self.options.position_read_attempts.max(1) {
+            if attempt > 0 {
+                self.clock.sleep(self.options.poll_interval).await;
+            }
+            match venue.position(symbol).await {
+                Ok(p) => return Ok(p.map(|p| p.size).unwrap_or(Decimal::ZERO)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(EngineError::Venue {
+            venue: venue.id().to_string(),
+            action: "position read",
+            source: last.unwrap_or_else(|| VenueError::Transport("no attempt made".into())),
+        })
+    }
+
+    /// The longer of both venues' settle graces.
+    pub(super) fn settle_grace(&self, venues: &LegVenues) -> Duration {
+        venues
+            .long
+            .capabilities()
+            .settle_grace
+            .max(venues.short.capabilities().settle_grace)
+    }
+}
+
+/// Wraps a venue error with the venue and action.
+pub(super) fn venue_err<'a>(
+    venue: &'a dyn Venue,
+    action: &'static str,
+) -> impl FnOnce(VenueError) -> EngineError + 'a {
+    move |source| EngineError::Venue {
+        venue: venue.id().to_string(),
+        action,
+        source,
+    }
+}

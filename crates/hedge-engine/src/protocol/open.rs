@@ -1,0 +1,755 @@
+//! Opening a hedge: plan, leverage, send both legs, verify, repair or unwind, or halt.
+
+use super::engine::{venue_err, EngineError, HedgeEngine, LegVenues};
+use super::report::{
+    HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose, PairPositions,
+};
+use super::settle::Sent;
+use crate::capacity::{hedge_capacity, HedgeCapacity};
+use crate::grid;
+use crate::ids::{LegRole, OperationId};
+use crate::pricing::{aggressive_price, average_mid, check_book, PricingPolicy};
+use crate::sizing::{size_hedge, LegMarket, SizeRequest};
+use crate::state::Residual;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::time::Instant;
+use venue_api::{MarketInfo, MarketStatus, OrderRequest, Side, TimeInForce, Venue};
+
+/// How the two first orders are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegMode {
+    /// Both at once: the smallest price risk between the legs.
+    Concurrent,
+    /// The pilot leg first; the other leg is sized from the pilot's actual fill.
+    Sequential {
+        /// The leg sent first.
+        pilot: LegRole,
+    },
+}
+
+/// What to open.
+#[derive(Debug, Clone)]
+pub struct OpenRequest {
+    /// Base asset.
+    pub symbol: String,
+    /// The venues, by role.
+    pub venues: LegVenues,
+    /// Leverage to set on both venues.
+    pub leverage: u32,
+    /// The size asked for.
+    pub size: SizeRequest,
+    /// Pricing and book policy.
+    pub pricing: PricingPolicy,
+    /// Concurrent or pilot first.
+    pub leg_mode: LegMode,
+    /// Build and sign, but send nothing.
+    pub dry_run: bool,
+}
+
+/// Everything decided before trading.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenPlan {
+    /// The long-side venue's market.
+    pub long_market: MarketInfo,
+    /// The short-side venue's market.
+    pub short_market: MarketInfo,
+    /// Average mid used for sizing.
+    pub mid: Decimal,
+    /// Size per leg (base units).
+    pub size: Decimal,
+    /// The request in base units before rounding.
+    pub requested_base: Decimal,
+    /// The grid both legs share.
+    pub common_step: Decimal,
+    /// What the collateral allows.
+    pub capacity: HedgeCapacity,
+    /// Limit price of the long leg's buy.
+    pub long_price: Decimal,
+    /// Limit price of the short leg's sell.
+    pub short_price: Decimal,
+    /// Leverage set on both venues.
+    pub leverage: u32,
+    /// For a dry run: each signed order as the venue would receive it.
+    pub previews: Vec<String>,
+}
+
+impl OpenPlan {
+    fn market(&self, role: LegRole) -> &MarketInfo {
+        match role {
+            LegRole::Long => &self.long_market,
+            LegRole::Short => &self.short_market,
+        }
+    }
+}
+
+fn side_of(role: LegRole) -> Side {
+    match role {
+        LegRole::Long => Side::Buy,
+        LegRole::Short => Side::Sell,
+    }
+}
+
+fn micros(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+impl HedgeEngine {
+    /// Opens a hedge. `Err` means nothing was sent; every outcome after sending is in the
+    /// report's `result`.
+    pub async fn open(&self, req: &OpenRequest) -> Result<OpenReport, EngineError> {
+        self.ensure_not_halted()?;
+        let mut plan = self.plan_open(req).await?;
+        let (long, short) = (req.venues.long.as_ref(), req.venues.short.as_ref());
+        let mut report = OpenReport {
+            operation: None,
+            symbol: req.symbol.clone(),
+            long_venue: long.id().to_string(),
+            short_venue: short.id().to_string(),
+            plan: plan.clone(),
+            orders: Vec::new(),
+            leg_skew_us: None,
+            both_acked_us: None,
+            both_final_us: None,
+            positions_before: None,
+            positions_after: None,
+            result: HedgeResult::DryRun,
+            warnings: Vec::new(),
+        };
+
+        if req.dry_run {
+            let state = self.state()?;
+            let op = OperationId::next(
+                state.last_operation,
+                u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0),
+            )
+            .ok_or_else(|| EngineError::Internal("operation ids exhausted".into()))?;
+            for role in LegRole::BOTH {
+                let r = self.order(
+                    &req.symbol,
+                    op,
+                    role,
+                    side_of(role),
+                    plan.size,
+                    price_of(&plan, role),
+                    false,
+                    0,
+                )?;
+                let p = self.prepare(req.venues.get(role).as_ref(), &r).await?;
+                plan.previews.push(
+                    p.preview()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{r:?}")),
+                );
+            }
+            report.plan = plan;
+            return Ok(report);
+        }
+
+        self.setup_leverage(req).await?;
+        let before = self.read_positions(&req.venues, &req.symbol).await?;
+        report.positions_before = Some(before);
+        let half = plan.common_step / Decimal::TWO;
+        if before.long < Decimal::ZERO
+            || before.short > Decimal::ZERO
+            || (before.long + before.short).abs() >= half
+        {
+            return Err(EngineError::ExistingPositions {
+                symbol: req.symbol.clone(),
+                detail: format!(
+                    "{} {} and {} {} are not a hedge in this direction",
+                    long.id(),
+                    before.long,
+                    short.id(),
+                    before.short
+                ),
+            });
+        }
+
+        let op = self.begin("open", &req.symbol)?;
+        report.operation = Some(op);
+        let long_req = self.order(
+            &req.symbol,
+            op,
+            LegRole::Long,
+            Side::Buy,
+            plan.size,
+            plan.long_price,
+            false,
+            0,
+        )?;
+        let short_req = self.order(
+            &req.symbol,
+            op,
+            LegRole::Short,
+            Side::Sell,
+            plan.size,
+            plan.short_price,
+            false,
+            0,
+        )?;
+
+        match req.leg_mode {
+            LegMode::Concurrent => {
+                // Journal, then sign both, then send both: nothing but polling between sends.
+                self.journal_orders(
+                    op,
+                    &[
+                        (long.id(), LegRole::Long, &long_req),
+                        (short.id(), LegRole::Short, &short_req),
+                    ],
+                )?;
+                let pl = self.prepare(long, &long_req).await;
+                let ps = self.prepare(short, &short_req).await;
+                let (pl, ps) = match (pl, ps) {
+                    (Ok(a), Ok(b)) => (a, b),
+                    (Err(e), _) | (_, Err(e)) => {
+                        self.finish_quietly(
+                            op,
+                            "aborted before sending: signing failed",
+                            None,
+                            &mut report.warnings,
+                        );
+                        return Err(e);
+                    }
+                };
+                let (sl, ss) = Self::send_pair((long, pl), (short, ps)).await;
+                let first = sl.start.min(ss.start);
+                report.leg_skew_us = Some(micros(sl.start.max(ss.start).duration_since(first)));
+                report.both_acked_us =
+                    Some(micros(sl.answered.max(ss.answered).duration_since(first)));
+                let (el, es) = tokio::join!(
+                    self.settle(long, &req.symbol, LegRole::Long, OrderPurpose::Open, sl),
+                    self.settle(short, &req.symbol, LegRole::Short, OrderPurpose::Open, ss)
+                );
+                report.both_final_us = Some(micros(first.elapsed()));
+                report.orders.extend([el, es]);
+            }
+            LegMode::Sequential { pilot } => {
+                let hedge = pilot.other();
+                let (pilot_req, _) = if pilot == LegRole::Long {
+                    (&long_req, &short_req)
+                } else {
+                    (&short_req, &long_req)
+                };
+                let pilot_venue = req.venues.get(pilot).as_ref();
+                self.journal_orders(op, &[(pilot_venue.id(), pilot, pilot_req)])?;
+                let prepared = match self.prepare(pilot_venue, pilot_req).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.finish_quietly(
+                            op,
+                            "aborted before sending: signing failed",
+                            None,
+                            &mut report.warnings,
+                        );
+                        return Err(e);
+                    }
+                };
+                let first = Instant::now();
+                let sent = Self::send_one(pilot_venue, prepared).await;
+                let pilot_exec = self
+                    .settle(pilot_venue, &req.symbol, pilot, OrderPurpose::Open, sent)
+                    .await;
+                let hedge_size =
+                    grid::floor_to_step(pilot_exec.filled_size, plan.market(hedge).step_size)
+                        .unwrap_or(Decimal::ZERO);
+                let pilot_unknown = pilot_exec.outcome == LegOutcome::Unknown;
+                report.orders.push(pilot_exec);
+                // An unknown pilot is resolved from positions by the reconciliation below.
+                if hedge_size > Decimal::ZERO && !pilot_unknown {
+                    if let Some(exec) = self
+                        .send_leg(
+                            req,
+                            &plan,
+                            op,
+                            hedge,
+                            side_of(hedge),
+                            hedge_size,
+                            false,
+                            0,
+                            OrderPurpose::Open,
+                        )
+                        .await
+                    {
+                        report.orders.push(exec);
+                    }
+                }
+                report.both_final_us = Some(micros(first.elapsed()));
+            }
+        }
+
+        let (result, after) = self
+            .reconcile_open(req, &plan, op, before, &mut report)
+            .await;
+        report.positions_after = after;
+        let (outcome, halt) = match &result {
+            HedgeResult::Hedged { size, .. } => (format!("hedged {size}"), None),
+            HedgeResult::NothingOpened { reason } => (format!("nothing opened: {reason}"), None),
+            HedgeResult::Halted { reason } => {
+                let residual = vec![
+                    Residual {
+                        venue: long.id().into(),
+                        symbol: req.symbol.clone(),
+                        size: after.map(|p| p.long),
+                    },
+                    Residual {
+                        venue: short.id().into(),
+                        symbol: req.symbol.clone(),
+                        size: after.map(|p| p.short),
+                    },
+                ];
+                (
+                    format!("HALTED: {reason}"),
+                    Some((reason.clone(), residual)),
+                )
+            }
+            HedgeResult::DryRun => ("dry run".into(), None),
+        };
+        self.finish_quietly(op, &outcome, halt, &mut report.warnings);
+        report.result = result;
+        Ok(report)
+    }
+
+    fn finish_quietly(
+        &self,
+        op: OperationId,
+        outcome: &str,
+        halt: Option<(String, Vec<Residual>)>,
+        warnings: &mut Vec<String>,
+    ) {
+        let halting = halt.is_some();
+        if let Err(e) = self.finish(op, outcome, halt) {
+            let msg = if halting {
+                format!("could not persist HALTED state ({e}): do not trade until both venues are checked")
+            } else {
+                format!("could not record the outcome in the state file: {e}")
+            };
+            tracing::error!("{msg}");
+            warnings.push(msg);
+        }
+    }
+
+    /// Builds one order of this operation.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn order(
+        &self,
+        symbol: &str,
+        op: OperationId,
+        role: LegRole,
+        side: Side,
+        size: Decimal,
+        price: Decimal,
+        reduce_only: bool,
+        attempt: u8,
+    ) -> Result<OrderRequest, EngineError> {
+        let client_id = op.client_id(role, attempt).ok_or_else(|| {
+            EngineError::Internal(format!("no client id left for {role} attempt {attempt}"))
+        })?;
+        Ok(OrderRequest {
+            symbol: symbol.to_string(),
+            side,
+            size,
+            price,
+            time_in_force: TimeInForce::ImmediateOrCancel,
+            reduce_only,
+            client_id,
+        })
+    }
+
+    /// Prices (from a fresh book), journals, signs, sends and settles one order of a leg.
+    /// `None` when no order could be sent (the reason is logged and the loop moves on).
+    #[allow(clippy::too_many_arguments)]
+    async fn send_leg(
+        &self,
+        req: &OpenRequest,
+        plan: &OpenPlan,
+        op: OperationId,
+        role: LegRole,
+        side: Side,
+        size: Decimal,
+        reduce_only: bool,
+        attempt: u8,
+        purpose: OrderPurpose,
+    ) -> Option<OrderExecution> {
+        let venue = req.venues.get(role).as_ref();
+        let market = plan.market(role);
+        let size = grid::floor_to_step(size, market.step_size).ok()?;
+        if size <= Decimal::ZERO {
+            return None;
+        }
+        let price = match self
+            .fresh_price(venue, market, side, &req.symbol, &req.pricing)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(venue = venue.id(), "no {purpose:?} order: {e}");
+                return None;
+            }
+        };
+        let order = self
+            .order(
+                &req.symbol,
+                op,
+                role,
+                side,
+                size,
+                price,
+                reduce_only,
+                attempt,
+            )
+            .ok()?;
+        if let Err(e) = self.journal_orders(op, &[(venue.id(), role, &order)]) {
+            tracing::error!("not sending {purpose:?} order: journal failed: {e}");
+            return None;
+        }
+        let prepared = match self.prepare(venue, &order).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!("no {purpose:?} order: {e}");
+                return None;
+            }
+        };
+        let sent: Sent = Self::send_one(venue, prepared).await;
+        Some(self.settle(venue, &req.symbol, role, purpose, sent).await)
+    }
+
+    pub(super) async fn fresh_price(
+        &self,
+        venue: &dyn Venue,
+        market: &MarketInfo,
+        side: Side,
+        symbol: &str,
+        policy: &PricingPolicy,
+    ) -> Result<Decimal, EngineError> {
+        let book = venue
+            .top_of_book(symbol)
+            .await
+            .map_err(venue_err(venue, "top of book"))?;
+        aggressive_price(side, &book, market.tick_size, policy, self.clock.now()).map_err(
+            |source| EngineError::Pricing {
+                venue: venue.id().to_string(),
+                source,
+            },
+        )
+    }
+
+    /// Markets, books, balances, capacity, size and prices: everything before trading.
+    pub async fn plan_open(&self, req: &OpenRequest) -> Result<OpenPlan, EngineError> {
+        let (long, short) = (req.venues.long.as_ref(), req.venues.short.as_ref());
+        let sym = req.symbol.as_str();
+        let (lm, sm) = tokio::join!(long.market(sym), short.market(sym));
+        let lm = lm.map_err(venue_err(long, "market lookup"))?;
+        let sm = sm.map_err(venue_err(short, "market lookup"))?;
+        for (v, m) in [(long, &lm), (short, &sm)] {
+            if m.status != MarketStatus::Active {
+                return Err(EngineError::MarketNotActive {
+                    venue: v.id().into(),
+                    symbol: sym.into(),
+                    status: m.status,
+                });
+            }
+            if let Some(max) = m.max_leverage {
+                if Decimal::from(req.leverage) > max {
+                    return Err(EngineError::LeverageTooHigh {
+                        venue: v.id().into(),
+                        symbol: sym.into(),
+                        requested: req.leverage,
+                        max,
+                    });
+                }
+            }
+        }
+        let (lb, sb) = tokio::join!(long.top_of_book(sym), short.top_of_book(sym));
+        let lb = lb.map_err(venue_err(long, "top of book"))?;
+        let sb = sb.map_err(venue_err(short, "top of book"))?;
+        let now = self.clock.now();
+        for (v, b) in [(long, &lb), (short, &sb)] {
+            check_book(b, &req.pricing, now).map_err(|source| EngineError::Pricing {
+                venue: v.id().into(),
+                source,
+            })?;
+        }
+        let mid = average_mid(&lb, &sb).map_err(|source| EngineError::Pricing {
+            venue: "both".into(),
+            source,
+        })?;
+        let (lbal, sbal) = tokio::join!(long.balance(), short.balance());
+        let lbal = lbal.map_err(venue_err(long, "balance"))?;
+        let sbal = sbal.map_err(venue_err(short, "balance"))?;
+        let (ll, sl) = (
+            LegMarket::new(long.id(), &lm),
+            LegMarket::new(short.id(), &sm),
+        );
+        let leverage = Decimal::from(req.leverage);
+        let capacity = hedge_capacity(
+            ll,
+            lbal.available,
+            sl,
+            sbal.available,
+            leverage,
+            mid,
+            &self.options.capacity,
+        )?;
+        let size = size_hedge(req.size, ll, sl, mid, Some(capacity.max_size))?;
+        let long_price = aggressive_price(Side::Buy, &lb, lm.tick_size, &req.pricing, now)
+            .map_err(|source| EngineError::Pricing {
+                venue: long.id().into(),
+                source,
+            })?;
+        let short_price = aggressive_price(Side::Sell, &sb, sm.tick_size, &req.pricing, now)
+            .map_err(|source| EngineError::Pricing {
+                venue: short.id().into(),
+                source,
+            })?;
+        Ok(OpenPlan {
+            common_step: size.common_step(),
+            size: size.size(),
+            requested_base: size.requested_base(),
+            long_market: lm,
+            short_market: sm,
+            mid,
+            capacity,
+            long_price,
+            short_price,
+            leverage: req.leverage,
+            previews: Vec::new(),
+        })
+    }
+
+    /// Sets leverage on both venues and reads it back; any failure stops before trading.
+    async fn setup_leverage(&self, req: &OpenRequest) -> Result<(), EngineError> {
+        let (long, short) = (req.venues.long.as_ref(), req.venues.short.as_ref());
+        let sym = req.symbol.as_str();
+        let (a, b) = tokio::join!(
+            long.set_leverage(sym, req.leverage),
+            short.set_leverage(sym, req.leverage)
+        );
+        a.map_err(venue_err(long, "set leverage"))?;
+        b.map_err(venue_err(short, "set leverage"))?;
+        let (a, b) = tokio::join!(long.leverage(sym), short.leverage(sym));
+        for (v, r) in [(long, a), (short, b)] {
+            let setting = r.map_err(venue_err(v, "leverage read-back"))?;
+            if setting.leverage != Decimal::from(req.leverage) {
+                return Err(EngineError::LeverageNotApplied {
+                    venue: v.id().into(),
+                    symbol: sym.into(),
+                    requested: req.leverage,
+                    actual: setting.leverage,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads positions until they agree with the fills the venues reported (or the settle
+    /// timeout passes), then repairs, unwinds or halts until the legs are balanced.
+    async fn reconcile_open(
+        &self,
+        req: &OpenRequest,
+        plan: &OpenPlan,
+        op: OperationId,
+        before: PairPositions,
+        report: &mut OpenReport,
+    ) -> (HedgeResult, Option<PairPositions>) {
+        let half = plan.common_step / Decimal::TWO;
+        let mut repairs_left = self.options.max_repair_attempts;
+        let mut unwinds_left = self.options.max_unwind_attempts;
+        let mut next_attempt = [1u8, 1u8];
+        let idx = |r: LegRole| if r == LegRole::Long { 0 } else { 1 };
+        loop {
+            let after =
+                match self
+                    .settled_positions(&req.venues, &req.symbol, before, &report.orders)
+                    .await
+                {
+                    Ok(p) => p,
+                    Err(e) => return (
+                        HedgeResult::Halted {
+                            reason: format!(
+                                "positions could not be read after sending ({e}); exposure unknown"
+                            ),
+                        },
+                        None,
+                    ),
+                };
+            let a = after.long - before.long; // long exposure added
+            let b = before.short - after.short; // short exposure added
+            if a <= -half || b <= -half {
+                return (
+                    HedgeResult::Halted {
+                        reason: format!(
+                            "positions moved the wrong way: {} {}, {} {}",
+                            report.long_venue, after.long, report.short_venue, after.short
+                        ),
+                    },
+                    Some(after),
+                );
+            }
+            if (a - b).abs() < half {
+                return if a.abs() < half {
+                    (
+                        HedgeResult::NothingOpened {
+                            reason: describe_failures(&report.orders),
+                        },
+                        Some(after),
+                    )
+                } else {
+                    (
+                        HedgeResult::Hedged {
+                            size: a,
+                            requested: plan.size,
+                        },
+                        Some(after),
+                    )
+                };
+            }
+            // Imbalanced: first try to bring the short-filled leg up to the other.
+            if repairs_left > 0 {
+                repairs_left -= 1;
+                let (under, have, other) = if a < b {
+                    (LegRole::Long, a, b)
+                } else {
+                    (LegRole::Short, b, a)
+                };
+                let target = grid::floor_to_step(other, plan.common_step).unwrap_or(Decimal::ZERO);
+                let missing = target - have;
+                let market = plan.market(under);
+                let placeable = missing >= market.min_size && missing > Decimal::ZERO;
+                if placeable {
+                    let attempt = next_attempt[idx(under)];
+                    next_attempt[idx(under)] += 1;
+                    if let Some(exec) = self
+                        .send_leg(
+                            req,
+                            plan,
+                            op,
+                            under,
+                            side_of(under),
+                            missing,
+                            false,
+                            attempt,
+                            OrderPurpose::Repair,
+                        )
+                        .await
+                    {
+                        report.orders.push(exec);
+                        continue;
+                    }
+                }
+                repairs_left = 0;
+            }
+            // Then take both legs back down to a common balanced size, reduce-only.
+            if unwinds_left > 0 {
+                unwinds_left -= 1;
+                let target =
+                    grid::floor_to_step(a.min(b), plan.common_step).unwrap_or(Decimal::ZERO);
+                let mut sent_any = false;
+                for (role, have) in [(LegRole::Long, a), (LegRole::Short, b)] {
+                    let excess = have - target;
+                    if excess >= half {
+                        let attempt = next_attempt[idx(role)];
+                        next_attempt[idx(role)] += 1;
+                        if let Some(exec) = self
+                            .send_leg(
+                                req,
+                                plan,
+                                op,
+                                role,
+                                side_of(role).opposite(),
+                                excess,
+                                true,
+                                attempt,
+                                OrderPurpose::Unwind,
+                            )
+                            .await
+                        {
+                            report.orders.push(exec);
+                            sent_any = true;
+                        }
+                    }
+                }
+                if sent_any || unwinds_left > 0 {
+                    continue;
+                }
+            }
+            return (
+                HedgeResult::Halted {
+                    reason: format!(
+                        "legs unbalanced after repair and unwind: {} {} vs {} {}",
+                        report.long_venue, after.long, report.short_venue, after.short
+                    ),
+                },
+                Some(after),
+            );
+        }
+    }
+
+    /// Waits the settle grace, then reads positions until they match the fills reported by
+    /// order status (when every order's status is known) or the settle timeout passes.
+    pub(super) async fn settled_positions(
+        &self,
+        venues: &LegVenues,
+        symbol: &str,
+        before: PairPositions,
+        orders: &[OrderExecution],
+    ) -> Result<PairPositions, EngineError> {
+        self.clock.sleep(self.settle_grace(venues)).await;
+        let known = orders.iter().all(|o| o.outcome != LegOutcome::Unknown);
+        let expected = PairPositions {
+            long: before.long
+                + orders
+                    .iter()
+                    .filter(|o| o.leg == LegRole::Long)
+                    .map(OrderExecution::signed_fill)
+                    .sum::<Decimal>(),
+            short: before.short
+                + orders
+                    .iter()
+                    .filter(|o| o.leg == LegRole::Short)
+                    .map(OrderExecution::signed_fill)
+                    .sum::<Decimal>(),
+        };
+        let polls = (self.options.settle_timeout.as_millis()
+            / self.options.poll_interval.as_millis().max(1))
+        .max(1);
+        let mut last = self.read_positions(venues, symbol).await?;
+        let mut poll = 0;
+        while known && last != expected && poll < polls {
+            poll += 1;
+            self.clock.sleep(self.options.poll_interval).await;
+            last = self.read_positions(venues, symbol).await?;
+        }
+        Ok(last)
+    }
+}
+
+fn price_of(plan: &OpenPlan, role: LegRole) -> Decimal {
+    match role {
+        LegRole::Long => plan.long_price,
+        LegRole::Short => plan.short_price,
+    }
+}
+
+fn describe_failures(orders: &[OrderExecution]) -> String {
+    let parts: Vec<String> = orders
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {:?}{}",
+                o.venue,
+                o.outcome,
+                o.error
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        "no order was sent".into()
+    } else {
+        parts.join("; ")
+    }
+}
