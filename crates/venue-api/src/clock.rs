@@ -36,6 +36,45 @@ impl Clock for SystemClock {
     }
 }
 
+/// Real time sped up by a factor: one real second is `speed` seconds of this clock. Used by
+/// paper mode's `--speed N`, shared by the simulator and the bots so that both see the same
+/// accelerated time.
+#[derive(Debug, Clone)]
+pub struct ScaledClock {
+    start_real: std::time::Instant,
+    start: DateTime<Utc>,
+    speed: u32,
+}
+
+impl ScaledClock {
+    /// A clock reading `start` now and running `speed` times faster than real time
+    /// (0 counts as 1).
+    pub fn new(start: DateTime<Utc>, speed: u32) -> Self {
+        Self {
+            start_real: std::time::Instant::now(),
+            start,
+            speed: speed.max(1),
+        }
+    }
+
+    /// The speed factor.
+    pub fn speed(&self) -> u32 {
+        self.speed
+    }
+}
+
+#[async_trait]
+impl Clock for ScaledClock {
+    fn now(&self) -> DateTime<Utc> {
+        let elapsed = self.start_real.elapsed().saturating_mul(self.speed);
+        self.start + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::MAX)
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration / self.speed).await;
+    }
+}
+
 /// A clock that moves only when [`ManualClock::advance`] is called.
 #[derive(Debug)]
 pub struct ManualClock {
@@ -108,6 +147,17 @@ mod tests {
             clock.now(),
             DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::hours(1)
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scaled_clock_runs_faster_than_real_time() {
+        let start = DateTime::<Utc>::UNIX_EPOCH;
+        let clock = ScaledClock::new(start, 3600);
+        // One hour of clock time is one second of (paused, auto-advanced) tokio time.
+        let t0 = tokio::time::Instant::now();
+        clock.sleep(Duration::from_secs(3600)).await;
+        assert_eq!(tokio::time::Instant::now() - t0, Duration::from_secs(1));
+        assert_eq!(ScaledClock::new(start, 0).speed(), 1);
     }
 
     #[tokio::test]

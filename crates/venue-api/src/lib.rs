@@ -16,7 +16,7 @@ mod secret;
 mod types;
 mod venue;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use error::VenueError;
 pub use ids::{ClientOrderId, MarketId};
 pub use secret::Secret;
