@@ -72,6 +72,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "AMOUNT")]
     pub notional: Option<Decimal>,
 
+    /// Engine state file (HALTED flag, order journal). Default: ./hedge_state.json
+    /// (paper: ./paper/hedge_state.json)
+    #[arg(long = "state-file", global = true, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+
     /// Read environment variables from this file instead of ./.env
     #[arg(long = "env-file", global = true, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
@@ -109,6 +114,9 @@ pub enum Command {
 
     /// Funding rates of the configured symbol on both venues and the better direction.
     Funding {
+        /// Planned hold in hours, for the fee break-even APR.
+        #[arg(long = "hold-hours", default_value = "8", value_name = "HOURS")]
+        hold_hours: Decimal,
         /// Rewrite long_exchange/short_exchange in the config file when the current
         /// assignment is not the better one (asks first unless --yes; keeps a .bak).
         #[arg(long)]

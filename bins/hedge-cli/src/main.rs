@@ -6,46 +6,88 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod cmd_read;
+mod cmd_trade;
+mod ctx;
 mod logging;
+mod render;
 
 use args::{Cli, Command};
 use clap::Parser;
-use comfy_table::Table;
 use hedge_app::credentials::VenueSettings;
 use hedge_app::env::Env;
 use hedge_app::hedge_config::{self, ConfigOrigin, HedgeOverrides, LoadedHedgeConfig};
 use hedge_app::venues::VenueKind;
 use hedge_app::ConfigError;
+use hedge_engine::sizing::SizeRequest;
 use serde_json::json;
 use std::process::ExitCode;
 
-/// Exit codes, documented in `--help`.
-mod code {
+/// Exit codes, documented in `--help` and the README.
+pub mod code {
+    pub const OK: u8 = 0;
     pub const VENUE_ERROR: u8 = 1;
     pub const CONFIG_ERROR: u8 = 2;
+    pub const NOT_HEDGED: u8 = 3;
+    pub const NOTHING_OPENED: u8 = 4;
 }
 
 /// A command's failure, carrying its exit code.
 #[derive(Debug)]
-struct Failure {
-    code: u8,
-    message: String,
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: String) -> Self {
+        Failure {
+            code: code::CONFIG_ERROR,
+            message,
+        }
+    }
+
+    pub fn venue(message: String) -> Self {
+        Failure {
+            code: code::VENUE_ERROR,
+            message,
+        }
+    }
 }
 
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Self {
-        Failure {
-            code: code::CONFIG_ERROR,
-            message: e.to_string(),
-        }
+        Failure::usage(e.to_string())
+    }
+}
+
+pub fn paper_tag(paper: bool) -> &'static str {
+    if paper {
+        "PAPER "
+    } else {
+        ""
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.global.paper);
-    match run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(code::VENUE_ERROR);
+        }
+    };
+    match runtime.block_on(run(&cli)) {
+        Ok(c) => {
+            tracing::info!(target: logging::OUTCOME_TARGET, command = cli.command.name(), code = c, "done");
+            ExitCode::from(c)
+        }
         Err(f) => {
             // To the log file only: the console gets the plain message below.
             tracing::info!(target: logging::OUTCOME_TARGET, command = cli.command.name(), code = f.code, "failed: {}", f.message);
@@ -55,11 +97,75 @@ fn main() -> ExitCode {
     }
 }
 
-fn paper_tag(paper: bool) -> &'static str {
-    if paper {
-        "PAPER "
-    } else {
-        ""
+async fn run(cli: &Cli) -> Result<u8, Failure> {
+    if let Command::Config = cli.command {
+        return show_config(cli);
+    }
+    let ctx = ctx::build(cli)?;
+    match &cli.command {
+        Command::Config => Ok(code::OK),
+        Command::Capacity => cmd_read::capacity(&ctx).await,
+        Command::Funding { hold_hours, apply } => {
+            if *hold_hours <= rust_decimal::Decimal::ZERO {
+                return Err(Failure::usage(format!(
+                    "--hold-hours must be > 0, got {hold_hours}"
+                )));
+            }
+            cmd_read::funding(&ctx, *hold_hours, *apply, cli.global.config.as_deref()).await
+        }
+        Command::FundingAll { symbols, sort } => cmd_read::funding_all(&ctx, symbols, *sort).await,
+        Command::CheckLeverage { symbols } => {
+            let with_account = ctx.paper()
+                || VenueSettings::from_env(&Env::load_default()?)?
+                    .require_trading(&VenueKind::ALL)
+                    .is_ok();
+            cmd_read::check_leverage(&ctx, symbols, with_account).await
+        }
+        Command::Status => cmd_read::status(&ctx).await,
+        Command::Open {
+            size,
+            cross_ticks,
+            leg_mode,
+            dry_run,
+        } => {
+            let request = match (size.size_base, size.size_quote) {
+                (Some(b), _) => SizeRequest::Base(b),
+                (None, Some(q)) => SizeRequest::Quote(q),
+                (None, None) => {
+                    eprintln!(
+                        "{}no size given: using the config's notional of {} {}",
+                        ctx.tag(),
+                        ctx.cfg().notional,
+                        ctx.cfg().quote
+                    );
+                    SizeRequest::Quote(ctx.cfg().notional)
+                }
+            };
+            cmd_trade::open(
+                &ctx,
+                cmd_trade::OpenArgs {
+                    size: request,
+                    cross_ticks: *cross_ticks,
+                    leg_mode: *leg_mode,
+                    dry_run: *dry_run,
+                },
+            )
+            .await
+        }
+        Command::Close {
+            cross_ticks,
+            dry_run,
+        } => cmd_trade::close(&ctx, *cross_ticks, *dry_run).await,
+        Command::TestLeverage => cmd_trade::test_leverage(&ctx).await,
+        Command::Test {
+            notional,
+            cross_ticks,
+        } => cmd_trade::test_round_trip(&ctx, *notional, *cross_ticks, true).await,
+        Command::TestAuto {
+            notional,
+            cross_ticks,
+        } => cmd_trade::test_round_trip(&ctx, *notional, *cross_ticks, false).await,
+        Command::Resume => cmd_trade::resume(&ctx),
     }
 }
 
@@ -75,15 +181,13 @@ fn overrides(cli: &Cli) -> HedgeOverrides {
     }
 }
 
-fn run(cli: &Cli) -> Result<(), Failure> {
+/// `config`: the effective configuration and which credentials are present; no network.
+fn show_config(cli: &Cli) -> Result<u8, Failure> {
     let g = &cli.global;
-    // Configuration is validated before anything else, for every command (W16).
     let loaded = hedge_config::load(g.config.as_deref(), g.paper, &overrides(cli))?;
     if let Some(notice) = &loaded.notice {
         eprintln!("{notice}");
     }
-    // Paper mode never reads live credentials; live mode reads them and, for commands that
-    // touch the account, requires them before any network call.
     let settings = if g.paper {
         None
     } else {
@@ -91,38 +195,18 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             Some(p) => Env::load(p, true)?,
             None => Env::load_default()?,
         };
-        let s = VenueSettings::from_env(&env)?;
-        if cli.command.needs_credentials() {
-            s.require_trading(&VenueKind::ALL)?;
-        }
-        Some(s)
+        Some(VenueSettings::from_env(&env)?)
     };
-
-    match &cli.command {
-        Command::Config => show_config(&loaded, settings.as_ref(), g.paper, g.json),
-        other => Err(not_built(other.name(), g.paper)),
-    }
+    render_config(&loaded, settings.as_ref(), g.paper, g.json);
+    Ok(code::OK)
 }
 
-/// The honest answer for a command whose machinery is not built yet.
-fn not_built(command: &str, paper: bool) -> Failure {
-    let why = if paper {
-        "paper mode needs the venue simulator, which is not built yet"
-    } else {
-        "it needs the EdgeX and Lighter adapters wired into the engine, which is not done yet"
-    };
-    Failure {
-        code: code::VENUE_ERROR,
-        message: format!("`{command}` is not available yet: {why}"),
-    }
-}
-
-fn show_config(
+fn render_config(
     loaded: &LoadedHedgeConfig,
     settings: Option<&VenueSettings>,
     paper: bool,
     as_json: bool,
-) -> Result<(), Failure> {
+) {
     let c = &loaded.config;
     let origin = match &loaded.origin {
         ConfigOrigin::File(p) => p.display().to_string(),
@@ -144,7 +228,7 @@ fn show_config(
             .iter()
             .map(|(k, v)| (k.clone(), json!(v)))
             .collect();
-        let out = json!({
+        render::print_json(&json!({
             "mode": if paper { "paper" } else { "live" },
             "config_source": origin,
             "config": {
@@ -156,44 +240,39 @@ fn show_config(
                 "notional": c.notional.to_string(),
             },
             "credentials": creds,
-        });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        return Ok(());
+        }));
+        return;
     }
-    let mut t = Table::new();
-    t.set_header(vec![
-        format!("{}hedge configuration", paper_tag(paper)),
-        String::new(),
-    ]);
-    t.add_row(vec![
-        "mode".to_string(),
-        if paper {
-            "PAPER (simulator)".into()
-        } else {
-            "live".into()
-        },
-    ]);
-    t.add_row(vec!["config source".to_string(), origin]);
-    t.add_row(vec![
-        "market".to_string(),
-        format!("{}/{}", c.symbol, c.quote),
-    ]);
-    t.add_row(vec![
-        "long leg".to_string(),
-        c.long_exchange.display_name().to_string(),
-    ]);
-    t.add_row(vec![
-        "short leg".to_string(),
-        c.short_exchange.display_name().to_string(),
-    ]);
-    t.add_row(vec!["leverage".to_string(), format!("{}x", c.leverage)]);
-    t.add_row(vec![
-        "default notional".to_string(),
-        format!("{} {}", c.notional, c.quote),
-    ]);
+    let mut rows = vec![
+        (
+            "mode".to_string(),
+            if paper {
+                "PAPER (simulator)".to_string()
+            } else {
+                "live".to_string()
+            },
+        ),
+        ("config source".to_string(), origin),
+        ("market".to_string(), format!("{}/{}", c.symbol, c.quote)),
+        (
+            "long leg".to_string(),
+            c.long_exchange.display_name().to_string(),
+        ),
+        (
+            "short leg".to_string(),
+            c.short_exchange.display_name().to_string(),
+        ),
+        ("leverage".to_string(), format!("{}x", c.leverage)),
+        (
+            "default notional".to_string(),
+            format!("{} {}", c.notional, c.quote),
+        ),
+    ];
     for (venue, state) in credentials {
-        t.add_row(vec![format!("{venue} credentials"), state]);
+        rows.push((format!("{venue} credentials"), state));
     }
-    println!("{t}");
-    Ok(())
+    println!(
+        "{}",
+        render::boxed(&format!("{}hedge configuration", paper_tag(paper)), rows)
+    );
 }

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `hedge-cli` binary: configuration handling and exit codes.
 //! Each test runs the real binary in its own temporary directory.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -4,6 +4,7 @@
 //! - [`venues`]: the venue names accepted in config files.
 //! - [`hedge_config`]: the seed's `hedge_config.json` (CLI and liquidation monitor).
 //! - [`bot_config`]: the seed's `rotation_bot_config.json` (rotation bot).
+//! - [`wiring`]: the venues (live adapters, or paper ones on the simulator) and the engine.
 //! - [`credentials`]: each venue's endpoints and credentials from the environment.
 //!
 //! Every validation error is one line naming the file, the field and the bad value; secrets
@@ -15,6 +16,7 @@ pub mod env;
 pub mod hedge_config;
 mod json;
 pub mod venues;
+pub mod wiring;
 
 /// A configuration problem: exit code 2 in every binary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -8,6 +8,7 @@
 //! Modules:
 //! - [`funding`]: per-interval rates -> hourly and APR; direction and net APR of a pair;
 //!   fee break-even.
+//! - [`analysis`]: a pair of positions read as a hedge (quality, exposure, warnings).
 //! - [`grid`]: exact tick/step arithmetic, including the common grid of two steps.
 //! - [`capacity`]: the largest hedge the collateral allows.
 //! - [`sizing`]: one size for both legs, checked against grids, minimums and capacity.
@@ -17,6 +18,7 @@
 //! - [`state`]: the persisted engine state (HALTED, order journal).
 //! - [`protocol`]: the two-leg open/close protocol ([`protocol::HedgeEngine`]).
 
+pub mod analysis;
 pub mod capacity;
 pub mod funding;
 pub mod grid;

@@ -1,0 +1,111 @@
+//! What every command runs with: validated config, venues, engine, output mode.
+
+use crate::args::Cli;
+use crate::Failure;
+use hedge_app::credentials::VenueSettings;
+use hedge_app::env::Env;
+use hedge_app::hedge_config::{HedgeConfig, HedgeOverrides, LoadedHedgeConfig};
+use hedge_app::venues::VenueKind;
+use hedge_app::wiring::Wiring;
+use hedge_engine::protocol::LegVenues;
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use venue_api::Venue;
+
+pub struct Ctx {
+    pub loaded: LoadedHedgeConfig,
+    pub wiring: Wiring,
+    pub json: bool,
+    pub yes: bool,
+}
+
+impl Ctx {
+    pub fn cfg(&self) -> &HedgeConfig {
+        &self.loaded.config
+    }
+
+    pub fn paper(&self) -> bool {
+        self.wiring.paper
+    }
+
+    pub fn venue(&self, kind: VenueKind) -> Arc<dyn Venue> {
+        self.wiring.venue(kind)
+    }
+
+    /// The configured long/short assignment.
+    pub fn legs(&self) -> LegVenues {
+        self.wiring
+            .legs(self.cfg().long_exchange, self.cfg().short_exchange)
+    }
+
+    /// "PAPER " in paper mode, so that paper and live output can never be confused.
+    pub fn tag(&self) -> &'static str {
+        crate::paper_tag(self.paper())
+    }
+
+    /// Asks before a live trading action; paper mode and `--yes` skip the question. Without
+    /// a terminal to ask on, refuses (exit 2) rather than trading unconfirmed.
+    pub fn confirm(&self, what: &str) -> Result<(), Failure> {
+        if self.paper() || self.yes {
+            return Ok(());
+        }
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::usage(format!(
+                "refusing to {what} on LIVE venues without confirmation: pass --yes"
+            )));
+        }
+        eprint!("LIVE: about to {what}. Type 'yes' to continue: ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::usage(format!("cannot read confirmation: {e}")))?;
+        if line.trim().eq_ignore_ascii_case("yes") {
+            Ok(())
+        } else {
+            Err(Failure::usage(
+                "not confirmed; nothing was done".to_string(),
+            ))
+        }
+    }
+}
+
+/// Loads and validates everything, then builds the venues. Nothing touches the network here.
+pub fn build(cli: &Cli) -> Result<Ctx, Failure> {
+    let g = &cli.global;
+    let overrides = HedgeOverrides {
+        symbol: g.symbol.clone(),
+        quote: g.quote.clone(),
+        long_exchange: g.long_exchange.clone(),
+        short_exchange: g.short_exchange.clone(),
+        leverage: g.leverage,
+        notional: g.notional,
+    };
+    let loaded = hedge_app::hedge_config::load(g.config.as_deref(), g.paper, &overrides)?;
+    if let Some(notice) = &loaded.notice {
+        eprintln!("{notice}");
+    }
+    let wiring = if g.paper {
+        return Err(Failure::venue(
+            "paper mode is not available yet: it needs the venue simulator, which is not built yet; nothing was done"
+                .to_string(),
+        ));
+    } else {
+        let env = match &g.env_file {
+            Some(p) => Env::load(p, true)?,
+            None => Env::load_default()?,
+        };
+        let settings = VenueSettings::from_env(&env)?;
+        if cli.command.needs_credentials() {
+            settings.require_trading(&VenueKind::ALL)?;
+        }
+        Wiring::live(&settings, &loaded.config.quote, g.state_file.clone())?
+    };
+    Ok(Ctx {
+        loaded,
+        wiring,
+        json: g.json,
+        yes: g.yes,
+    })
+}
