@@ -1,0 +1,108 @@
+//! Public market data: top of book (depth, never the ticker), funding now and settled.
+
+use super::EdgexVenue;
+use crate::http::client::{decode_data, first_of_array};
+use crate::http::models::{Depth, FundingRateItem, Page, Ticker};
+use crate::http::parse;
+use venue_api::{BookSource, FundingPoint, FundingRate, TopOfBook, VenueError};
+
+/// Largest page the venue serves.
+const MAX_PAGE: usize = 100;
+
+impl EdgexVenue {
+    /// Best bid/ask: the WS feed when it is live and fresh, else REST `getDepth` (level 15).
+    pub(crate) async fn book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
+        let cat = self.catalog_with(symbol).await?;
+        let cid = cat.entry(symbol)?.info.market_id.0.clone();
+        if let Some(feed) = &self.book_feed {
+            if let Some(top) = feed.top_of_book(&cid) {
+                return Ok(top);
+            }
+            feed.track(&cid);
+        }
+        self.rest_book(&cid).await
+    }
+
+    /// REST depth snapshot of a contract.
+    pub async fn rest_book(&self, contract_id: &str) -> Result<TopOfBook, VenueError> {
+        let data = self
+            .http
+            .get(
+                "public/quote/getDepth",
+                &[
+                    ("contractId", contract_id.to_string()),
+                    ("level", "15".to_string()),
+                ],
+                false,
+            )
+            .await?;
+        let depth: Depth = first_of_array("getDepth", data)?
+            .ok_or_else(|| crate::error::decode_error("getDepth: empty data", ""))?;
+        Ok(parse::top_of_book(
+            &depth,
+            self.clock.now(),
+            BookSource::Rest,
+        ))
+    }
+
+    /// The ticker of a contract (`data[0]`).
+    pub(crate) async fn ticker(&self, contract_id: &str) -> Result<Ticker, VenueError> {
+        let data = self
+            .http
+            .get(
+                "public/quote/getTicker",
+                &[("contractId", contract_id.to_string())],
+                false,
+            )
+            .await?;
+        first_of_array("getTicker", data)?
+            .ok_or_else(|| crate::error::decode_error("getTicker: empty data", ""))
+    }
+
+    /// Current funding from the ticker; the interval from metadata.
+    pub(crate) async fn current_funding(&self, symbol: &str) -> Result<FundingRate, VenueError> {
+        let cat = self.catalog_with(symbol).await?;
+        let entry = cat.entry(symbol)?;
+        let interval = parse::funding_interval(entry)?;
+        let ticker = self.ticker(&entry.info.market_id.0).await?;
+        parse::funding_rate(&ticker, interval)
+    }
+
+    /// Settled funding rates, newest first, at most `limit` (follows the cursor).
+    pub(crate) async fn settled_funding(
+        &self,
+        symbol: &str,
+        limit: usize,
+    ) -> Result<Vec<FundingPoint>, VenueError> {
+        let cat = self.catalog_with(symbol).await?;
+        let entry = cat.entry(symbol)?;
+        let interval = parse::funding_interval(entry)?;
+        let cid = entry.info.market_id.0.clone();
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        while out.len() < limit {
+            let mut query = vec![
+                ("contractId", cid.clone()),
+                ("size", (limit - out.len()).min(MAX_PAGE).to_string()),
+                ("filterSettlementFundingRate", "true".to_string()),
+            ];
+            if let Some(c) = &cursor {
+                query.push(("offsetData", c.clone()));
+            }
+            let data = self
+                .http
+                .get("public/funding/getFundingRatePage", &query, false)
+                .await?;
+            let page: Page<FundingRateItem> = decode_data("getFundingRatePage", data)?;
+            let got = page.data_list.len();
+            out.extend(parse::funding_points(&page.data_list, interval)?);
+            cursor = page.next_page_offset_data.filter(|c| !c.is_empty());
+            if cursor.is_none() || got == 0 {
+                break;
+            }
+        }
+        out.sort_by_key(|p| std::cmp::Reverse(p.time));
+        out.truncate(limit);
+        Ok(out)
+    }
+}

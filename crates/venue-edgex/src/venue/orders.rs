@@ -1,0 +1,301 @@
+//! Orders: validate and sign before sending (`prepare`), transmit once (`submit`), cancel,
+//! and read back by client order id.
+//!
+//! The client order id sent to EdgeX is the decimal text of [`ClientOrderId`]; the order nonce
+//! is derived from it, so the same id always yields the same nonce and a lost answer is
+//! resolved with [`EdgexVenue::status_by_client_id`], never by resending.
+
+use super::{EdgexVenue, OrderSigner, VENUE_ID};
+use crate::http::client::{decode_data, AuthHeaders, RequestSigner};
+use crate::http::models::{CreateOrderData, OrderItem, Page};
+use crate::http::parse;
+use crate::signing::order_v1::sign_order_v1;
+use crate::signing::order_v2::sign_order_v2;
+use crate::signing::{EdgexTimeInForce, OrderFields};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+use venue_api::{
+    ClientOrderId, MarketStatus, OrderAck, OrderRequest, OrderStatus, PreparedOrder, TimeInForce,
+    VenueError,
+};
+
+/// A signed createOrder request, ready to send as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgexOrderPayload {
+    /// Request path (`/api/v1/private/order/createOrder`).
+    pub path: String,
+    /// Exact JSON body.
+    pub body: String,
+    /// Auth headers, signed with the order's timestamp.
+    pub auth: AuthHeaders,
+    /// Contract id.
+    pub contract_id: String,
+    /// Client order id as sent.
+    pub client_order_id: String,
+}
+
+fn wire_tif(tif: TimeInForce) -> Result<EdgexTimeInForce, VenueError> {
+    match tif {
+        TimeInForce::ImmediateOrCancel => Ok(EdgexTimeInForce::ImmediateOrCancel),
+        TimeInForce::GoodTilCancel => Ok(EdgexTimeInForce::GoodTilCancel),
+        TimeInForce::PostOnly => Ok(EdgexTimeInForce::PostOnly),
+        TimeInForce::GoodTilTime(_) => Err(VenueError::Unsupported(
+            "EdgeX orders expire on the protocol's own schedule; use GTC or IOC".into(),
+        )),
+    }
+}
+
+fn on_grid(value: Decimal, grid: Decimal) -> bool {
+    grid > Decimal::ZERO && (value % grid).is_zero()
+}
+
+impl EdgexVenue {
+    pub(crate) async fn prepare(
+        &self,
+        request: &OrderRequest,
+    ) -> Result<PreparedOrder, VenueError> {
+        self.config
+            .require_trading_credentials()
+            .map_err(|e| VenueError::Auth(e.to_string()))?;
+        let cat = self.catalog_with(&request.symbol).await?;
+        let entry = cat.entry(&request.symbol)?;
+        let info = &entry.info;
+        match info.status {
+            MarketStatus::Inactive => {
+                return Err(VenueError::InvalidRequest(format!(
+                    "{} is not trading",
+                    request.symbol
+                )));
+            }
+            MarketStatus::ReduceOnly if !request.reduce_only => {
+                return Err(VenueError::InvalidRequest(format!(
+                    "{} accepts reduce-only orders only",
+                    request.symbol
+                )));
+            }
+            _ => {}
+        }
+        if request.size <= Decimal::ZERO || request.price <= Decimal::ZERO {
+            return Err(VenueError::InvalidRequest(
+                "size and price must be positive".into(),
+            ));
+        }
+        if !on_grid(request.size, info.step_size) {
+            return Err(VenueError::InvalidRequest(format!(
+                "size {} is not a multiple of step {}",
+                request.size, info.step_size
+            )));
+        }
+        if !on_grid(request.price, info.tick_size) {
+            return Err(VenueError::InvalidRequest(format!(
+                "price {} is not a multiple of tick {}",
+                request.price, info.tick_size
+            )));
+        }
+        if request.size < info.min_size {
+            return Err(VenueError::InvalidRequest(format!(
+                "size {} below minimum {}",
+                request.size, info.min_size
+            )));
+        }
+        if let Some(max) = entry.contract.max_order_size.filter(|m| *m > Decimal::ZERO) {
+            if request.size > max {
+                return Err(VenueError::InvalidRequest(format!(
+                    "size {} above maximum {max}",
+                    request.size
+                )));
+            }
+        }
+        let fields = OrderFields {
+            account_id: self.account_id()?,
+            side: request.side,
+            size: request.size,
+            price: request.price,
+            client_order_id: request.client_id.to_string(),
+            time_in_force: wire_tif(request.time_in_force)?,
+            reduce_only: request.reduce_only,
+            now_ms: self.http.now_ms(),
+        };
+        let path = self.http.path("private/order/createOrder");
+        let started = std::time::Instant::now();
+        let (body, auth) = match (&self.order_signer, self.http.signer()) {
+            (Some(OrderSigner::V1(key)), _) => {
+                let params = cat.v1_params(entry)?;
+                let signed = sign_order_v1(key, &params, &fields)?;
+                let auth = signed.request_auth(key, &path)?;
+                (signed.body, AuthHeaders::V1(auth))
+            }
+            (Some(OrderSigner::V2(key)), Some(RequestSigner::V2(hmac))) => {
+                let params = cat.v2_params(entry)?;
+                let signed = sign_order_v2(key, &params, &fields)?;
+                let auth = signed.request_auth(hmac, &path);
+                (signed.body, AuthHeaders::V2(auth))
+            }
+            _ => {
+                return Err(VenueError::Auth(
+                    "EdgeX trading credentials are not configured".into(),
+                ))
+            }
+        };
+        let signing_time = started.elapsed();
+        let payload = EdgexOrderPayload {
+            path,
+            body: Value::Object(body).to_string(),
+            auth,
+            contract_id: info.market_id.0.clone(),
+            client_order_id: fields.client_order_id,
+        };
+        Ok(PreparedOrder::new(
+            VENUE_ID,
+            request.clone(),
+            self.clock.now(),
+            signing_time,
+            payload,
+        ))
+    }
+
+    pub(crate) async fn submit(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
+        let (request, payload) = order.into_payload::<EdgexOrderPayload>(VENUE_ID)?;
+        let data = self
+            .http
+            .post_signed(&payload.path, payload.body, &payload.auth)
+            .await?;
+        let created: CreateOrderData = decode_data("createOrder", data)?;
+        Ok(OrderAck {
+            client_id: request.client_id,
+            venue_order_id: created.order_id,
+            tx_hash: None,
+        })
+    }
+
+    pub(crate) async fn cancel_by_client_id(
+        &self,
+        symbol: &str,
+        client_id: ClientOrderId,
+    ) -> Result<(), VenueError> {
+        self.catalog_with(symbol).await?;
+        let mut body = Map::new();
+        body.insert(
+            "accountId".into(),
+            Value::String(self.account_id()?.to_string()),
+        );
+        body.insert(
+            "clientOrderIdList".into(),
+            Value::Array(vec![Value::String(client_id.to_string())]),
+        );
+        let data = self
+            .http
+            .post("private/order/cancelOrderByClientOrderId", body)
+            .await?;
+        if let Some(reason) = data
+            .get("cancelResultMap")
+            .and_then(|m| m.get(client_id.to_string()))
+        {
+            tracing::debug!(%client_id, %reason, "EdgeX cancel result");
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn cancel_all_in(&self, symbol: &str) -> Result<(), VenueError> {
+        let cat = self.catalog_with(symbol).await?;
+        let cid = cat.entry(symbol)?.info.market_id.0.clone();
+        let mut body = Map::new();
+        body.insert(
+            "accountId".into(),
+            Value::String(self.account_id()?.to_string()),
+        );
+        body.insert(
+            "filterContractIdList".into(),
+            Value::Array(vec![Value::String(cid)]),
+        );
+        self.http
+            .post("private/order/cancelAllOrder", body)
+            .await
+            .map(|_| ())
+    }
+
+    async fn orders_by_client_id(
+        &self,
+        endpoint: &str,
+        client_id: ClientOrderId,
+    ) -> Result<Vec<OrderItem>, VenueError> {
+        let query = [
+            ("accountId", self.account_id()?.to_string()),
+            ("clientOrderIdList", client_id.to_string()),
+        ];
+        let data = self.http.get(endpoint, &query, true).await?;
+        if data.is_null() {
+            return Ok(Vec::new());
+        }
+        if data.get("dataList").is_some() {
+            return Ok(decode_data::<Page<OrderItem>>(endpoint, data)?.data_list);
+        }
+        decode_data(endpoint, data)
+    }
+
+    pub(crate) async fn status_by_client_id(
+        &self,
+        symbol: &str,
+        client_id: ClientOrderId,
+    ) -> Result<Option<OrderStatus>, VenueError> {
+        self.catalog_with(symbol).await?;
+        let wanted = client_id.to_string();
+        for endpoint in [
+            "private/order/getOrderByClientOrderId",
+            "private/order/getHistoryOrderByClientOrderId",
+        ] {
+            let items = self.orders_by_client_id(endpoint, client_id).await?;
+            if let Some(item) = items
+                .iter()
+                .find(|o| o.client_order_id.as_deref() == Some(wanted.as_str()))
+            {
+                return parse::order_status(item, client_id).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    pub(crate) async fn active_orders(&self, symbol: &str) -> Result<Vec<OrderStatus>, VenueError> {
+        let cat = self.catalog_with(symbol).await?;
+        let cid = cat.entry(symbol)?.info.market_id.0.clone();
+        let account = self.account_id()?.to_string();
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..20 {
+            let mut query = vec![
+                ("accountId", account.clone()),
+                ("size", "100".to_string()),
+                ("filterContractIdList", cid.clone()),
+            ];
+            if let Some(c) = &cursor {
+                query.push(("offsetData", c.clone()));
+            }
+            let data = self
+                .http
+                .get("private/order/getActiveOrderPage", &query, true)
+                .await?;
+            let page: Page<OrderItem> = decode_data("getActiveOrderPage", data)?;
+            for item in &page.data_list {
+                if item.contract_id.as_deref() != Some(cid.as_str()) {
+                    continue;
+                }
+                match item
+                    .client_order_id
+                    .as_deref()
+                    .and_then(|c| c.parse::<u64>().ok())
+                    .and_then(ClientOrderId::new)
+                {
+                    Some(id) => out.push(parse::order_status(item, id)?),
+                    None => {
+                        tracing::warn!(order_id = ?item.id, "EdgeX open order without a numeric client id (not ours)")
+                    }
+                }
+            }
+            cursor = page.next_page_offset_data.filter(|c| !c.is_empty());
+            if cursor.is_none() || page.data_list.is_empty() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}

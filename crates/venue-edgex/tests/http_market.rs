@@ -1,0 +1,170 @@
+//! Contract tests: metadata, top of book from depth, funding now and history.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use rust_decimal_macros::dec;
+use venue_api::{BookSource, MarketStatus, Venue, VenueError};
+use venue_edgex::ApiVersion;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer};
+
+#[tokio::test]
+async fn market_metadata_is_mapped_and_cached() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    let v = public_venue(&server, ApiVersion::V1);
+    let btc = v.market("btc").await.unwrap();
+    assert_eq!(btc.market_id.0, "10000001");
+    assert_eq!((btc.symbol.as_str(), btc.quote.as_str()), ("BTC", "USD"));
+    assert_eq!(
+        (btc.tick_size, btc.step_size, btc.min_size),
+        (dec!(0.1), dec!(0.001), dec!(0.001))
+    );
+    assert_eq!(btc.max_leverage, Some(dec!(100)));
+    assert_eq!(btc.default_leverage, Some(dec!(50)));
+    assert_eq!(
+        (btc.taker_fee, btc.maker_fee),
+        (Some(dec!(0.00038)), Some(dec!(0.00015)))
+    );
+    assert_eq!(btc.funding_interval_minutes, Some(240));
+    assert_eq!(btc.status, MarketStatus::Active);
+    let paxg = v.market("PAXG").await.unwrap();
+    assert_eq!(paxg.status, MarketStatus::ReduceOnly);
+    let all = v.markets().await.unwrap();
+    assert_eq!(
+        all.iter().map(|m| m.symbol.as_str()).collect::<Vec<_>>(),
+        ["BTC", "ETH", "PAXG"]
+    );
+    assert_eq!(
+        received(&server, "/api/v1/public/meta/getMetaData")
+            .await
+            .len(),
+        1,
+        "cached"
+    );
+}
+
+#[tokio::test]
+async fn unknown_symbol_is_unknown_market() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    let v = public_venue(&server, ApiVersion::V1);
+    let err = v.market("FARTCOIN").await.unwrap_err();
+    assert_eq!(err, VenueError::UnknownMarket("FARTCOINUSD".into()));
+}
+
+#[tokio::test]
+async fn v2_metadata_uses_v2_paths() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V2).await;
+    let v = public_venue(&server, ApiVersion::V2);
+    assert_eq!(v.market("ETH").await.unwrap().market_id.0, "10000002");
+    assert_eq!(
+        received(&server, "/api/v2/public/meta/getMetaData")
+            .await
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn top_of_book_comes_from_depth() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/public/quote/getDepth"))
+        .and(query_param("contractId", "10000001"))
+        .and(query_param("level", "15"))
+        .respond_with(json("depth.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let v = public_venue(&server, ApiVersion::V1);
+    let top = v.top_of_book("BTC").await.unwrap();
+    assert_eq!(top.bid_price(), Some(dec!(95911.6)));
+    assert_eq!(top.ask_price(), Some(dec!(95912.0)));
+    assert_eq!(top.bid.unwrap().size, dec!(0.433));
+    assert_eq!(top.source, BookSource::Rest);
+    assert!(
+        received(&server, "/api/v1/public/quote/getTicker")
+            .await
+            .is_empty(),
+        "never the ticker"
+    );
+    let r = &received(&server, "/api/v1/public/quote/getDepth").await[0];
+    assert!(
+        header(r, "x-edgex-api-signature").is_none(),
+        "public call carries no auth"
+    );
+}
+
+#[tokio::test]
+async fn funding_rate_from_ticker_with_interval_from_metadata() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/public/quote/getTicker"))
+        .and(query_param("contractId", "10000001"))
+        .respond_with(json("ticker.json"))
+        .mount(&server)
+        .await;
+    let v = public_venue(&server, ApiVersion::V1);
+    let f = v.funding("BTC").await.unwrap();
+    assert_eq!(f.rate, dec!(-0.00012236));
+    assert_eq!(f.interval_minutes, 240);
+    assert_eq!(
+        f.next_funding_time.unwrap().timestamp_millis(),
+        1_745_510_400_000
+    );
+    assert_eq!(f.time.unwrap().timestamp_millis(), 1_745_496_000_000);
+    let many = v
+        .funding_rates(&["BTC".to_string(), "NOPE".to_string()])
+        .await
+        .unwrap();
+    assert!(many[0].1.is_ok());
+    assert!(matches!(many[1].1, Err(VenueError::UnknownMarket(_))));
+}
+
+#[tokio::test]
+async fn a_contract_without_funding_interval_is_an_error() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    let v = public_venue(&server, ApiVersion::V1);
+    let err = v.funding("PAXG").await.unwrap_err();
+    assert!(
+        matches!(&err, VenueError::Decode { reason, .. } if reason.contains("fundingRateIntervalMin")),
+        "{err:?}"
+    );
+    assert!(received(&server, "/api/v1/public/quote/getTicker")
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn funding_history_is_settled_and_newest_first() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/public/funding/getFundingRatePage"))
+        .respond_with(json("funding_page.json"))
+        .mount(&server)
+        .await;
+    let v = public_venue(&server, ApiVersion::V1);
+    let h = v.funding_history("BTC", 2).await.unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[0].rate, dec!(-0.00012236));
+    assert_eq!(h[1].rate, dec!(0.00002100));
+    assert!(h[0].time > h[1].time);
+    let r = &received(&server, "/api/v1/public/funding/getFundingRatePage").await[0];
+    assert_eq!(
+        query(r),
+        [
+            ("contractId".into(), "10000001".into()),
+            ("filterSettlementFundingRate".into(), "true".into()),
+            ("size".into(), "2".into())
+        ]
+    );
+}
