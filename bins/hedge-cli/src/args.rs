@@ -11,7 +11,9 @@ Exit codes:
   2  usage or configuration error (bad flag, bad config file, missing credentials)
   3  positions are not as they should be: a naked leg was left (engine HALTED),
      positions remain after close, or status found an unhedged/imbalanced position
-  4  open: nothing was opened";
+     or the engine HALTED
+  4  open: nothing was opened (refused before trading, or both legs unfilled/unwound)
+  5  open: a clean hedge, but smaller than requested (both legs equal; see the report)";
 
 /// Open, inspect and close a delta-neutral hedge: the same size long on one venue and short
 /// on the other (EdgeX and Lighter), earning the funding-rate difference.
@@ -39,6 +41,40 @@ pub struct GlobalArgs {
     /// Run against the in-process simulator (PAPER). Never reads live credentials.
     #[arg(long, global = true)]
     pub paper: bool,
+
+    /// PAPER: start from a fresh paper account (deletes the paper state).
+    #[arg(long = "paper-reset", global = true)]
+    pub paper_reset: bool,
+
+    /// PAPER: directory of the simulator's and the engine's paper state.
+    #[arg(
+        long = "paper-dir",
+        global = true,
+        value_name = "DIR",
+        default_value = "paper"
+    )]
+    pub paper_dir: PathBuf,
+
+    /// PAPER: collateral of a new paper account on each venue, USD.
+    #[arg(
+        long = "paper-collateral",
+        global = true,
+        value_name = "USD",
+        default_value = "1000"
+    )]
+    pub paper_collateral: Decimal,
+
+    /// PAPER: run the simulated clock N times faster than real time.
+    #[arg(long, global = true, value_name = "N", default_value_t = 1)]
+    pub speed: u32,
+
+    /// PAPER: inject venue faults (also env VENUE_SIM_FAULTS), comma-separated rules
+    /// `venue:endpoint[@skip]:fault[:count]`, e.g. `edgex:createOrder:reject`,
+    /// `edgex:createOrder:lost:1`, `lighter:sendTx@2:reject`. Faults: reject, delay[=ms],
+    /// timeout (not processed), lost (processed, answer lost), 429[=secs], 5xx[=status],
+    /// malformed, partial, drop (endpoint ws). See crates/venue-sim/README.md.
+    #[arg(long = "sim-fault", global = true, value_name = "SPEC")]
+    pub sim_fault: Option<String>,
 
     /// Machine-readable JSON on stdout (numbers as exact decimal strings).
     #[arg(long, global = true)]

@@ -83,6 +83,7 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
     };
     let report = ctx.wiring.engine.open(&req).await.map_err(engine_failure)?;
     let exit = match &report.result {
+        HedgeResult::Hedged { size, requested } if size < requested => code::SMALLER_HEDGE,
         HedgeResult::Hedged { .. } | HedgeResult::DryRun => code::OK,
         HedgeResult::NothingOpened { .. } => code::NOTHING_OPENED,
         HedgeResult::Halted { .. } => code::NOT_HEDGED,

@@ -6,7 +6,7 @@ use hedge_app::credentials::VenueSettings;
 use hedge_app::env::Env;
 use hedge_app::hedge_config::{HedgeConfig, HedgeOverrides, LoadedHedgeConfig};
 use hedge_app::venues::VenueKind;
-use hedge_app::wiring::Wiring;
+use hedge_app::wiring::{PaperSettings, Wiring};
 use hedge_engine::protocol::LegVenues;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
@@ -71,8 +71,9 @@ impl Ctx {
     }
 }
 
-/// Loads and validates everything, then builds the venues. Nothing touches the network here.
-pub fn build(cli: &Cli) -> Result<Ctx, Failure> {
+/// Loads and validates everything, then builds the venues (in paper mode, starts the
+/// simulator). No venue is called here.
+pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
     let g = &cli.global;
     let overrides = HedgeOverrides {
         symbol: g.symbol.clone(),
@@ -87,11 +88,28 @@ pub fn build(cli: &Cli) -> Result<Ctx, Failure> {
         eprintln!("{notice}");
     }
     let wiring = if g.paper {
-        return Err(Failure::venue(
-            "paper mode is not available yet: it needs the venue simulator, which is not built yet; nothing was done"
-                .to_string(),
-        ));
+        if g.paper_collateral <= rust_decimal::Decimal::ZERO {
+            return Err(Failure::usage(format!(
+                "--paper-collateral must be > 0, got {}",
+                g.paper_collateral
+            )));
+        }
+        let settings = PaperSettings {
+            dir: g.paper_dir.clone(),
+            reset: g.paper_reset,
+            speed: g.speed.max(1),
+            faults: g.sim_fault.clone(),
+            collateral: g.paper_collateral,
+        };
+        // Paper mode never reads live credentials: only the fault variable.
+        let fault_env = std::env::var(hedge_app::wiring::SIM_FAULTS_ENV).ok();
+        Wiring::paper(&settings, fault_env, g.state_file.clone()).await?
     } else {
+        if g.speed != 1 || g.sim_fault.is_some() || g.paper_reset {
+            return Err(Failure::usage(
+                "--speed, --sim-fault and --paper-reset only apply with --paper".to_string(),
+            ));
+        }
         let env = match &g.env_file {
             Some(p) => Env::load(p, true)?,
             None => Env::load_default()?,

@@ -30,6 +30,7 @@ pub mod code {
     pub const CONFIG_ERROR: u8 = 2;
     pub const NOT_HEDGED: u8 = 3;
     pub const NOTHING_OPENED: u8 = 4;
+    pub const SMALLER_HEDGE: u8 = 5;
 }
 
 /// A command's failure, carrying its exit code.
@@ -101,7 +102,7 @@ async fn run(cli: &Cli) -> Result<u8, Failure> {
     if let Command::Config = cli.command {
         return show_config(cli);
     }
-    let ctx = ctx::build(cli)?;
+    let ctx = ctx::build(cli).await?;
     match &cli.command {
         Command::Config => Ok(code::OK),
         Command::Capacity => cmd_read::capacity(&ctx).await,

@@ -144,23 +144,16 @@ fn secrets_from_env_file_never_reach_output_or_log() {
 }
 
 #[test]
-fn commands_not_built_yet_say_so_and_exit_non_zero() {
+fn paper_only_flags_are_refused_in_live_mode() {
     let dir = tempfile::tempdir().unwrap();
-    for cmd in [
-        "funding",
-        "funding-all",
-        "funding_all",
-        "check_leverage",
-        "status",
-        "capacity",
+    std::fs::write(dir.path().join("hedge_config.json"), EXAMPLE).unwrap();
+    for args in [
+        ["--speed", "10", "funding"],
+        ["--sim-fault", "edgex:createOrder:reject", "funding"],
     ] {
-        let o = run(dir.path(), &["--paper", cmd]);
-        assert_eq!(o.status.code(), Some(1), "{cmd}: {}", text(&o));
-        assert!(
-            text(&o).contains("not available yet"),
-            "{cmd}: {}",
-            text(&o)
-        );
+        let o = run(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains("only apply with --paper"), "{}", text(&o));
     }
 }
 

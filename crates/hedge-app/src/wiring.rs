@@ -9,14 +9,31 @@ use crate::venues::VenueKind;
 use crate::ConfigError;
 use hedge_engine::protocol::{ExecutionOptions, HedgeEngine, LegVenues};
 use hedge_engine::state::FileStore;
+use rust_decimal::Decimal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use venue_api::{Clock, SystemClock, Venue};
+use venue_api::{Clock, ScaledClock, SystemClock, Venue};
+use venue_sim::paper::{PaperOptions, PaperSession};
+
+/// Request timeout of the adapters against the loopback simulator.
+pub const PAPER_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The protocol's bounds in paper mode: the simulator shows fills at once, so the settle
+/// grace and the order-status timeout are short; everything else is as live.
+pub fn paper_execution_options() -> ExecutionOptions {
+    ExecutionOptions {
+        settle_grace: Some(std::time::Duration::from_millis(300)),
+        settle_timeout: std::time::Duration::from_secs(4),
+        poll_interval: std::time::Duration::from_millis(100),
+        ..ExecutionOptions::default()
+    }
+}
+
+/// The variable holding simulator faults for paper runs.
+pub const SIM_FAULTS_ENV: &str = venue_sim::paper::ENV_FAULTS;
 
 /// Default engine state file in live mode.
 pub const LIVE_STATE_FILE: &str = "hedge_state.json";
-/// Default engine state file in paper mode.
-pub const PAPER_STATE_FILE: &str = "paper/hedge_state.json";
 
 /// The venues and engine of one process.
 #[derive(Debug)]
@@ -33,6 +50,35 @@ pub struct Wiring {
     pub paper: bool,
     /// The engine's state file.
     pub state_file: PathBuf,
+    /// The in-process simulator of a paper run (saved when dropped).
+    pub paper_session: Option<PaperSession>,
+}
+
+/// How to run paper mode.
+#[derive(Debug, Clone)]
+pub struct PaperSettings {
+    /// Where the simulator's state and the paper engine state live (default `./paper`).
+    pub dir: PathBuf,
+    /// Start from a fresh paper account.
+    pub reset: bool,
+    /// Clock speed factor (`--speed N`): hours pass in seconds.
+    pub speed: u32,
+    /// Fault spec (`--sim-fault`), added to `VENUE_SIM_FAULTS`.
+    pub faults: Option<String>,
+    /// Collateral of a new paper account on each venue (USD).
+    pub collateral: Decimal,
+}
+
+impl Default for PaperSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("paper"),
+            reset: false,
+            speed: 1,
+            faults: None,
+            collateral: Decimal::from(1000),
+        }
+    }
 }
 
 impl Wiring {
@@ -46,18 +92,116 @@ impl Wiring {
 
     /// The venues by role, for a long/short assignment.
     pub fn legs(&self, long: VenueKind, short: VenueKind) -> LegVenues {
-        LegVenues { long: self.venue(long), short: self.venue(short) }
+        LegVenues {
+            long: self.venue(long),
+            short: self.venue(short),
+        }
     }
 
     /// Live adapters from the environment's settings.
-    pub fn live(settings: &VenueSettings, quote: &str, state_file: Option<PathBuf>) -> Result<Self, ConfigError> {
+    pub fn live(
+        settings: &VenueSettings,
+        quote: &str,
+        state_file: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let edgex = venue_edgex::EdgexVenue::with_clock(settings.edgex.clone().with_quote(quote), clock.clone())
-            .map_err(|e| ConfigError::new("environment", format!("EdgeX: {e}")))?;
+        let edgex = venue_edgex::EdgexVenue::with_clock(
+            settings.edgex.clone().with_quote(quote),
+            clock.clone(),
+        )
+        .map_err(|e| ConfigError::new("environment", format!("EdgeX: {e}")))?;
         let lighter = venue_lighter::LighterVenue::new(settings.lighter.clone())
             .map_err(|e| ConfigError::new("environment", format!("Lighter: {e}")))?;
         let state_file = state_file.unwrap_or_else(|| PathBuf::from(LIVE_STATE_FILE));
-        let engine = HedgeEngine::new(clock.clone(), Arc::new(FileStore::new(&state_file)), ExecutionOptions::default());
-        Ok(Self { edgex: Arc::new(edgex), lighter: Arc::new(lighter), clock, engine, paper: false, state_file })
+        let engine = HedgeEngine::new(
+            clock.clone(),
+            Arc::new(FileStore::new(&state_file)),
+            ExecutionOptions::default(),
+        );
+        Ok(Self {
+            edgex: Arc::new(edgex),
+            lighter: Arc::new(lighter),
+            clock,
+            engine,
+            paper: false,
+            state_file,
+            paper_session: None,
+        })
+    }
+
+    /// The real adapters pointed at an in-process simulator with a paper account. Never reads
+    /// live credentials; the only variable read is `VENUE_SIM_FAULTS`.
+    pub async fn paper(
+        settings: &PaperSettings,
+        fault_env: Option<String>,
+        state_file: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
+        let sim_state = settings.dir.join("sim_state.json");
+        let err = |e: &dyn std::fmt::Display| ConfigError::new("paper", e.to_string());
+        // Continue from the simulator's saved time when it is ahead (after a --speed run).
+        let saved = if settings.reset {
+            None
+        } else {
+            venue_sim::paper::saved_time(&sim_state).map_err(|e| err(&e))?
+        };
+        let now = chrono::Utc::now();
+        let start = saved.filter(|t| *t > now).unwrap_or(now);
+        let clock: Arc<dyn Clock> = Arc::new(ScaledClock::new(start, settings.speed));
+        let options = PaperOptions {
+            state_path: Some(sim_state),
+            reset: settings.reset,
+            edgex_collateral: settings.collateral,
+            lighter_collateral: settings.collateral,
+            clock: Some(clock.clone()),
+            faults: settings.faults.clone(),
+            ..PaperOptions::default()
+        }
+        .with_env_faults(&|k| {
+            if k == venue_sim::paper::ENV_FAULTS {
+                fault_env.clone()
+            } else {
+                None
+            }
+        });
+        let session = venue_sim::paper::start(options)
+            .await
+            .map_err(|e| err(&e))?;
+        // The real adapters, with timeouts and budgets sized for a loopback simulator.
+        let edgex = venue_edgex::EdgexVenue::with_clock(
+            session
+                .edgex_config()
+                .with_request_timeout(PAPER_REQUEST_TIMEOUT)
+                .with_request_budget(1000, 1000),
+            clock.clone(),
+        )
+        .map_err(|e| err(&e))?;
+        let mut lighter_config = session.lighter_config().map_err(|e| err(&e))?;
+        lighter_config.request_timeout = PAPER_REQUEST_TIMEOUT;
+        lighter_config.requests_per_minute = 60_000;
+        let http = venue_lighter::HttpSettings::from_config(&lighter_config);
+        let lighter = venue_lighter::LighterVenue::with_parts(lighter_config, http, clock.clone())
+            .map_err(|e| err(&e))?;
+        let state_file = state_file.unwrap_or_else(|| settings.dir.join("hedge_state.json"));
+        if settings.reset {
+            match std::fs::remove_file(&state_file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(err(&format!("cannot reset {}: {e}", state_file.display()))),
+            }
+        }
+        let engine = HedgeEngine::new(
+            clock.clone(),
+            Arc::new(FileStore::new(&state_file)),
+            paper_execution_options(),
+        );
+        Ok(Self {
+            edgex: Arc::new(edgex),
+            lighter: Arc::new(lighter),
+            clock,
+            engine,
+            paper: true,
+            state_file,
+            paper_session: Some(session),
+        })
     }
 }

@@ -149,7 +149,9 @@ pub fn hedge_status(a: &LegSnapshot, b: &LegSnapshot, flat_tolerance: Decimal) -
             notional,
             unrealized_pnl: l.unrealized_pnl,
             pnl_percent: match (l.unrealized_pnl, notional) {
-                (Some(p), Some(n)) if n > Decimal::ZERO => Some((p / n * Decimal::ONE_HUNDRED).round_dp(4)),
+                (Some(p), Some(n)) if n > Decimal::ZERO => {
+                    Some((p / n * Decimal::ONE_HUNDRED).round_dp(4))
+                }
                 _ => None,
             },
         }
@@ -158,19 +160,26 @@ pub fn hedge_status(a: &LegSnapshot, b: &LegSnapshot, flat_tolerance: Decimal) -
     let (oa, ob) = (open(a), open(b));
     let hedged = oa && ob && (a.size > Decimal::ZERO) != (b.size > Decimal::ZERO);
     let mids: Vec<Decimal> = [a.mid, b.mid].into_iter().flatten().collect();
-    let average_mid = (!mids.is_empty()).then(|| mids.iter().sum::<Decimal>() / Decimal::from(mids.len()));
+    let average_mid =
+        (!mids.is_empty()).then(|| mids.iter().sum::<Decimal>() / Decimal::from(mids.len()));
     let net = a.size + b.size;
     let ratio = hedged.then(|| a.size.abs().min(b.size.abs()) / a.size.abs().max(b.size.abs()));
     let quality = ratio.map(HedgeQuality::from_ratio);
     let mut warnings = Vec::new();
     match (oa, ob) {
-        (true, false) => warnings.push(StatusWarning::OneSided { venue: a.venue.clone() }),
-        (false, true) => warnings.push(StatusWarning::OneSided { venue: b.venue.clone() }),
+        (true, false) => warnings.push(StatusWarning::OneSided {
+            venue: a.venue.clone(),
+        }),
+        (false, true) => warnings.push(StatusWarning::OneSided {
+            venue: b.venue.clone(),
+        }),
         (true, true) if !hedged => warnings.push(StatusWarning::SameDirection),
         _ => {}
     }
     if matches!(quality, Some(HedgeQuality::Fair | HedgeQuality::Poor)) {
-        warnings.push(StatusWarning::Imbalanced { difference: a.size.abs() - b.size.abs() });
+        warnings.push(StatusWarning::Imbalanced {
+            difference: a.size.abs() - b.size.abs(),
+        });
     }
     let fee = |l: &LegSnapshot, v: &LegView| Some(v.notional? * l.taker_fee?);
     let fees_open = fee(a, &legs[0]).zip(fee(b, &legs[1])).map(|(x, y)| x + y);
@@ -197,7 +206,13 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn leg(venue: &str, size: Decimal, mid: Decimal, pnl: Decimal) -> LegSnapshot {
-        LegSnapshot { venue: venue.into(), size, mid: Some(mid), unrealized_pnl: Some(pnl), taker_fee: Some(dec!(0.0005)) }
+        LegSnapshot {
+            venue: venue.into(),
+            size,
+            mid: Some(mid),
+            unrealized_pnl: Some(pnl),
+            taker_fee: Some(dec!(0.0005)),
+        }
     }
 
     #[rstest]
@@ -214,7 +229,11 @@ mod tests {
     #[test]
     fn clean_hedge_hand_computed() {
         // 2 long at mid 40 (+1.5 PnL), 2 short at mid 40.2 (-1.2 PnL).
-        let s = hedge_status(&leg("a", dec!(2), dec!(40), dec!(1.5)), &leg("b", dec!(-2), dec!(40.2), dec!(-1.2)), dec!(0.000000001));
+        let s = hedge_status(
+            &leg("a", dec!(2), dec!(40), dec!(1.5)),
+            &leg("b", dec!(-2), dec!(40.2), dec!(-1.2)),
+            dec!(0.000000001),
+        );
         assert!(s.hedged && !s.flat && !s.needs_attention());
         assert_eq!(s.quality, Some(HedgeQuality::Excellent));
         assert_eq!(s.net_exposure, dec!(0));
@@ -228,20 +247,44 @@ mod tests {
 
     #[test]
     fn one_sided_same_direction_and_imbalance_are_flagged() {
-        let one = hedge_status(&leg("a", dec!(1), dec!(10), dec!(0)), &leg("b", dec!(0), dec!(10), dec!(0)), dec!(0.000000001));
+        let one = hedge_status(
+            &leg("a", dec!(1), dec!(10), dec!(0)),
+            &leg("b", dec!(0), dec!(10), dec!(0)),
+            dec!(0.000000001),
+        );
         assert!(!one.hedged && one.needs_attention());
-        assert_eq!(one.warnings, vec![StatusWarning::OneSided { venue: "a".into() }]);
-        let same = hedge_status(&leg("a", dec!(1), dec!(10), dec!(0)), &leg("b", dec!(1), dec!(10), dec!(0)), dec!(0.000000001));
+        assert_eq!(
+            one.warnings,
+            vec![StatusWarning::OneSided { venue: "a".into() }]
+        );
+        let same = hedge_status(
+            &leg("a", dec!(1), dec!(10), dec!(0)),
+            &leg("b", dec!(1), dec!(10), dec!(0)),
+            dec!(0.000000001),
+        );
         assert_eq!(same.warnings, vec![StatusWarning::SameDirection]);
-        let imb = hedge_status(&leg("a", dec!(1), dec!(10), dec!(0)), &leg("b", dec!(-0.8), dec!(10), dec!(0)), dec!(0.000000001));
+        let imb = hedge_status(
+            &leg("a", dec!(1), dec!(10), dec!(0)),
+            &leg("b", dec!(-0.8), dec!(10), dec!(0)),
+            dec!(0.000000001),
+        );
         assert_eq!(imb.quality, Some(HedgeQuality::Poor));
-        assert_eq!(imb.warnings, vec![StatusWarning::Imbalanced { difference: dec!(0.2) }]);
+        assert_eq!(
+            imb.warnings,
+            vec![StatusWarning::Imbalanced {
+                difference: dec!(0.2)
+            }]
+        );
         assert_eq!(imb.net_exposure_quote, Some(dec!(2.0)));
     }
 
     #[test]
     fn flat_is_fine() {
-        let s = hedge_status(&leg("a", dec!(0), dec!(10), dec!(0)), &leg("b", dec!(0), dec!(10), dec!(0)), dec!(0.000000001));
+        let s = hedge_status(
+            &leg("a", dec!(0), dec!(10), dec!(0)),
+            &leg("b", dec!(0), dec!(10), dec!(0)),
+            dec!(0.000000001),
+        );
         assert!(s.flat && !s.needs_attention() && s.warnings.is_empty());
     }
 }

@@ -1,3 +1,23 @@
-//! `venue-sim`: a loopback exchange that speaks both venues' real protocols.
+//! `venue-sim`: a loopback exchange that speaks EdgeX's and Lighter's real wire protocols,
+//! so that the real adapters, unmodified, can trade against it (end-to-end tests, benches,
+//! and every binary's `--paper` mode).
 //!
-//! Not built yet: filled by the simulator issue.
+//! * [`engine`]: the venue-agnostic exchange core (markets, books, funding, accounts).
+//! * [`faults`]: injectable faults and their string grammar (`--sim-fault`).
+//! * [`edgex`], [`lighter`]: the two front-ends (REST + WebSocket, signatures verified).
+//! * [`server`]: [`SimServer`], the running simulator on 127.0.0.1.
+//! * [`paper`]: [`paper::start`], the in-process simulator with a persistent paper account.
+
+pub mod edgex;
+pub mod engine;
+pub mod faults;
+pub mod http;
+pub mod keys;
+pub mod lighter;
+pub mod paper;
+pub mod persist;
+pub mod server;
+mod wsconn;
+
+pub use faults::{FaultKind, FaultRule, Faults};
+pub use server::{SimError, SimOptions, SimServer};

@@ -31,6 +31,9 @@ pub struct ExecutionOptions {
     pub position_read_attempts: u8,
     /// Collateral haircuts used to bound the size.
     pub capacity: CapacityParams,
+    /// Replaces the venues' own settle grace (e.g. against a simulator that shows fills at
+    /// once); `None` uses the longer of the two venues' graces.
+    pub settle_grace: Option<Duration>,
 }
 
 impl Default for ExecutionOptions {
@@ -43,6 +46,7 @@ impl Default for ExecutionOptions {
             settle_timeout: Duration::from_secs(15),
             position_read_attempts: 3,
             capacity: CapacityParams::default(),
+            settle_grace: None,
         }
     }
 }
@@ -320,13 +324,15 @@ impl HedgeEngine {
         })
     }
 
-    /// The longer of both venues' settle graces.
+    /// The configured settle grace, else the longer of both venues' graces.
     pub(super) fn settle_grace(&self, venues: &LegVenues) -> Duration {
-        venues
-            .long
-            .capabilities()
-            .settle_grace
-            .max(venues.short.capabilities().settle_grace)
+        self.options.settle_grace.unwrap_or_else(|| {
+            venues
+                .long
+                .capabilities()
+                .settle_grace
+                .max(venues.short.capabilities().settle_grace)
+        })
     }
 }
 

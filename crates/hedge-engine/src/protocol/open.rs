@@ -559,21 +559,22 @@ impl HedgeEngine {
         let mut next_attempt = [1u8, 1u8];
         let idx = |r: LegRole| if r == LegRole::Long { 0 } else { 1 };
         loop {
-            let after =
-                match self
-                    .settled_positions(&req.venues, &req.symbol, before, &report.orders)
-                    .await
-                {
-                    Ok(p) => p,
-                    Err(e) => return (
+            let after = match self
+                .settled_positions(&req.venues, &req.symbol, before, &report.orders)
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    return (
                         HedgeResult::Halted {
                             reason: format!(
                                 "positions could not be read after sending ({e}); exposure unknown"
                             ),
                         },
                         None,
-                    ),
-                };
+                    )
+                }
+            };
             let a = after.long - before.long; // long exposure added
             let b = before.short - after.short; // short exposure added
             if a <= -half || b <= -half {
@@ -711,13 +712,11 @@ impl HedgeEngine {
                     .map(OrderExecution::signed_fill)
                     .sum::<Decimal>(),
         };
-        let polls = (self.options.settle_timeout.as_millis()
-            / self.options.poll_interval.as_millis().max(1))
-        .max(1);
+        let deadline = self.clock.now()
+            + chrono::Duration::from_std(self.options.settle_timeout)
+                .unwrap_or(chrono::Duration::MAX);
         let mut last = self.read_positions(venues, symbol).await?;
-        let mut poll = 0;
-        while known && last != expected && poll < polls {
-            poll += 1;
+        while known && last != expected && self.clock.now() < deadline {
             self.clock.sleep(self.options.poll_interval).await;
             last = self.read_positions(venues, symbol).await?;
         }
@@ -732,24 +731,46 @@ fn price_of(plan: &OpenPlan, role: LegRole) -> Decimal {
     }
 }
 
+/// Why nothing is open, per leg: how many orders, what filled, the last error, and whether a
+/// filled part was unwound.
 fn describe_failures(orders: &[OrderExecution]) -> String {
-    let parts: Vec<String> = orders
+    if orders.is_empty() {
+        return "no order was sent".into();
+    }
+    let mut venues: Vec<&str> = Vec::new();
+    for o in orders {
+        if !venues.contains(&o.venue.as_str()) {
+            venues.push(&o.venue);
+        }
+    }
+    let parts: Vec<String> = venues
         .iter()
-        .map(|o| {
+        .map(|v| {
+            let opens: Vec<&OrderExecution> = orders
+                .iter()
+                .filter(|o| o.venue == *v && o.purpose != OrderPurpose::Unwind)
+                .collect();
+            let filled: Decimal = opens.iter().map(|o| o.filled_size).sum();
+            let last_error = opens.iter().rev().find_map(|o| o.error.clone());
+            let unwound = orders.iter().any(|o| {
+                o.venue == *v && o.purpose == OrderPurpose::Unwind && o.filled_size > Decimal::ZERO
+            });
             format!(
-                "{} {:?}{}",
-                o.venue,
-                o.outcome,
-                o.error
-                    .as_ref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default()
+                "{v}: {} order(s), filled {filled}{}{}",
+                opens.len(),
+                last_error
+                    .map(|e| format!(", last error: {e}"))
+                    .unwrap_or_default(),
+                if unwound {
+                    ", filled part unwound reduce-only"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
-    if parts.is_empty() {
-        "no order was sent".into()
-    } else {
+    format!(
+        "{}; no position is left from this operation",
         parts.join("; ")
-    }
+    )
 }

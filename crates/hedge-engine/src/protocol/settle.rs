@@ -114,20 +114,22 @@ impl HedgeEngine {
         };
 
         let cid = sent.request.client_id;
-        let polls = (self.options.settle_timeout.as_millis()
-            / self.options.poll_interval.as_millis().max(1))
-        .max(1);
+        // The timeout is measured on the injected clock, so it holds however slow each
+        // status read is (and tests with a fast clock do not wait).
+        let deadline = self.clock.now()
+            + chrono::Duration::from_std(self.options.settle_timeout)
+                .unwrap_or(chrono::Duration::MAX);
         let mut last_error: Option<VenueError> = None;
         let mut cancel_sent = false;
-        let mut poll = 0u128;
         loop {
+            let expired = self.clock.now() >= deadline;
             match venue.order_status(symbol, cid).await {
                 Ok(Some(st)) if st.state.is_final() => {
                     exec.apply_status(&st);
                     exec.final_us = Some(micros(sent.start.elapsed()));
                     return exec;
                 }
-                Ok(Some(_)) if poll >= polls && !cancel_sent => {
+                Ok(Some(_)) if expired && !cancel_sent => {
                     // Still working after the timeout (should not happen with IOC): cancel it
                     // and read once more.
                     cancel_sent = true;
@@ -136,7 +138,7 @@ impl HedgeEngine {
                     }
                     continue;
                 }
-                Ok(Some(st)) if poll >= polls => {
+                Ok(Some(st)) if expired => {
                     exec.apply_status(&st);
                     exec.outcome = LegOutcome::Unknown;
                     exec.error = Some(format!(
@@ -145,7 +147,7 @@ impl HedgeEngine {
                     ));
                     return exec;
                 }
-                Ok(None) if poll >= polls => {
+                Ok(None) if expired => {
                     if lost_answer {
                         exec.outcome = LegOutcome::Rejected;
                         exec.error = Some(
@@ -159,7 +161,7 @@ impl HedgeEngine {
                     }
                     return exec;
                 }
-                Err(e) if poll >= polls => {
+                Err(e) if expired => {
                     exec.outcome = LegOutcome::Unknown;
                     exec.error = Some(format!("status unreadable: {e}; positions decide"));
                     return exec;
@@ -167,11 +169,10 @@ impl HedgeEngine {
                 Err(e) => last_error = Some(e),
                 Ok(_) => {}
             }
-            poll += 1;
-            self.clock.sleep(self.options.poll_interval).await;
-            if let (Some(e), true) = (&last_error, poll >= polls) {
-                tracing::debug!(venue = venue.id(), %cid, "status read failing: {e}");
+            if let Some(e) = last_error.take() {
+                tracing::debug!(venue = venue.id(), %cid, "status read failed: {e}");
             }
+            self.clock.sleep(self.options.poll_interval).await;
         }
     }
 }

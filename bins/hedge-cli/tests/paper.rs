@@ -1,0 +1,413 @@
+//! End-to-end tests of the real `hedge-cli` binary in `--paper` mode: every command runs the
+//! real EdgeX and Lighter adapters (HTTP, signing) against the in-process simulator on
+//! 127.0.0.1. Each test has its own working directory, hence its own paper account.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn run_with(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hedge-cli"))
+        .arg("--paper")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hedge-cli");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("wait for hedge-cli")
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    run_with(dir, args, "")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// Signed sizes per venue from `status --json` (the documented interface).
+fn positions(dir: &Path) -> (Value, Vec<(String, rust_decimal::Decimal)>) {
+    let o = run(dir, &["status", "--json"]);
+    let v = json(&o);
+    let list = v["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["venue"].as_str().unwrap().to_string(),
+                p["size"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    (v, list)
+}
+
+#[test]
+fn funding_prints_both_venues_on_a_fresh_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["funding"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("PAPER EDGEX FUNDING HYPE") && t.contains("PAPER LIGHTER FUNDING HYPE"),
+        "{t}"
+    );
+    assert!(
+        t.contains("every 240 min") && t.contains("every 60 min"),
+        "{t}"
+    );
+    assert!(t.contains("FUNDING ANALYSIS"), "{t}");
+}
+
+#[test]
+fn read_commands_succeed_with_names_and_aliases() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["capacity"],
+        vec!["funding_all"],
+        vec!["funding-all", "--sort", "--symbols", "BTC", "ETH", "NOPE"],
+        vec!["check_leverage"],
+        vec!["check-leverage", "--symbols", "BTC"],
+        vec!["status"],
+        vec!["test_leverage"],
+        vec!["test-leverage"],
+        vec!["resume"],
+        vec!["config"],
+    ] {
+        let o = run(dir.path(), &args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", text(&o));
+        assert!(
+            text(&o).contains("PAPER"),
+            "{args:?} must say PAPER: {}",
+            text(&o)
+        );
+    }
+    let o = run(
+        dir.path(),
+        &["funding-all", "--json", "--symbols", "BTC", "NOPE"],
+    );
+    let v = json(&o);
+    assert_eq!(v["rows"][0]["symbol"], "BTC");
+    assert!(v["rows"][0]["net_apr_percent"].is_string());
+    assert!(v["rows"][1]["note"].as_str().unwrap().contains("Not on"));
+    let cap = json(&run(dir.path(), &["capacity", "--json"]));
+    assert!(
+        cap["max_size"]
+            .as_str()
+            .unwrap()
+            .parse::<rust_decimal::Decimal>()
+            .unwrap()
+            > rust_decimal::Decimal::ZERO
+    );
+}
+
+#[test]
+fn open_status_close_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["open", "--size-quote", "100"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("HEDGE OPENED") && text(&o).contains("Leg skew"),
+        "{}",
+        text(&o)
+    );
+    let (v, pos) = positions(dir.path());
+    assert_eq!(v["halted"], false);
+    assert_eq!(pos.len(), 2, "{v}");
+    assert_eq!(pos[0].1, -pos[1].1, "equal and opposite: {pos:?}");
+    let lighter = pos.iter().find(|(venue, _)| venue == "lighter").unwrap();
+    assert!(
+        lighter.1 > rust_decimal::Decimal::ZERO,
+        "the config puts the long leg on Lighter"
+    );
+    let o = run(dir.path(), &["status"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = run(dir.path(), &["close"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("CLOSED: flat on both venues"),
+        "{}",
+        text(&o)
+    );
+    let (_, pos) = positions(dir.path());
+    assert!(pos.is_empty(), "{pos:?}");
+    let o = run(dir.path(), &["close"]);
+    assert_eq!(
+        code(&o),
+        0,
+        "already flat is a successful close: {}",
+        text(&o)
+    );
+    assert!(text(&o).contains("Already flat"), "{}", text(&o));
+}
+
+#[test]
+fn open_by_base_size_sequential_and_dry_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["open", "--size-base", "2", "--dry-run"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("DRY RUN"), "{}", text(&o));
+    assert!(
+        positions(dir.path()).1.is_empty(),
+        "a dry run sends nothing"
+    );
+    let o = run(
+        dir.path(),
+        &[
+            "open",
+            "--size-base",
+            "2",
+            "--leg-mode",
+            "sequential",
+            "--cross-ticks",
+            "10",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let (_, pos) = positions(dir.path());
+    assert_eq!(pos.len(), 2);
+    assert!(
+        pos.iter()
+            .all(|(_, s)| s.abs() == rust_decimal::Decimal::from(2)),
+        "{pos:?}"
+    );
+    // Config notional when no size is given.
+    let o = run(dir.path(), &["open"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("using the config's notional"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn rejected_leg_is_unwound_and_nothing_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "--sim-fault",
+            "edgex:createOrder:reject",
+            "open",
+            "--size-quote",
+            "100",
+        ],
+    );
+    assert_eq!(code(&o), 4, "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("NOTHING OPENED") && t.contains("unwound reduce-only"),
+        "{t}"
+    );
+    assert!(positions(dir.path()).1.is_empty(), "no naked leg");
+}
+
+#[test]
+fn persistent_partial_fill_ends_balanced_and_smaller() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "--sim-fault",
+            "edgex:createOrder:partial",
+            "open",
+            "--size-base",
+            "4",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 5, "{}", text(&o));
+    let (v, pos) = positions(dir.path());
+    assert_eq!(v["halted"], false);
+    assert_eq!(pos.len(), 2, "{pos:?}");
+    assert_eq!(pos[0].1, -pos[1].1, "no naked leg: {pos:?}");
+    assert!(pos[0].1.abs() < rust_decimal::Decimal::from(4));
+}
+
+#[test]
+fn one_off_partial_fill_is_topped_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "--sim-fault",
+            "edgex:createOrder:partial:1",
+            "open",
+            "--size-base",
+            "4",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let r = &json(&o)["report"];
+    let purposes: Vec<&str> = r["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["purpose"].as_str().unwrap())
+        .collect();
+    assert!(purposes.contains(&"repair"), "{purposes:?}");
+}
+
+#[test]
+fn lost_answer_is_found_by_client_id_and_not_sent_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "--sim-fault",
+            "edgex:createOrder:lost:1",
+            "open",
+            "--size-base",
+            "2",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let orders = json(&o)["report"]["orders"].as_array().unwrap().clone();
+    let edgex: Vec<&Value> = orders.iter().filter(|o| o["venue"] == "edgex").collect();
+    assert_eq!(edgex.len(), 1, "sent once: {edgex:?}");
+    assert_eq!(edgex[0]["resolved_by_lookup"], true);
+    assert_eq!(edgex[0]["outcome"], "FILLED");
+}
+
+#[test]
+fn timed_out_request_is_looked_up_then_retried_under_a_new_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "--sim-fault",
+            "edgex:createOrder:timeout:1",
+            "open",
+            "--size-base",
+            "2",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let orders = json(&o)["report"]["orders"].as_array().unwrap().clone();
+    let edgex: Vec<&Value> = orders.iter().filter(|o| o["venue"] == "edgex").collect();
+    assert_eq!(edgex.len(), 2, "{edgex:?}");
+    assert_eq!(edgex[0]["outcome"], "REJECTED");
+    assert_eq!(edgex[0]["resolved_by_lookup"], true);
+    assert_ne!(
+        edgex[0]["request"]["client_id"],
+        edgex[1]["request"]["client_id"]
+    );
+    assert_eq!(positions(dir.path()).1.len(), 2);
+}
+
+#[test]
+fn failed_unwind_halts_until_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    // EdgeX refuses every order; Lighter takes the leverage change and the opening order,
+    // then refuses everything (so the unwind fails).
+    let faults = "edgex:createOrder:reject,lighter:sendTx@2:reject";
+    let o = run(
+        dir.path(),
+        &["--sim-fault", faults, "open", "--size-base", "2"],
+    );
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    assert!(text(&o).contains("HALTED"), "{}", text(&o));
+    let (v, pos) = positions(dir.path());
+    assert_eq!(v["halted"], true);
+    assert_eq!(pos.len(), 1, "the naked leg is reported: {pos:?}");
+    let o = run(dir.path(), &["status"]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    let o = run(dir.path(), &["open", "--size-base", "1"]);
+    assert_eq!(code(&o), 3, "refuses while HALTED: {}", text(&o));
+    assert!(text(&o).contains("HALTED"), "{}", text(&o));
+    let o = run(dir.path(), &["resume"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("HALT cleared"), "{}", text(&o));
+    let o = run(dir.path(), &["close"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(positions(dir.path()).1.is_empty());
+}
+
+#[test]
+fn test_auto_round_trip_with_fast_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &["--speed", "240", "test_auto", "--notional", "50"],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("round trip complete"), "{}", text(&o));
+    assert!(positions(dir.path()).1.is_empty());
+}
+
+#[test]
+fn interactive_test_enforces_the_minimum_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    // close too early is refused; five 30 s waits (fast clock) pass the 120 s minimum.
+    let o = run_with(
+        dir.path(),
+        &["--speed", "600", "test", "--notional", "50"],
+        "\nclose\nwait\nwait\nwait\nwait\nwait\nclose\n",
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("to go before close is allowed"), "{t}");
+    assert!(t.contains("round trip complete"), "{t}");
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_with(dir.path(), &["test"], "q\n");
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(positions(dir.path()).1.is_empty());
+}
+
+#[test]
+fn funding_apply_rewrites_the_config_with_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = json(&run(dir.path(), &["funding", "--json"]));
+    let (long, short) = (
+        rec["analysis"]["long"].as_str().unwrap(),
+        rec["analysis"]["short"].as_str().unwrap(),
+    );
+    // Write the opposite of the recommendation.
+    let cfg = format!(
+        r#"{{"symbol":"HYPE","long_exchange":"{short}","short_exchange":"{long}","leverage":5,"notional":200}}"#
+    );
+    std::fs::write(dir.path().join("hedge_config.json"), &cfg).unwrap();
+    let o = run(dir.path(), &["funding", "--apply", "--yes"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let new: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("hedge_config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(new["long_exchange"], long);
+    assert_eq!(new["short_exchange"], short);
+    assert_eq!(new["notional"], 200, "other keys kept");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("hedge_config.json.bak")).unwrap(),
+        cfg
+    );
+}

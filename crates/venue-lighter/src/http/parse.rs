@@ -1,0 +1,317 @@
+//! Wire -> domain conversion, in one place: decimal strings, units (percent vs fraction,
+//! s vs ms, per-hour vs per-8-hours), signs, and the market grid.
+
+use super::models::{
+    AccountPosition, DetailedAccount, Funding, FundingRateEntry, Order, OrderBook, OrderBookDetail,
+};
+use crate::signing::scaling::{max_leverage_from_imf, step};
+use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use venue_api::{
+    Balance, ClientOrderId, FundingPoint, FundingRate, MarketId, MarketInfo, MarketStatus,
+    OrderState, OrderStatus, Position, Side, VenueError,
+};
+
+/// Lighter settles funding every hour.
+pub const FUNDING_INTERVAL_MINUTES: u32 = 60;
+/// Quote (collateral) currency of Lighter perps.
+pub const QUOTE: &str = "USDC";
+
+/// Everything the adapter needs to trade one market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketSpec {
+    /// Domain view.
+    pub info: MarketInfo,
+    /// Lighter market index.
+    pub market_index: u8,
+    /// Decimals of `BaseAmount`.
+    pub size_decimals: u32,
+    /// Decimals of `Price`.
+    pub price_decimals: u32,
+    /// Smallest IMF (1/10000), where known.
+    pub min_imf: Option<u32>,
+    /// Default IMF (1/10000), where known.
+    pub default_imf: Option<u32>,
+}
+
+fn decode(reason: String) -> VenueError {
+    VenueError::Decode {
+        reason,
+        raw_body: String::new(),
+    }
+}
+
+/// A decimal from a wire string (also accepts exponent notation).
+pub fn dec(field: &str, s: &str) -> Result<Decimal, VenueError> {
+    let t = s.trim();
+    Decimal::from_str(t)
+        .or_else(|_| Decimal::from_scientific(t))
+        .map_err(|_| decode(format!("{field}: not a decimal: {s:?}")))
+}
+
+fn opt_dec(field: &str, s: &Option<String>) -> Result<Option<Decimal>, VenueError> {
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => dec(field, v).map(Some),
+    }
+}
+
+/// A timestamp given in seconds or milliseconds (values above 10^12 are ms).
+pub fn timestamp(v: i64) -> Result<DateTime<Utc>, VenueError> {
+    let ms = if v > 1_000_000_000_000 {
+        v
+    } else {
+        v.saturating_mul(1000)
+    };
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .ok_or_else(|| decode(format!("bad timestamp {v}")))
+}
+
+/// Market facts from `orderBooks` (+ `orderBookDetails` when present). Fees arrive in
+/// percent and become fractions; max leverage = 10000 / min IMF.
+pub fn market_spec(
+    book: &OrderBook,
+    detail: Option<&OrderBookDetail>,
+) -> Result<MarketSpec, VenueError> {
+    let market_index = u8::try_from(book.market_id)
+        .ok()
+        .filter(|m| *m <= 254)
+        .ok_or_else(|| {
+            decode(format!(
+                "{}: market_id {} out of the perp range",
+                book.symbol, book.market_id
+            ))
+        })?;
+    let pct =
+        |f: &str, v: &Option<String>| opt_dec(f, v).map(|o| o.map(|x| x / Decimal::ONE_HUNDRED));
+    let min_imf = detail.and_then(|d| d.min_initial_margin_fraction);
+    let default_imf = detail.and_then(|d| d.default_initial_margin_fraction);
+    let min_quote = dec("min_quote_amount", &book.min_quote_amount)?;
+    let info = MarketInfo {
+        symbol: book.symbol.to_ascii_uppercase(),
+        quote: QUOTE.to_string(),
+        market_id: MarketId(book.market_id.to_string()),
+        tick_size: step(book.supported_price_decimals),
+        step_size: step(book.supported_size_decimals),
+        min_size: dec("min_base_amount", &book.min_base_amount)?,
+        min_quote: (!min_quote.is_zero()).then_some(min_quote),
+        max_leverage: min_imf.and_then(max_leverage_from_imf),
+        default_leverage: default_imf.and_then(max_leverage_from_imf),
+        taker_fee: pct("taker_fee", &book.taker_fee)?,
+        maker_fee: pct("maker_fee", &book.maker_fee)?,
+        funding_interval_minutes: Some(FUNDING_INTERVAL_MINUTES),
+        status: if book.status.eq_ignore_ascii_case("active") {
+            MarketStatus::Active
+        } else {
+            MarketStatus::Inactive
+        },
+    };
+    Ok(MarketSpec {
+        info,
+        market_index,
+        size_decimals: book.supported_size_decimals,
+        price_decimals: book.supported_price_decimals,
+        min_imf,
+        default_imf,
+    })
+}
+
+/// A settled rate of `fundings`: `rate` is percent per hour, paid by the side `direction`
+/// names. A signed `rate` is taken as is; an unsigned one is negative when shorts paid.
+pub fn funding_fraction(f: &Funding) -> Result<Decimal, VenueError> {
+    let raw = dec("fundings.rate", &f.rate)?;
+    let fraction = raw / Decimal::ONE_HUNDRED;
+    let shorts_paid = f
+        .direction
+        .as_deref()
+        .is_some_and(|d| d.eq_ignore_ascii_case("short"));
+    Ok(if fraction.is_sign_positive() && shorts_paid {
+        -fraction
+    } else {
+        fraction
+    })
+}
+
+/// `FundingRate` from the latest `fundings` entry.
+pub fn funding_rate(f: &Funding) -> Result<FundingRate, VenueError> {
+    Ok(FundingRate {
+        rate: funding_fraction(f)?,
+        interval_minutes: FUNDING_INTERVAL_MINUTES,
+        next_funding_time: None,
+        time: Some(timestamp(f.timestamp)?),
+    })
+}
+
+/// `FundingPoint` from a `fundings` entry.
+pub fn funding_point(f: &Funding) -> Result<FundingPoint, VenueError> {
+    Ok(FundingPoint {
+        time: timestamp(f.timestamp)?,
+        rate: funding_fraction(f)?,
+        interval_minutes: FUNDING_INTERVAL_MINUTES,
+    })
+}
+
+/// `FundingRate` from the bulk `funding-rates` entry: a fraction per 8 hours (like the other
+/// exchanges it lists), converted to Lighter's hourly interval.
+pub fn bulk_funding_rate(e: &FundingRateEntry) -> Result<FundingRate, VenueError> {
+    let per_8h = dec("funding_rates.rate", &e.rate.to_string())?;
+    Ok(FundingRate {
+        rate: per_8h / Decimal::from(8),
+        interval_minutes: FUNDING_INTERVAL_MINUTES,
+        next_funding_time: None,
+        time: None,
+    })
+}
+
+/// Equity and available balance of an account.
+pub fn balance(a: &DetailedAccount) -> Result<Balance, VenueError> {
+    Ok(Balance {
+        equity: dec("total_asset_value", &a.total_asset_value)?,
+        available: dec("available_balance", &a.available_balance)?,
+        margin_usage: None,
+    })
+}
+
+/// An open position (`None` when flat). Signed size = `position * sign`.
+pub fn position(p: &AccountPosition) -> Result<Option<Position>, VenueError> {
+    let abs = dec("position", &p.position)?;
+    if abs.is_zero() {
+        return Ok(None);
+    }
+    let size = match p.sign {
+        1 => abs,
+        -1 => -abs,
+        other => {
+            return Err(decode(format!(
+                "{}: position {abs} with sign {other}",
+                p.symbol
+            )))
+        }
+    };
+    let imf_pct = opt_dec("initial_margin_fraction", &p.initial_margin_fraction)?;
+    Ok(Some(Position {
+        symbol: p.symbol.to_ascii_uppercase(),
+        market_id: MarketId(p.market_id.to_string()),
+        size,
+        entry_price: opt_dec("avg_entry_price", &p.avg_entry_price)?,
+        unrealized_pnl: opt_dec("unrealized_pnl", &p.unrealized_pnl)?,
+        liquidation_price: opt_dec("liquidation_price", &p.liquidation_price)?
+            .filter(|l| !l.is_zero()),
+        leverage: imf_pct
+            .filter(|i| !i.is_zero())
+            .map(|i| Decimal::ONE_HUNDRED / i),
+        opened_at: None,
+    }))
+}
+
+/// Order state from Lighter's status text.
+pub fn order_state(status: &str) -> OrderState {
+    let s = status.to_ascii_lowercase();
+    if s == "filled" {
+        OrderState::Filled
+    } else if s.starts_with("cancel") || s.contains("expired") {
+        OrderState::Canceled
+    } else if s == "open" || s == "in-progress" || s == "in_progress" {
+        OrderState::Open
+    } else if s == "pending" {
+        OrderState::Pending
+    } else {
+        OrderState::Rejected
+    }
+}
+
+/// An order read back.
+pub fn order_status(o: &Order) -> Result<OrderStatus, VenueError> {
+    let client_id = u64::try_from(o.client_order_index)
+        .ok()
+        .and_then(ClientOrderId::new)
+        .ok_or_else(|| decode(format!("order {} has no client order index", o.order_index)))?;
+    let filled = dec("filled_base_amount", &o.filled_base_amount)?;
+    let quote = opt_dec("filled_quote_amount", &o.filled_quote_amount)?;
+    let state = order_state(&o.status);
+    Ok(OrderStatus {
+        client_id,
+        venue_order_id: Some(o.order_index.to_string()),
+        side: if o.is_ask { Side::Sell } else { Side::Buy },
+        size: dec("initial_base_amount", &o.initial_base_amount)?,
+        price: dec("price", &o.price)?,
+        state,
+        filled_size: filled,
+        avg_fill_price: match quote {
+            Some(q) if !filled.is_zero() => Some(q / filled),
+            _ => None,
+        },
+        fee: None,
+        reason: matches!(state, OrderState::Canceled | OrderState::Rejected)
+            .then(|| o.status.clone()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn funding(rate: &str, direction: &str) -> Funding {
+        Funding {
+            timestamp: 1_700_000_000,
+            rate: rate.into(),
+            direction: Some(direction.into()),
+        }
+    }
+
+    #[test]
+    fn funding_units_and_sign() {
+        assert_eq!(
+            funding_fraction(&funding("0.0012", "long")).unwrap(),
+            dec!(0.000012)
+        );
+        assert_eq!(
+            funding_fraction(&funding("0.0012", "short")).unwrap(),
+            dec!(-0.000012)
+        );
+        assert_eq!(
+            funding_fraction(&funding("-0.0012", "short")).unwrap(),
+            dec!(-0.000012)
+        );
+        assert!(funding_fraction(&funding("abc", "long")).is_err());
+        let r = funding_rate(&funding("0.01", "long")).unwrap();
+        assert_eq!(r.interval_minutes, 60);
+        assert_eq!(r.time.unwrap().timestamp(), 1_700_000_000);
+        assert_eq!(
+            timestamp(1_700_000_000_123).unwrap().timestamp_millis(),
+            1_700_000_000_123
+        );
+    }
+
+    #[test]
+    fn bulk_rate_is_per_8h() {
+        let e: FundingRateEntry = serde_json::from_str(
+            r#"{"market_id":1,"exchange":"lighter","symbol":"BTC","rate":0.00008}"#,
+        )
+        .unwrap();
+        assert_eq!(bulk_funding_rate(&e).unwrap().rate, dec!(0.00001));
+        let e: FundingRateEntry = serde_json::from_str(
+            r#"{"market_id":1,"exchange":"lighter","symbol":"BTC","rate":-8e-5}"#,
+        )
+        .unwrap();
+        assert_eq!(bulk_funding_rate(&e).unwrap().rate, dec!(-0.00001));
+    }
+
+    #[test]
+    fn order_states() {
+        for (s, want) in [
+            ("open", OrderState::Open),
+            ("filled", OrderState::Filled),
+            ("canceled", OrderState::Canceled),
+            ("canceled-post-only", OrderState::Canceled),
+            ("canceled-margin-not-allowed", OrderState::Canceled),
+            ("pending", OrderState::Pending),
+            ("weird", OrderState::Rejected),
+        ] {
+            assert_eq!(order_state(s), want, "{s}");
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! The `venue_api::Venue` implementation of [`LighterVenue`]: reads map wire data through
+//! `http::parse`; writes sign through the venue's signer and nonce manager.
+
+use super::{LighterPreparedOrder, LighterVenue, VENUE_ID};
+use crate::error::from_scaling;
+use crate::http::parse;
+use crate::orders::build_create_order;
+use crate::signing::scaling::imf_from_leverage;
+use crate::signing::tx::{TxAttributes, UpdateLeverage, ATTR_CANCEL_ALL_MARKET};
+use crate::signing::{
+    CancelAllMode, CancelAllOrders, CancelOrder, MarginModeCode, NonceGuard, TxBody,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use std::time::{Duration, Instant};
+use venue_api::{
+    Balance, ClientOrderId, FundingPayment, FundingPoint, FundingRate, LeverageSetting, MarginMode,
+    MarketInfo, OrderAck, OrderRequest, OrderStatus, Position, PreparedOrder, TopOfBook, Venue,
+    VenueCapabilities, VenueError,
+};
+
+#[async_trait]
+impl Venue for LighterVenue {
+    fn id(&self) -> &'static str {
+        VENUE_ID
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Lighter"
+    }
+
+    fn capabilities(&self) -> VenueCapabilities {
+        VenueCapabilities {
+            settle_grace: Duration::from_secs(3),
+            bulk_funding: true,
+            native_ioc: true,
+        }
+    }
+
+    async fn market(&self, symbol: &str) -> Result<MarketInfo, VenueError> {
+        Ok(self.market_spec(symbol).await?.info)
+    }
+
+    async fn markets(&self) -> Result<Vec<MarketInfo>, VenueError> {
+        Ok(self
+            .market_map()
+            .await?
+            .into_values()
+            .map(|s| s.info)
+            .collect())
+    }
+
+    async fn top_of_book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        if let Some(cache) = &self.stream {
+            if let Some(top) = cache.top(spec.market_index, self.clock.now()) {
+                return Ok(top);
+            }
+        }
+        self.rest_top_of_book(&spec).await
+    }
+
+    async fn funding(&self, symbol: &str) -> Result<FundingRate, VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        let now = self.now_ms();
+        let r = self
+            .http
+            .fundings(
+                u32::from(spec.market_index),
+                now - 3 * 24 * 3_600_000,
+                now,
+                1,
+            )
+            .await?;
+        let last = r.fundings.last().ok_or_else(|| VenueError::Decode {
+            reason: format!("no funding entries for {symbol}"),
+            raw_body: String::new(),
+        })?;
+        parse::funding_rate(last)
+    }
+
+    async fn funding_rates(
+        &self,
+        symbols: &[String],
+    ) -> Result<Vec<(String, Result<FundingRate, VenueError>)>, VenueError> {
+        let markets = self.market_map().await?;
+        let all = self.http.funding_rates().await?;
+        Ok(symbols
+            .iter()
+            .map(|s| {
+                let key = s.to_ascii_uppercase();
+                let result = match markets.get(&key) {
+                    None => Err(VenueError::UnknownMarket(key.clone())),
+                    Some(spec) => all
+                        .funding_rates
+                        .iter()
+                        .find(|e| {
+                            e.exchange == "lighter" && e.market_id == u32::from(spec.market_index)
+                        })
+                        .map(parse::bulk_funding_rate)
+                        .unwrap_or_else(|| {
+                            Err(VenueError::Unavailable(format!(
+                                "no current funding rate for {key}"
+                            )))
+                        }),
+                };
+                (s.clone(), result)
+            })
+            .collect())
+    }
+
+    async fn funding_history(
+        &self,
+        symbol: &str,
+        limit: usize,
+    ) -> Result<Vec<FundingPoint>, VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        let now = self.now_ms();
+        let count = u32::try_from(limit.clamp(1, 500)).unwrap_or(500);
+        let start = now - i64::from(count + 2) * 3_600_000;
+        let r = self
+            .http
+            .fundings(u32::from(spec.market_index), start, now, count)
+            .await?;
+        let mut points = r
+            .fundings
+            .iter()
+            .map(parse::funding_point)
+            .collect::<Result<Vec<_>, _>>()?;
+        points.sort_by_key(|p| std::cmp::Reverse(p.time));
+        points.truncate(limit);
+        Ok(points)
+    }
+
+    async fn funding_payments(
+        &self,
+        symbol: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<FundingPayment>, VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        let idx = self.account_index()?;
+        let token = self.auth_token().await?;
+        let r = self
+            .http
+            .position_funding(idx, u32::from(spec.market_index), 100, &token)
+            .await?;
+        let mut out = Vec::new();
+        for p in r
+            .position_fundings
+            .iter()
+            .filter(|p| p.market_id == u32::from(spec.market_index))
+        {
+            let time = parse::timestamp(p.timestamp)?;
+            if since.is_none_or(|s| time >= s) {
+                out.push(FundingPayment {
+                    time,
+                    amount: parse::dec("change", &p.change)?,
+                });
+            }
+        }
+        out.sort_by_key(|p| std::cmp::Reverse(p.time));
+        Ok(out)
+    }
+
+    async fn balance(&self) -> Result<Balance, VenueError> {
+        if let Some(b) = self
+            .stream
+            .as_ref()
+            .and_then(|c| c.balance(self.clock.now()))
+        {
+            return Ok(b);
+        }
+        parse::balance(&self.account().await?)
+    }
+
+    async fn positions(&self) -> Result<Vec<Position>, VenueError> {
+        let account = self.account().await?;
+        let mut out = Vec::new();
+        for p in &account.positions {
+            if let Some(pos) = parse::position(p)? {
+                out.push(pos);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn position(&self, symbol: &str) -> Result<Option<Position>, VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        let account = self.account().await?;
+        match account
+            .positions
+            .iter()
+            .find(|p| p.market_id == u32::from(spec.market_index))
+        {
+            Some(p) => parse::position(p),
+            None => Ok(None),
+        }
+    }
+
+    async fn leverage(&self, symbol: &str) -> Result<LeverageSetting, VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        let account = self.account().await?;
+        let entry = account
+            .positions
+            .iter()
+            .find(|p| p.market_id == u32::from(spec.market_index));
+        if let Some(p) = entry {
+            let imf = p
+                .initial_margin_fraction
+                .as_deref()
+                .map(|s| parse::dec("initial_margin_fraction", s))
+                .transpose()?;
+            if let Some(imf) = imf.filter(|i| !i.is_zero()) {
+                return Ok(LeverageSetting {
+                    leverage: Decimal::ONE_HUNDRED / imf,
+                    margin_mode: if p.margin_mode == Some(1) {
+                        MarginMode::Isolated
+                    } else {
+                        MarginMode::Cross
+                    },
+                    explicitly_set: true,
+                });
+            }
+        }
+        let default = spec
+            .info
+            .default_leverage
+            .ok_or_else(|| VenueError::Decode {
+                reason: format!("{symbol}: no leverage reported and no market default"),
+                raw_body: String::new(),
+            })?;
+        Ok(LeverageSetting {
+            leverage: default,
+            margin_mode: MarginMode::Cross,
+            explicitly_set: false,
+        })
+    }
+
+    async fn set_leverage(&self, symbol: &str, leverage: u32) -> Result<(), VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        let imf = imf_from_leverage(leverage).map_err(from_scaling)?;
+        if let Some(min) = spec.min_imf {
+            if u32::from(imf) < min {
+                return Err(VenueError::InvalidRequest(format!(
+                    "{leverage}x exceeds the maximum leverage of {symbol} ({})",
+                    spec.info
+                        .max_leverage
+                        .map(|m| m.to_string())
+                        .unwrap_or_default()
+                )));
+            }
+        }
+        let body = TxBody::UpdateLeverage(UpdateLeverage {
+            market_index: spec.market_index,
+            initial_margin_fraction: imf,
+            margin_mode: MarginModeCode::Cross,
+        });
+        self.sign_and_send(body, TxAttributes::none())
+            .await
+            .map(|_| ())
+    }
+
+    async fn prepare_order(&self, request: &OrderRequest) -> Result<PreparedOrder, VenueError> {
+        let started = Instant::now();
+        let signer = self.signer()?;
+        let spec = self.market_spec(&request.symbol).await?;
+        let order = build_create_order(request, &spec, self.now_ms())?;
+        let nonce = self.allocate_nonce(signer).await?;
+        let signed = match self.sign_body(
+            signer,
+            nonce,
+            TxBody::CreateOrder(order),
+            TxAttributes::none(),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                self.nonces.release(nonce).await;
+                return Err(e);
+            }
+        };
+        let guard = NonceGuard::new(self.nonces.clone(), nonce);
+        let payload = LighterPreparedOrder {
+            signed,
+            market_index: spec.market_index,
+            guard,
+        };
+        Ok(PreparedOrder::new(
+            VENUE_ID,
+            request.clone(),
+            self.clock.now(),
+            started.elapsed(),
+            payload,
+        ))
+    }
+
+    async fn submit_order(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
+        let (request, payload) = order.into_payload::<LighterPreparedOrder>(VENUE_ID)?;
+        let LighterPreparedOrder { signed, guard, .. } = payload;
+        // from here on `send_signed` settles the nonce whatever happens
+        guard.consume();
+        let hash = self.send_signed(&signed).await?;
+        Ok(OrderAck {
+            client_id: request.client_id,
+            venue_order_id: None,
+            tx_hash: Some(hash),
+        })
+    }
+
+    async fn cancel_order(&self, symbol: &str, client_id: ClientOrderId) -> Result<(), VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        let body = TxBody::CancelOrder(CancelOrder {
+            market_index: spec.market_index,
+            index: client_id.get(),
+        });
+        self.sign_and_send(body, TxAttributes::none())
+            .await
+            .map(|_| ())
+    }
+
+    async fn cancel_all(&self, symbol: &str) -> Result<(), VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        let body = TxBody::CancelAllOrders(CancelAllOrders {
+            mode: CancelAllMode::Immediate,
+            time: 0,
+        });
+        let attrs = TxAttributes::none().with(ATTR_CANCEL_ALL_MARKET, u64::from(spec.market_index));
+        self.sign_and_send(body, attrs).await.map(|_| ())
+    }
+
+    async fn order_status(
+        &self,
+        symbol: &str,
+        client_id: ClientOrderId,
+    ) -> Result<Option<OrderStatus>, VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        self.find_order(&spec, client_id).await
+    }
+
+    async fn open_orders(&self, symbol: &str) -> Result<Vec<OrderStatus>, VenueError> {
+        let spec = self.market_spec(symbol).await?;
+        let idx = self.account_index()?;
+        let token = self.auth_token().await?;
+        let r = self
+            .http
+            .active_orders(idx, u32::from(spec.market_index), &token)
+            .await?;
+        r.orders.iter().map(parse::order_status).collect()
+    }
+}

@@ -1,0 +1,394 @@
+//! [`LighterVenue`]: the `venue_api::Venue` implementation over the REST client, the signer
+//! and the nonce manager (and the WebSocket book cache when one is attached).
+//!
+//! Orders: `prepare_order` checks the grid, allocates a nonce and signs; `submit_order` only
+//! sends. A nonce rejection resynchronises the nonce manager; a definite rejection hands the
+//! nonce back; a lost answer (timeout/transport) forces a resync, since the venue may hold it.
+
+use crate::config::LighterConfig;
+use crate::error::{from_signing, is_nonce_error};
+use crate::http::parse::{self, MarketSpec};
+use crate::http::{HttpSettings, LighterHttp};
+use crate::signing::tx::TxAttributes;
+use crate::signing::{LighterSigner, NonceGuard, NonceManager, SignedTx, TxBody, UnsignedTx};
+use crate::ws::{LighterStream, StreamCache, StreamConfig};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+use venue_api::{
+    BookLevel, BookSource, ClientOrderId, Clock, OrderStatus, SystemClock, TopOfBook, VenueError,
+};
+
+/// Venue id used in configs and state files.
+pub const VENUE_ID: &str = "lighter";
+
+/// How long a send waits for lower nonces of the same key to be sent first.
+const SEND_ORDER_WAIT: Duration = Duration::from_secs(3);
+
+/// How long market metadata is cached.
+const MARKET_TTL: Duration = Duration::from_secs(300);
+
+/// The payload of a [`venue_api::PreparedOrder`] made by this venue. Dropping it unsent hands its
+/// nonce back.
+#[derive(Debug)]
+pub struct LighterPreparedOrder {
+    /// The signed CreateOrder tx.
+    pub signed: SignedTx,
+    /// Market index it targets.
+    pub market_index: u8,
+    guard: NonceGuard,
+}
+
+/// An auth token is a bearer credential: `Debug` shows only its expiry.
+struct CachedToken {
+    token: String,
+    deadline: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for CachedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedToken")
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug)]
+struct MarketCache {
+    by_symbol: BTreeMap<String, MarketSpec>,
+    fetched: Instant,
+}
+
+/// Lighter as a [`venue_api::Venue`].
+#[derive(Debug)]
+pub struct LighterVenue {
+    http: LighterHttp,
+    config: LighterConfig,
+    signer: Option<LighterSigner>,
+    nonces: Arc<NonceManager>,
+    markets: Mutex<Option<MarketCache>>,
+    auth: Mutex<Option<CachedToken>>,
+    clock: Arc<dyn Clock>,
+    stream: Option<Arc<StreamCache>>,
+}
+
+impl LighterVenue {
+    /// A venue from a config; a signer is built when credentials are present (a malformed
+    /// key is an error here, a missing one only fails when trading).
+    pub fn new(config: LighterConfig) -> Result<Self, VenueError> {
+        let settings = HttpSettings::from_config(&config);
+        Self::with_parts(config, settings, Arc::new(SystemClock))
+    }
+
+    /// A venue with explicit transport settings and clock (tests, the simulator).
+    pub fn with_parts(
+        config: LighterConfig,
+        settings: HttpSettings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, VenueError> {
+        let http = LighterHttp::new(&config.base_url, settings)?;
+        let signer = match (
+            &config.private_key,
+            config.account_index,
+            config.api_key_index,
+        ) {
+            (Some(_), Some(_), Some(_)) => {
+                Some(LighterSigner::from_config(&config).map_err(from_signing)?)
+            }
+            _ => None,
+        };
+        Ok(Self {
+            http,
+            config,
+            signer,
+            nonces: Arc::new(NonceManager::new()),
+            markets: Mutex::new(None),
+            auth: Mutex::new(None),
+            clock,
+            stream: None,
+        })
+    }
+
+    /// Reads tops of book and the balance from a WebSocket-fed cache when it is fresh
+    /// (REST stays the fallback).
+    pub fn with_stream_cache(mut self, cache: Arc<StreamCache>) -> Self {
+        self.stream = Some(cache);
+        self
+    }
+
+    /// Starts a WebSocket stream for the books of `symbols` and the account's `user_stats`,
+    /// and returns it with the venue reading from it (books and balance; REST remains the
+    /// fallback whenever the stream is stale or down). Needs a Tokio runtime.
+    pub async fn spawn_stream(
+        self,
+        symbols: &[String],
+    ) -> Result<(Self, LighterStream), VenueError> {
+        let mut markets = Vec::with_capacity(symbols.len());
+        for s in symbols {
+            markets.push(self.market_spec(s).await?.market_index);
+        }
+        let config = StreamConfig::new(
+            self.config.ws_url.clone(),
+            markets,
+            self.config.account_index,
+        );
+        let cache = Arc::new(StreamCache::new(Duration::from_secs(15)));
+        let stream = LighterStream::spawn(
+            config,
+            cache.clone(),
+            self.clock.clone(),
+            self.signer.clone(),
+        );
+        Ok((self.with_stream_cache(cache), stream))
+    }
+
+    /// The low-level REST client.
+    pub fn http(&self) -> &LighterHttp {
+        &self.http
+    }
+
+    /// The signer, or an `Auth` error naming the missing variables.
+    pub fn signer(&self) -> Result<&LighterSigner, VenueError> {
+        match &self.signer {
+            Some(s) => Ok(s),
+            None => Err(self
+                .config
+                .require_trading_credentials()
+                .err()
+                .map(crate::error::from_config)
+                .unwrap_or_else(|| VenueError::Auth("no signer".into()))),
+        }
+    }
+
+    fn account_index(&self) -> Result<i64, VenueError> {
+        self.config.account_index.ok_or_else(|| {
+            VenueError::Auth("LIGHTER_ACCOUNT_INDEX (or ACCOUNT_INDEX) is not set".into())
+        })
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+
+    /// Checks that the configured key is the one registered for (account, key index).
+    pub async fn check_api_key(&self) -> Result<(), VenueError> {
+        let signer = self.signer()?;
+        let keys = self
+            .http
+            .api_keys(signer.account_index(), signer.api_key_index())
+            .await?;
+        let ours = signer.public_key().to_hex();
+        match keys
+            .api_keys
+            .iter()
+            .find(|k| k.api_key_index == signer.api_key_index())
+        {
+            Some(k)
+                if k.public_key
+                    .trim_start_matches("0x")
+                    .eq_ignore_ascii_case(&ours) =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(VenueError::Auth(
+                "the configured private key does not match the registered API key".into(),
+            )),
+            None => Err(VenueError::Auth(format!(
+                "API key index {} is not registered",
+                signer.api_key_index()
+            ))),
+        }
+    }
+
+    /// A valid auth token, refreshed one minute before it expires.
+    pub async fn auth_token(&self) -> Result<String, VenueError> {
+        let signer = self.signer()?;
+        let mut cached = self.auth.lock().await;
+        let now = self.clock.now();
+        if let Some(c) = cached.as_ref() {
+            if c.deadline - chrono::Duration::seconds(60) > now {
+                return Ok(c.token.clone());
+            }
+        }
+        let ttl = chrono::Duration::from_std(self.config.auth_token_ttl)
+            .unwrap_or(chrono::Duration::minutes(10));
+        let deadline = now + ttl;
+        let token = signer
+            .auth_token(deadline.timestamp())
+            .map_err(from_signing)?;
+        *cached = Some(CachedToken {
+            token: token.clone(),
+            deadline,
+        });
+        Ok(token)
+    }
+
+    async fn market_map(&self) -> Result<BTreeMap<String, MarketSpec>, VenueError> {
+        let mut cache = self.markets.lock().await;
+        if let Some(c) = cache.as_ref() {
+            if c.fetched.elapsed() < MARKET_TTL {
+                return Ok(c.by_symbol.clone());
+            }
+        }
+        let books = self.http.order_books().await?;
+        let details = self.http.order_book_details(None).await?;
+        let mut by_symbol = BTreeMap::new();
+        for book in books
+            .order_books
+            .iter()
+            .filter(|b| b.market_type.as_deref().is_none_or(|t| t == "perp"))
+        {
+            let detail = details
+                .order_book_details
+                .iter()
+                .find(|d| d.market_id == book.market_id);
+            match parse::market_spec(book, detail) {
+                Ok(spec) => {
+                    by_symbol.insert(spec.info.symbol.clone(), spec);
+                }
+                Err(e) => {
+                    tracing::warn!(target: "venue_lighter", symbol = %book.symbol, error = %e, "skipping market")
+                }
+            }
+        }
+        *cache = Some(MarketCache {
+            by_symbol: by_symbol.clone(),
+            fetched: Instant::now(),
+        });
+        Ok(by_symbol)
+    }
+
+    /// The trading facts of one market.
+    pub async fn market_spec(&self, symbol: &str) -> Result<MarketSpec, VenueError> {
+        let key = symbol.to_ascii_uppercase();
+        self.market_map()
+            .await?
+            .remove(&key)
+            .ok_or(VenueError::UnknownMarket(key))
+    }
+
+    async fn allocate_nonce(&self, signer: &LighterSigner) -> Result<i64, VenueError> {
+        let (a, k) = (signer.account_index(), signer.api_key_index());
+        self.nonces.allocate(|| self.http.next_nonce(a, k)).await
+    }
+
+    /// Signs `body` with a fresh nonce.
+    fn sign_body(
+        &self,
+        signer: &LighterSigner,
+        nonce: i64,
+        body: TxBody,
+        attributes: TxAttributes,
+    ) -> Result<SignedTx, VenueError> {
+        let tx = UnsignedTx {
+            header: signer.header(nonce, self.now_ms()),
+            body,
+            attributes,
+        };
+        signer.sign(&tx).map_err(from_signing)
+    }
+
+    /// Sends a signed tx (after every lower nonce of this key was sent, see
+    /// [`NonceManager::wait_turn`]) and keeps the nonce manager consistent with the outcome.
+    pub async fn send_signed(&self, tx: &SignedTx) -> Result<String, VenueError> {
+        if !self.nonces.wait_turn(tx.nonce, SEND_ORDER_WAIT).await {
+            tracing::warn!(target: "venue_lighter", nonce = tx.nonce, "a lower nonce is still unsent; sending anyway");
+        }
+        let result = self.http.send_tx(tx).await;
+        match &result {
+            Ok(_) => self.nonces.settle(tx.nonce),
+            Err(e) if is_nonce_error(e) || e.outcome_unknown() => {
+                self.nonces.invalidate().await;
+                self.nonces.settle(tx.nonce);
+            }
+            // a definite refusal: the nonce was not used
+            Err(_) => self.nonces.release(tx.nonce).await,
+        }
+        result
+    }
+
+    /// Allocates, signs and sends one tx.
+    async fn sign_and_send(
+        &self,
+        body: TxBody,
+        attributes: TxAttributes,
+    ) -> Result<String, VenueError> {
+        let signer = self.signer()?;
+        let nonce = self.allocate_nonce(signer).await?;
+        let signed = match self.sign_body(signer, nonce, body, attributes) {
+            Ok(s) => s,
+            Err(e) => {
+                self.nonces.release(nonce).await;
+                return Err(e);
+            }
+        };
+        self.send_signed(&signed).await
+    }
+
+    async fn account(&self) -> Result<crate::http::models::DetailedAccount, VenueError> {
+        let idx = self.account_index()?;
+        let mut r = self.http.account(idx).await?;
+        if r.accounts.is_empty() {
+            return Err(VenueError::Rejected {
+                code: "no_account".into(),
+                message: format!("account {idx} not found"),
+            });
+        }
+        Ok(r.accounts.swap_remove(0))
+    }
+
+    async fn rest_top_of_book(&self, spec: &MarketSpec) -> Result<TopOfBook, VenueError> {
+        let book = self
+            .http
+            .order_book_orders(u32::from(spec.market_index), 1)
+            .await?;
+        let level = |o: &crate::http::models::BookOrder| -> Result<BookLevel, VenueError> {
+            Ok(BookLevel {
+                price: parse::dec("price", &o.price)?,
+                size: parse::dec("size", &o.remaining_base_amount)?,
+            })
+        };
+        let mut bids = book.bids.iter().map(level).collect::<Result<Vec<_>, _>>()?;
+        let mut asks = book.asks.iter().map(level).collect::<Result<Vec<_>, _>>()?;
+        bids.sort_by_key(|l| std::cmp::Reverse(l.price));
+        asks.sort_by_key(|l| l.price);
+        Ok(TopOfBook {
+            bid: bids.first().copied(),
+            ask: asks.first().copied(),
+            time: self.clock.now(),
+            source: BookSource::Rest,
+        })
+    }
+
+    async fn find_order(
+        &self,
+        spec: &MarketSpec,
+        client_id: ClientOrderId,
+    ) -> Result<Option<OrderStatus>, VenueError> {
+        let idx = self.account_index()?;
+        let token = self.auth_token().await?;
+        let market = u32::from(spec.market_index);
+        let active = self.http.active_orders(idx, market, &token).await?;
+        let wanted = i64::try_from(client_id.get()).unwrap_or(-1);
+        if let Some(o) = active
+            .orders
+            .iter()
+            .find(|o| o.client_order_index == wanted)
+        {
+            return parse::order_status(o).map(Some);
+        }
+        let inactive = self.http.inactive_orders(idx, market, 100, &token).await?;
+        match inactive
+            .orders
+            .iter()
+            .find(|o| o.client_order_index == wanted)
+        {
+            Some(o) => parse::order_status(o).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+mod api;

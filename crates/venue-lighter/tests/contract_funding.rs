@@ -1,0 +1,166 @@
+//! Funding endpoints against a mock Lighter: units (percent per hour, fraction per 8 h),
+//! signs, and the bulk read that does not grow with the symbol count.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use rust_decimal_macros::dec;
+use venue_api::{Venue, VenueError};
+use wiremock::matchers::{header_exists, method, path, query_param};
+use wiremock::{Mock, MockServer};
+
+#[tokio::test]
+async fn current_and_historical_rates_from_fundings() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/fundings"))
+        .and(query_param("market_id", "0"))
+        .and(query_param("resolution", "1h"))
+        .respond_with(json("fundings.json"))
+        .mount(&server)
+        .await;
+    let v = venue(&server);
+    let r = v.funding("ETH").await.unwrap();
+    assert_eq!(r.rate, dec!(0.000010), "0.0010 percent per hour");
+    assert_eq!(r.interval_minutes, 60);
+    assert_eq!(r.time.unwrap().timestamp(), 1_795_489_200);
+    let h = v.funding_history("ETH", 2).await.unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[0].time.timestamp(), 1_795_489_200, "newest first");
+    assert_eq!(h[1].rate, dec!(-0.000004), "direction short = shorts paid");
+}
+
+#[tokio::test]
+async fn fundings_failures_map_to_typed_errors() {
+    for f in FAILURES {
+        let server = MockServer::start().await;
+        mount_markets(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/fundings"))
+            .respond_with(failure_response(f))
+            .mount(&server)
+            .await;
+        assert_failure(f, &venue(&server).funding("ETH").await.unwrap_err());
+    }
+}
+
+#[tokio::test]
+async fn bulk_rates_in_one_request() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/funding-rates"))
+        .respond_with(json("funding-rates.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let v = venue(&server);
+    let symbols: Vec<String> = ["ETH", "BTC", "PAXG", "DOGE"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let rates = v.funding_rates(&symbols).await.unwrap();
+    assert_eq!(rates.len(), 4);
+    assert_eq!(
+        rates[0].1.as_ref().unwrap().rate,
+        dec!(0.00001),
+        "0.00008 per 8 h"
+    );
+    assert_eq!(rates[1].1.as_ref().unwrap().rate, dec!(-0.000003));
+    assert!(
+        matches!(rates[2].1, Err(VenueError::Unavailable(_))),
+        "listed but no lighter rate"
+    );
+    assert_eq!(rates[3].1, Err(VenueError::UnknownMarket("DOGE".into())));
+    assert!(v.capabilities().bulk_funding);
+}
+
+#[tokio::test]
+async fn bulk_rates_failures_map_to_typed_errors() {
+    for f in FAILURES {
+        let server = MockServer::start().await;
+        mount_markets(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/funding-rates"))
+            .respond_with(failure_response(f))
+            .mount(&server)
+            .await;
+        assert_failure(
+            f,
+            &venue(&server)
+                .funding_rates(&["ETH".to_string()])
+                .await
+                .unwrap_err(),
+        );
+    }
+}
+
+#[tokio::test]
+async fn funding_payments_use_the_auth_token() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/positionFunding"))
+        .and(query_param("account_index", "123456"))
+        .and(query_param("market_ids", "0"))
+        .and(header_exists("authorization"))
+        .respond_with(json("positionFunding.json"))
+        .mount(&server)
+        .await;
+    let v = venue(&server);
+    let all = v.funding_payments("ETH", None).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[1].amount, dec!(-0.018060));
+    let since = chrono::DateTime::from_timestamp(1_795_485_600, 0).unwrap();
+    assert_eq!(
+        v.funding_payments("ETH", Some(since)).await.unwrap().len(),
+        2
+    );
+    let req = &server.received_requests().await.unwrap()[2];
+    let token = req.headers.get("authorization").unwrap().to_str().unwrap();
+    assert!(token.starts_with("1795490775:123456:3:"), "{token}");
+}
+
+#[tokio::test]
+async fn funding_payments_failures_map_to_typed_errors() {
+    for f in FAILURES {
+        let server = MockServer::start().await;
+        mount_markets(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/positionFunding"))
+            .respond_with(failure_response(f))
+            .mount(&server)
+            .await;
+        assert_failure(
+            f,
+            &venue(&server)
+                .funding_payments("ETH", None)
+                .await
+                .unwrap_err(),
+        );
+    }
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_the_key_or_the_auth_token() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/positionFunding"))
+        .respond_with(json("positionFunding.json"))
+        .mount(&server)
+        .await;
+    let v = venue(&server);
+    v.funding_payments("ETH", None).await.unwrap();
+    let token = v.auth_token().await.unwrap();
+    let sig = token.rsplit_once(':').unwrap().1;
+    let text = format!("{v:?}");
+    assert!(!text.contains(sig), "auth token leaked in Debug");
+    assert!(
+        !text.contains("6b25cafbe1afb316"),
+        "private key leaked in Debug"
+    );
+}

@@ -1,0 +1,111 @@
+//! Market metadata and the REST top of book against a mock Lighter.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use rust_decimal_macros::dec;
+use venue_api::{BookSource, MarketStatus, Venue, VenueError};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer};
+
+#[tokio::test]
+async fn markets_join_books_and_details() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    let v = venue(&server);
+    let markets = v.markets().await.unwrap();
+    assert_eq!(markets.len(), 3, "spot markets are left out");
+    let eth = v.market("eth").await.unwrap();
+    assert_eq!(eth.market_id.0, "0");
+    assert_eq!((eth.tick_size, eth.step_size), (dec!(0.01), dec!(0.0001)));
+    assert_eq!(
+        (eth.min_size, eth.min_quote),
+        (dec!(0.0050), Some(dec!(10)))
+    );
+    assert_eq!(eth.max_leverage, Some(dec!(50)));
+    assert_eq!(eth.default_leverage, Some(dec!(20)));
+    assert_eq!(eth.taker_fee, Some(dec!(0)));
+    assert_eq!(eth.funding_interval_minutes, Some(60));
+    assert_eq!(eth.status, MarketStatus::Active);
+    assert_eq!(
+        v.market("PAXG").await.unwrap().status,
+        MarketStatus::Inactive
+    );
+    assert_eq!(
+        v.market("DOGE").await.unwrap_err(),
+        VenueError::UnknownMarket("DOGE".into())
+    );
+    // cached: two requests in total
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn order_books_failures_map_to_typed_errors() {
+    for f in FAILURES {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/orderBooks"))
+            .respond_with(failure_response(f))
+            .mount(&server)
+            .await;
+        let err = venue(&server).markets().await.unwrap_err();
+        assert_failure(f, &err);
+        let tries = server.received_requests().await.unwrap().len();
+        if err.is_retryable() {
+            assert_eq!(tries, 3, "{f:?}: a read is retried");
+        } else {
+            assert_eq!(tries, 1, "{f:?}: not retried");
+        }
+    }
+}
+
+#[tokio::test]
+async fn order_book_details_failures_map_to_typed_errors() {
+    for f in FAILURES {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/orderBooks"))
+            .respond_with(json("orderBooks.json"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/orderBookDetails"))
+            .respond_with(failure_response(f))
+            .mount(&server)
+            .await;
+        assert_failure(f, &venue(&server).market("ETH").await.unwrap_err());
+    }
+}
+
+#[tokio::test]
+async fn rest_top_of_book_sorts_levels() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/orderBookOrders"))
+        .and(query_param("market_id", "0"))
+        .respond_with(json("orderBookOrders.json"))
+        .mount(&server)
+        .await;
+    let top = venue(&server).top_of_book("ETH").await.unwrap();
+    assert_eq!(top.bid_price(), Some(dec!(3021.40)));
+    assert_eq!(top.ask_price(), Some(dec!(3021.50)));
+    assert_eq!(top.ask.unwrap().size, dec!(1.1));
+    assert_eq!(top.source, BookSource::Rest);
+}
+
+#[tokio::test]
+async fn order_book_orders_failures_map_to_typed_errors() {
+    for f in FAILURES {
+        let server = MockServer::start().await;
+        mount_markets(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/orderBookOrders"))
+            .respond_with(failure_response(f))
+            .mount(&server)
+            .await;
+        assert_failure(f, &venue(&server).top_of_book("ETH").await.unwrap_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! EdgeX public WebSocket (`/api/v1/public/ws`, also `/api/v2/...`): `depth.{cid}.{15|200}`
+//! and `ticker.{cid}` channels, subscribe acks, a SNAPSHOT then CHANGED depth pushes
+//! (replace semantics, size 0 deletes), and `ping`/`pong` both ways.
+
+use super::wire;
+use crate::engine::VenueKind;
+use crate::server::SimCore;
+use crate::wsconn::{self, Session};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Serves the EdgeX WebSocket on `listener`.
+pub fn serve(listener: TcpListener, core: Arc<SimCore>) -> JoinHandle<()> {
+    let interval = core.options.ws_push_interval;
+    wsconn::serve(listener, interval, move |path| {
+        (path.ends_with("/public/ws")).then(|| EdgexSession {
+            core: core.clone(),
+            depth: BTreeMap::new(),
+            tickers: Vec::new(),
+            ticks: 0,
+            version: 1,
+        })
+    })
+}
+
+struct EdgexSession {
+    core: Arc<SimCore>,
+    /// channel -> (contract, level, last levels sent)
+    depth: BTreeMap<String, (String, usize, Value)>,
+    tickers: Vec<(String, String)>,
+    ticks: u64,
+    version: i64,
+}
+
+fn levels_map(v: &Value) -> BTreeMap<String, String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|l| {
+                    Some((
+                        l.get("price")?.as_str()?.to_string(),
+                        l.get("size")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn diff(old: &Value, new: &Value) -> Vec<Value> {
+    let (o, n) = (levels_map(old), levels_map(new));
+    let mut out = Vec::new();
+    for (p, s) in &n {
+        if o.get(p) != Some(s) {
+            out.push(json!({"price": p, "size": s}));
+        }
+    }
+    for p in o.keys().filter(|p| !n.contains_key(*p)) {
+        out.push(json!({"price": p, "size": "0"}));
+    }
+    out
+}
+
+impl EdgexSession {
+    fn event(channel: &str, data_type: &str, data: Value) -> String {
+        json!({"type": "quote-event", "channel": channel,
+               "content": {"dataType": data_type, "channel": channel, "data": [data]}})
+        .to_string()
+    }
+
+    fn subscribe(&mut self, channel: &str) -> Vec<String> {
+        let parts: Vec<&str> = channel.split('.').collect();
+        let error = |msg: &str| {
+            vec![
+                json!({"type": "error", "content": {"code": "INVALID_CONTRACT_ID", "msg": msg}})
+                    .to_string(),
+            ]
+        };
+        match parts.as_slice() {
+            ["depth", cid, level] => {
+                let level: usize = match *level {
+                    "15" => 15,
+                    "200" => 200,
+                    _ => return error("depth level must be 15 or 200"),
+                };
+                self.version += 1;
+                let version = self.version;
+                let snap = self.core.with(|ex| {
+                    ex.market(VenueKind::Edgex, cid)
+                        .cloned()
+                        .map(|m| wire::depth(ex, &m, level, version))
+                });
+                let Ok(snap) = snap else {
+                    return error(&format!("unknown contract {cid}"));
+                };
+                self.depth
+                    .insert(channel.to_string(), (cid.to_string(), level, snap.clone()));
+                vec![
+                    json!({"type": "subscribed", "channel": channel}).to_string(),
+                    Self::event(channel, "Snapshot", snap),
+                ]
+            }
+            ["ticker", cid] => {
+                let ok = self
+                    .core
+                    .with(|ex| ex.market(VenueKind::Edgex, cid).is_ok());
+                if !ok {
+                    return error(&format!("unknown contract {cid}"));
+                }
+                self.tickers.push((channel.to_string(), cid.to_string()));
+                vec![json!({"type": "subscribed", "channel": channel}).to_string()]
+            }
+            _ => error(&format!("unsupported channel {channel}")),
+        }
+    }
+}
+
+impl Session for EdgexSession {
+    fn greet(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn on_text(&mut self, text: &str) -> Vec<String> {
+        let Ok(msg) = serde_json::from_str::<Value>(text) else {
+            return Vec::new();
+        };
+        let channel = msg
+            .get("channel")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        match msg.get("type").and_then(Value::as_str) {
+            Some("ping") => vec![
+                json!({"type": "pong", "time": msg.get("time").cloned().unwrap_or(Value::Null)})
+                    .to_string(),
+            ],
+            Some("subscribe") => self.subscribe(&channel),
+            Some("unsubscribe") => {
+                self.depth.remove(&channel);
+                self.tickers.retain(|(c, _)| *c != channel);
+                vec![json!({"type": "unsubscribed", "channel": channel}).to_string()]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_tick(&mut self) -> Option<Vec<String>> {
+        if self.core.faults.take_ws_drop(VenueKind::Edgex) {
+            return None;
+        }
+        self.ticks += 1;
+        let mut out = Vec::new();
+        let core = self.core.clone();
+        for (channel, (cid, level, last)) in self.depth.iter_mut() {
+            self.version += 1;
+            let version = self.version;
+            let Ok(snap) = core.with(|ex| {
+                ex.market(VenueKind::Edgex, cid)
+                    .cloned()
+                    .map(|m| wire::depth(ex, &m, *level, version))
+            }) else {
+                continue;
+            };
+            let asks = diff(&last["asks"], &snap["asks"]);
+            let bids = diff(&last["bids"], &snap["bids"]);
+            if asks.is_empty() && bids.is_empty() {
+                continue;
+            }
+            let mut delta = snap.clone();
+            delta["depthType"] = json!("CHANGED");
+            delta["asks"] = Value::Array(asks);
+            delta["bids"] = Value::Array(bids);
+            delta["startVersion"] = json!(version.to_string());
+            out.push(Self::event(channel, "Changed", delta));
+            *last = snap;
+        }
+        for (channel, cid) in &self.tickers {
+            if let Ok(t) = core.with(|ex| {
+                ex.market(VenueKind::Edgex, cid)
+                    .cloned()
+                    .map(|m| wire::ticker(ex, &m))
+            }) {
+                out.push(Self::event(channel, "Snapshot", t));
+            }
+        }
+        if self.ticks % 20 == 0 {
+            out.push(json!({"type": "ping", "time": core.now_ms().to_string()}).to_string());
+        }
+        Some(out)
+    }
+}

@@ -1,0 +1,452 @@
+//! Injectable faults, per venue and endpoint, from code or from a string spec.
+//!
+//! # Grammar (`--sim-fault`, `VENUE_SIM_FAULTS`)
+//!
+//! ```text
+//! SPEC     := RULE ( ("," | ";" | whitespace) RULE )*
+//! RULE     := VENUE ":" ENDPOINT ":" FAULT [ ":" COUNT ]
+//! VENUE    := "edgex" | "lighter" | "*"
+//! ENDPOINT := the last path segment of the REST call, case-insensitive
+//!             (EdgeX: createOrder, getDepth, getTicker, getMetaData, getAccountAsset,
+//!              updateLeverageSetting, cancelOrderByClientOrderId, getOrderByClientOrderId, ...;
+//!              Lighter: sendTx, sendTxBatch, orderBooks, orderBookDetails, orderBookOrders,
+//!              nextNonce, account, accountActiveOrders, fundings, funding-rates, ...)
+//!             | "ws" (the WebSocket stream) | "*" (any REST endpoint)
+//! FAULT    := "reject"              the venue's error answer (EdgeX envelope / Lighter 400)
+//!           | "delay" ["=" MS]      answer late (default 2000 ms of real time)
+//!           | "timeout"             never answer (the request is held until the client gives up)
+//!           | "429" ["=" SECS]      HTTP 429 with Retry-After (default 1 s); alias "ratelimit"
+//!           | "5xx" ["=" STATUS]    HTTP 5xx (default 503); also "500", "502", "503", "504"
+//!           | "malformed"           HTTP 200 with a body that is not JSON
+//!           | "partial"             the next order fills at most half (order endpoints only)
+//!           | "drop"                close the WebSocket ("ws" endpoint only)
+//! COUNT    := how many times the rule fires (default: every time)
+//! ```
+//!
+//! Examples: `lighter:sendTx:reject:1`, `edgex:createOrder:timeout`,
+//! `edgex:getDepth:429=2:3`, `*:*:delay=500`, `lighter:ws:drop:1`.
+
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::engine::VenueKind;
+
+/// What goes wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The venue's rejection.
+    Reject,
+    /// Answer after this long.
+    Delay(Duration),
+    /// Never answer (the request is not processed).
+    Timeout,
+    /// Process the request (an order is booked), then never answer: a lost answer that
+    /// the client must resolve by looking the order up.
+    LostAnswer,
+    /// HTTP 429 with `Retry-After` in seconds.
+    RateLimited(u64),
+    /// HTTP 5xx.
+    ServerError(u16),
+    /// 200 with a non-JSON body.
+    Malformed,
+    /// Cap the next order's fill at half.
+    PartialFill,
+    /// Close the WebSocket.
+    WsDrop,
+}
+
+/// One rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRule {
+    /// Venue, `None` = both.
+    pub venue: Option<VenueKind>,
+    /// Endpoint (lower case), `None` = any REST endpoint.
+    pub endpoint: Option<String>,
+    /// The fault.
+    pub kind: FaultKind,
+    /// Firings left, `None` = unlimited.
+    pub remaining: Option<u32>,
+    /// Matching requests to let through before the rule arms (`endpoint@N` in a spec).
+    pub skip: u32,
+}
+
+impl FaultRule {
+    /// A rule that fires every time.
+    pub fn new(venue: Option<VenueKind>, endpoint: Option<&str>, kind: FaultKind) -> Self {
+        Self {
+            venue,
+            endpoint: endpoint.map(str::to_ascii_lowercase),
+            kind,
+            remaining: None,
+            skip: 0,
+        }
+    }
+
+    /// Lets the first `n` matching requests through before firing.
+    pub fn after(mut self, n: u32) -> Self {
+        self.skip = n;
+        self
+    }
+
+    /// Limits the rule to `count` firings.
+    pub fn times(mut self, count: u32) -> Self {
+        self.remaining = Some(count);
+        self
+    }
+}
+
+/// A spec that does not follow the grammar; names the offending rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad fault rule {rule:?}: {reason} (expected venue:endpoint[@skip]:fault[:count], e.g. lighter:sendTx:reject:1)")]
+pub struct FaultSpecError {
+    /// The rule as given.
+    pub rule: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn parse_kind(text: &str) -> Result<FaultKind, String> {
+    let (name, arg) = match text.split_once('=') {
+        Some((n, a)) => (n, Some(a)),
+        None => (text, None),
+    };
+    let num = |default: u64| -> Result<u64, String> {
+        match arg {
+            None => Ok(default),
+            Some(a) => a
+                .trim_end_matches("ms")
+                .trim_end_matches('s')
+                .parse::<u64>()
+                .map_err(|_| format!("{a:?} is not a number")),
+        }
+    };
+    let lower = name.to_ascii_lowercase();
+    Ok(match lower.as_str() {
+        "reject" => FaultKind::Reject,
+        "delay" => FaultKind::Delay(Duration::from_millis(num(2000)?)),
+        "timeout" => FaultKind::Timeout,
+        "lost" | "lost-answer" => FaultKind::LostAnswer,
+        "429" | "ratelimit" | "rate-limit" => FaultKind::RateLimited(num(1)?),
+        "5xx" => {
+            let s = num(503)?;
+            if !(500..600).contains(&s) {
+                return Err(format!("status {s} is not 5xx"));
+            }
+            FaultKind::ServerError(s as u16)
+        }
+        "500" | "502" | "503" | "504" => FaultKind::ServerError(lower.parse().unwrap_or(503)),
+        "malformed" => FaultKind::Malformed,
+        "partial" | "partial-fill" => FaultKind::PartialFill,
+        "drop" | "ws-drop" => FaultKind::WsDrop,
+        _ => return Err(format!("unknown fault {name:?}")),
+    })
+}
+
+impl FromStr for FaultRule {
+    type Err = FaultSpecError;
+
+    fn from_str(rule: &str) -> Result<Self, Self::Err> {
+        let err = |reason: String| FaultSpecError {
+            rule: rule.to_string(),
+            reason,
+        };
+        let parts: Vec<&str> = rule.split(':').map(str::trim).collect();
+        if !(3..=4).contains(&parts.len()) {
+            return Err(err("expected 3 or 4 ':'-separated fields".into()));
+        }
+        let venue = match parts[0].to_ascii_lowercase().as_str() {
+            "edgex" => Some(VenueKind::Edgex),
+            "lighter" => Some(VenueKind::Lighter),
+            "*" | "any" => None,
+            other => return Err(err(format!("unknown venue {other:?}"))),
+        };
+        let (endpoint_text, skip) = match parts[1].split_once('@') {
+            Some((e, n)) => (
+                e.trim(),
+                n.trim()
+                    .parse::<u32>()
+                    .map_err(|_| err(format!("skip {n:?} after '@' is not a whole number")))?,
+            ),
+            None => (parts[1], 0),
+        };
+        if endpoint_text.is_empty() {
+            return Err(err("empty endpoint".into()));
+        }
+        let endpoint = (endpoint_text != "*").then(|| endpoint_text.to_ascii_lowercase());
+        let kind = parse_kind(parts[2]).map_err(err)?;
+        let is_ws = endpoint.as_deref() == Some("ws");
+        if (kind == FaultKind::WsDrop) != is_ws {
+            return Err(err(
+                "\"drop\" goes with the \"ws\" endpoint, and only it".into()
+            ));
+        }
+        let remaining = match parts.get(3) {
+            None => None,
+            Some(c) => Some(
+                c.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| err(format!("count {c:?} is not a positive integer")))?,
+            ),
+        };
+        Ok(FaultRule {
+            venue,
+            endpoint,
+            kind,
+            remaining,
+            skip,
+        })
+    }
+}
+
+/// Parses a whole spec (empty = no rules).
+pub fn parse_spec(spec: &str) -> Result<Vec<FaultRule>, FaultSpecError> {
+    spec.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|r| !r.trim().is_empty())
+        .map(FaultRule::from_str)
+        .collect()
+}
+
+/// The live rule set of a simulator (shared by its front-ends; tests add rules at any time).
+#[derive(Debug, Default)]
+pub struct Faults {
+    rules: Mutex<Vec<FaultRule>>,
+}
+
+/// Which class of fault a caller can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Http,
+    Partial,
+    Ws,
+}
+
+fn class_of(kind: FaultKind) -> Class {
+    match kind {
+        FaultKind::PartialFill => Class::Partial,
+        FaultKind::WsDrop => Class::Ws,
+        _ => Class::Http,
+    }
+}
+
+impl Faults {
+    /// No rules.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// From a spec string.
+    pub fn from_spec(spec: &str) -> Result<Self, FaultSpecError> {
+        let f = Self::new();
+        for r in parse_spec(spec)? {
+            f.add(r);
+        }
+        Ok(f)
+    }
+
+    /// Adds a rule.
+    pub fn add(&self, rule: FaultRule) {
+        self.lock().push(rule);
+    }
+
+    /// Adds the rules of a spec string.
+    pub fn add_spec(&self, spec: &str) -> Result<(), FaultSpecError> {
+        let rules = parse_spec(spec)?;
+        self.lock().extend(rules);
+        Ok(())
+    }
+
+    /// Removes every rule.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// Rules still armed.
+    pub fn rules(&self) -> Vec<FaultRule> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultRule>> {
+        self.rules.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn take(&self, venue: VenueKind, endpoint: &str, class: Class) -> Option<FaultKind> {
+        let endpoint = endpoint.to_ascii_lowercase();
+        let mut rules = self.lock();
+        let matches = |r: &FaultRule| {
+            class_of(r.kind) == class
+                && r.venue.is_none_or(|v| v == venue)
+                && match &r.endpoint {
+                    None => class != Class::Ws,
+                    Some(e) => *e == endpoint,
+                }
+        };
+        // Rules still skipping count this request and stay silent; the first armed one fires.
+        let pos = rules.iter().position(|r| r.skip == 0 && matches(r));
+        for r in rules.iter_mut().filter(|r| r.skip > 0 && matches(r)) {
+            r.skip -= 1;
+        }
+        let pos = pos?;
+        let kind = rules[pos].kind;
+        if let Some(n) = rules[pos].remaining.as_mut() {
+            *n -= 1;
+            if *n == 0 {
+                rules.remove(pos);
+            }
+        }
+        Some(kind)
+    }
+
+    /// The HTTP-level fault for a request, consuming one firing.
+    pub fn take_http(&self, venue: VenueKind, endpoint: &str) -> Option<FaultKind> {
+        self.take(venue, endpoint, Class::Http)
+    }
+
+    /// True (consuming one firing) when the next order on `endpoint` must fill partially.
+    pub fn take_partial(&self, venue: VenueKind, endpoint: &str) -> bool {
+        self.take(venue, endpoint, Class::Partial).is_some()
+    }
+
+    /// True (consuming one firing) when the venue's WebSocket must drop now.
+    pub fn take_ws_drop(&self, venue: VenueKind) -> bool {
+        self.take(venue, "ws", Class::Ws).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skip_lets_the_first_requests_through() {
+        let f = Faults::from_spec("lighter:sendTx@2:reject:1").unwrap();
+        assert_eq!(
+            f.rules()[0],
+            FaultRule::new(Some(VenueKind::Lighter), Some("sendtx"), FaultKind::Reject)
+                .times(1)
+                .after(2)
+        );
+        assert_eq!(f.take_http(VenueKind::Lighter, "sendTx"), None);
+        assert_eq!(f.take_http(VenueKind::Lighter, "nextNonce"), None);
+        assert_eq!(f.take_http(VenueKind::Lighter, "sendTx"), None);
+        assert_eq!(
+            f.take_http(VenueKind::Lighter, "sendTx"),
+            Some(FaultKind::Reject)
+        );
+        assert_eq!(f.take_http(VenueKind::Lighter, "sendTx"), None);
+        assert!(Faults::from_spec("lighter:sendTx@x:reject").is_err());
+        assert_eq!(
+            Faults::from_spec("edgex:createOrder:lost:1")
+                .unwrap()
+                .rules()[0]
+                .kind,
+            FaultKind::LostAnswer
+        );
+    }
+
+    #[test]
+    fn grammar_table() {
+        let ok: &[(&str, FaultRule)] = &[
+            (
+                "lighter:sendTx:reject:1",
+                FaultRule::new(Some(VenueKind::Lighter), Some("sendtx"), FaultKind::Reject)
+                    .times(1),
+            ),
+            (
+                "edgex:createOrder:timeout",
+                FaultRule::new(
+                    Some(VenueKind::Edgex),
+                    Some("createorder"),
+                    FaultKind::Timeout,
+                ),
+            ),
+            (
+                "edgex:getDepth:429=2:3",
+                FaultRule::new(
+                    Some(VenueKind::Edgex),
+                    Some("getdepth"),
+                    FaultKind::RateLimited(2),
+                )
+                .times(3),
+            ),
+            (
+                "*:*:delay=500",
+                FaultRule::new(None, None, FaultKind::Delay(Duration::from_millis(500))),
+            ),
+            (
+                "lighter:ws:drop:1",
+                FaultRule::new(Some(VenueKind::Lighter), Some("ws"), FaultKind::WsDrop).times(1),
+            ),
+            (
+                "edgex:getTicker:502",
+                FaultRule::new(
+                    Some(VenueKind::Edgex),
+                    Some("getticker"),
+                    FaultKind::ServerError(502),
+                ),
+            ),
+            (
+                "edgex:createOrder:partial:2",
+                FaultRule::new(
+                    Some(VenueKind::Edgex),
+                    Some("createorder"),
+                    FaultKind::PartialFill,
+                )
+                .times(2),
+            ),
+        ];
+        for (text, want) in ok {
+            assert_eq!(&text.parse::<FaultRule>().unwrap(), want, "{text}");
+        }
+        for bad in [
+            "edgex:createOrder",
+            "kraken:x:reject",
+            "edgex:x:explode",
+            "edgex:x:reject:0",
+            "edgex:x:5xx=404",
+            "edgex:x:drop",
+            "edgex:ws:reject",
+            "a:b:c:d:e",
+        ] {
+            let e = bad.parse::<FaultRule>().unwrap_err();
+            assert!(e.to_string().contains(bad), "{e}");
+        }
+        assert_eq!(
+            parse_spec("edgex:a:reject, lighter:b:timeout;*:*:malformed")
+                .unwrap()
+                .len(),
+            3
+        );
+        assert!(parse_spec("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn counts_and_classes() {
+        let f =
+            Faults::from_spec("lighter:sendTx:reject:1,lighter:sendTx:partial:1,lighter:ws:drop:1")
+                .unwrap();
+        assert_eq!(f.take_http(VenueKind::Edgex, "sendTx"), None);
+        assert_eq!(
+            f.take_http(VenueKind::Lighter, "SENDTX"),
+            Some(FaultKind::Reject)
+        );
+        assert_eq!(f.take_http(VenueKind::Lighter, "sendTx"), None);
+        assert!(f.take_partial(VenueKind::Lighter, "sendtx"));
+        assert!(!f.take_partial(VenueKind::Lighter, "sendtx"));
+        assert!(f.take_ws_drop(VenueKind::Lighter));
+        assert!(f.rules().is_empty());
+        f.add(FaultRule::new(None, None, FaultKind::Malformed));
+        assert_eq!(
+            f.take_http(VenueKind::Edgex, "x"),
+            Some(FaultKind::Malformed)
+        );
+        assert_eq!(
+            f.take_http(VenueKind::Lighter, "y"),
+            Some(FaultKind::Malformed)
+        );
+        assert!(!f.take_ws_drop(VenueKind::Lighter));
+        f.clear();
+        assert!(f.rules().is_empty());
+    }
+}

@@ -1,0 +1,98 @@
+//! Funding through the real adapters on a manual clock: current and settled rates with each
+//! venue's interval, and payments booked at each interval boundary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use std::time::Duration;
+use venue_api::{Side, TimeInForce, Venue};
+
+#[tokio::test]
+async fn rates_and_history_per_venue_interval() {
+    let env = env().await;
+    env.clock.advance(Duration::from_secs(3 * 3600 + 60));
+    let e = env.edgex.funding("BTC").await.unwrap();
+    assert_eq!(e.interval_minutes, 240);
+    assert!(e.next_funding_time.unwrap() > t0());
+    let l = env.lighter.funding("BTC").await.unwrap();
+    assert_eq!(l.interval_minutes, 60);
+    let hist = env.lighter.funding_history("BTC", 3).await.unwrap();
+    assert_eq!(hist.len(), 3);
+    assert!(hist[0].time > hist[1].time, "newest first");
+    let bulk = env
+        .lighter
+        .funding_rates(&["BTC".to_string(), "ETH".to_string(), "NOPE".to_string()])
+        .await
+        .unwrap();
+    assert!(bulk[0].1.is_ok() && bulk[1].1.is_ok() && bulk[2].1.is_err());
+    env.clock.advance(Duration::from_secs(9 * 3600));
+    let settled = env.edgex.funding_history("ETH", 2).await.unwrap();
+    assert_eq!(settled.len(), 2);
+    assert_eq!((settled[0].time - settled[1].time).num_minutes(), 240);
+    // the interval is per contract on EdgeX
+    assert_eq!(
+        env.edgex.funding("PUMP").await.unwrap().interval_minutes,
+        60
+    );
+}
+
+#[tokio::test]
+async fn payments_accrue_at_each_interval() {
+    let env = env().await;
+    let buy = aggressive(
+        &env.edgex,
+        "SOL",
+        Side::Buy,
+        dec!(10),
+        5,
+        TimeInForce::ImmediateOrCancel,
+        false,
+        51,
+    )
+    .await;
+    place(&env.edgex, &buy).await.unwrap();
+    let sell = aggressive(
+        &env.lighter,
+        "SOL",
+        Side::Sell,
+        dec!(10),
+        5,
+        TimeInForce::ImmediateOrCancel,
+        false,
+        52,
+    )
+    .await;
+    place(&env.lighter, &sell).await.unwrap();
+    env.clock.advance(Duration::from_secs(8 * 3600 + 5));
+    let e_pay = env.edgex.funding_payments("SOL", None).await.unwrap();
+    let l_pay = env.lighter.funding_payments("SOL", None).await.unwrap();
+    assert_eq!(e_pay.len(), 2, "two 4-hour settlements");
+    assert_eq!(l_pay.len(), 8, "eight hourly settlements");
+    assert!(e_pay.iter().all(|p| !p.amount.is_zero()));
+    assert!(e_pay[0].time > e_pay[1].time);
+    let since = e_pay[0].time;
+    assert_eq!(
+        env.edgex
+            .funding_payments("SOL", Some(since))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // the simulator booked exactly these payments on the account
+    let account = env.session.edgex_keys().account_id.to_string();
+    let booked: Decimal = env.session.server().with_exchange(|ex| {
+        ex.account(venue_sim::engine::VenueKind::Edgex, &account)
+            .unwrap()
+            .funding
+            .iter()
+            .map(|r| r.amount)
+            .sum()
+    });
+    let total: Decimal = e_pay.iter().map(|p| p.amount).sum();
+    assert_eq!(booked, total);
+}
