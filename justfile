@@ -2,7 +2,7 @@
 
 # The README quick start, paper mode (no account needed).
 paper:
-    cargo run -p hedge-cli -- --paper config
+    cargo run -p hedge-cli -- --paper funding
 
 # The test suite (the README's test command).
 test:
