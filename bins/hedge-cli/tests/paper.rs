@@ -116,6 +116,16 @@ fn read_commands_succeed_with_names_and_aliases() {
     assert_eq!(v["rows"][0]["symbol"], "BTC");
     assert!(v["rows"][0]["net_apr_percent"].is_string());
     assert!(v["rows"][1]["note"].as_str().unwrap().contains("Not on"));
+    let all = json(&run(dir.path(), &["funding_all", "--json"]));
+    assert_eq!(
+        all["rows"].as_array().unwrap().len(),
+        15,
+        "the seed's default list"
+    );
+    assert!(
+        dir.path().join("hedge_cli.log").exists(),
+        "the CLI keeps its file log"
+    );
     let cap = json(&run(dir.path(), &["capacity", "--json"]));
     assert!(
         cap["max_size"]
@@ -172,7 +182,16 @@ fn open_by_base_size_sequential_and_dry_run() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(dir.path(), &["open", "--size-base", "2", "--dry-run"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("DRY RUN"), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("DRY RUN"), "{t}");
+    assert!(
+        t.contains("EdgeX POST /api/v1/private/order/createOrder") && t.contains("l2Signature"),
+        "signed EdgeX body: {t}"
+    );
+    assert!(
+        t.contains("Lighter POST /api/v1/sendTx tx_type=14") && t.contains("\"Sig\""),
+        "signed Lighter tx: {t}"
+    );
     assert!(
         positions(dir.path()).1.is_empty(),
         "a dry run sends nothing"
@@ -205,6 +224,19 @@ fn open_by_base_size_sequential_and_dry_run() {
         "{}",
         text(&o)
     );
+}
+
+#[test]
+fn too_small_a_size_is_refused_with_the_minimums_and_a_recommendation() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["open", "--size-quote", "1"]);
+    assert_eq!(code(&o), 4, "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("the minimum is") && t.contains("try at least"),
+        "{t}"
+    );
+    assert!(positions(dir.path()).1.is_empty());
 }
 
 #[test]

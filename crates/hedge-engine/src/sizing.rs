@@ -58,13 +58,21 @@ pub enum SizingError {
     /// The request is smaller than one step of the common grid. Example: 0.004 BTC on a
     /// 0.01 grid.
     #[error(
-        "size rounds to zero: {requested_base} base is below one common step of {common_step}"
+        "size rounds to zero: {} base is below one common step of {common_step}; \
+         the minimum is {minimum} (~{minimum_quote} quote), try at least {recommended_quote} quote",
+        requested_base.round_dp(8)
     )]
     RoundsToZero {
         /// The request in base units.
         requested_base: Decimal,
         /// The grid both legs share.
         common_step: Decimal,
+        /// The smallest size both venues accept, on the common grid.
+        minimum: Decimal,
+        /// Its value at mid.
+        minimum_quote: Decimal,
+        /// minimum x mid x 1.1, rounded up to a cent.
+        recommended_quote: Decimal,
     },
     /// The size is below a venue's minimum. The message gives each minimum and a notional
     /// that would pass.
@@ -179,16 +187,18 @@ pub fn size_hedge(
     };
     let common_step = grid::common_step(long.market.step_size, short.market.step_size)?;
     let size = grid::floor_to_step(requested_base, common_step)?;
+    let minimum = minimum_hedge_size(long, short, mid, common_step)?;
+    let recommended = grid::ceil_to_step(minimum * mid * Decimal::new(11, 1), Decimal::new(1, 2))?;
     if size <= Decimal::ZERO {
         return Err(SizingError::RoundsToZero {
             requested_base,
             common_step,
+            minimum,
+            minimum_quote: minimum * mid,
+            recommended_quote: recommended,
         });
     }
-    let minimum = minimum_hedge_size(long, short, mid, common_step)?;
     if size < minimum {
-        let recommended =
-            grid::ceil_to_step(minimum * mid * Decimal::new(11, 1), Decimal::new(1, 2))?;
         return Err(SizingError::BelowMinimum {
             size,
             size_quote: size * mid,
@@ -303,9 +313,13 @@ pub(crate) mod tests {
             err,
             SizingError::RoundsToZero {
                 requested_base: dec!(0.004),
-                common_step: dec!(0.01)
+                common_step: dec!(0.01),
+                minimum: dec!(0.01),
+                minimum_quote: dec!(1.00),
+                recommended_quote: dec!(1.10),
             }
         );
+        assert!(err.to_string().contains("try at least 1.10 quote"), "{err}");
     }
 
     #[test]

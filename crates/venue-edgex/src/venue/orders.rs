@@ -145,13 +145,16 @@ impl EdgexVenue {
             contract_id: info.market_id.0.clone(),
             client_order_id: fields.client_order_id,
         };
+        // What --dry-run shows: the exact signed request (no secret in it).
+        let preview = format!("EdgeX POST {} {}", payload.path, payload.body);
         Ok(PreparedOrder::new(
             VENUE_ID,
             request.clone(),
             self.clock.now(),
             signing_time,
             payload,
-        ))
+        )
+        .with_preview(preview))
     }
 
     pub(crate) async fn submit(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {

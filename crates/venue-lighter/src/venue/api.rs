@@ -280,6 +280,11 @@ impl Venue for LighterVenue {
             }
         };
         let guard = NonceGuard::new(self.nonces.clone(), nonce);
+        // What --dry-run shows: the exact signed transaction (no secret in it).
+        let preview = format!(
+            "Lighter POST /api/v1/sendTx tx_type={} tx_info={}",
+            signed.tx_type, signed.tx_info
+        );
         let payload = LighterPreparedOrder {
             signed,
             market_index: spec.market_index,
@@ -291,7 +296,8 @@ impl Venue for LighterVenue {
             self.clock.now(),
             started.elapsed(),
             payload,
-        ))
+        )
+        .with_preview(preview))
     }
 
     async fn submit_order(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
