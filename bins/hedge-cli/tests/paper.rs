@@ -122,9 +122,10 @@ fn read_commands_succeed_with_names_and_aliases() {
         15,
         "the seed's default list"
     );
+    let log = std::fs::read_to_string(dir.path().join("hedge_cli.log")).unwrap();
     assert!(
-        dir.path().join("hedge_cli.log").exists(),
-        "the CLI keeps its file log"
+        !log.is_empty() && log.lines().all(|l| l.starts_with("PAPER ")),
+        "every paper log line says PAPER"
     );
     let cap = json(&run(dir.path(), &["capacity", "--json"]));
     assert!(
