@@ -9,12 +9,21 @@ use common::*;
 use rust_decimal_macros::dec;
 use venue_api::{Venue, VenueError};
 use wiremock::matchers::{header_exists, method, path, query_param};
-use wiremock::{Mock, MockServer};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
 async fn current_and_historical_rates_from_fundings() {
+    // No current rate for ETH in the bulk endpoint: `funding` falls back to the last settled
+    // hourly rate.
     let server = MockServer::start().await;
     mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/funding-rates"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"code":200,"funding_rates":[]}"#),
+        )
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/fundings"))
         .and(query_param("market_id", "0"))
@@ -43,8 +52,35 @@ async fn fundings_failures_map_to_typed_errors() {
             .respond_with(failure_response(f))
             .mount(&server)
             .await;
-        assert_failure(f, &venue(&server).funding("ETH").await.unwrap_err());
+        assert_failure(
+            f,
+            &venue(&server).funding_history("ETH", 3).await.unwrap_err(),
+        );
     }
+}
+
+#[tokio::test]
+async fn funding_uses_the_current_rate_of_the_bulk_endpoint_when_present() {
+    // `funding` and `funding_rates` must agree, so `funding` and `funding_all` never show two
+    // different "current" rates for the same market.
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/funding-rates"))
+        .respond_with(json("funding-rates.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/fundings"))
+        .respond_with(json("fundings.json"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let v = venue(&server);
+    let one = v.funding("ETH").await.unwrap();
+    let bulk = v.funding_rates(&["ETH".to_string()]).await.unwrap();
+    assert_eq!(Ok(one.clone()), bulk[0].1);
+    assert_eq!(one.rate, dec!(0.00001));
 }
 
 #[tokio::test]

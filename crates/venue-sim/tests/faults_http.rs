@@ -12,7 +12,7 @@ use venue_api::{Venue, VenueError};
 async fn reject_and_server_errors() {
     let env = env().await;
     let f = env.session.faults();
-    f.add_spec("edgex:getTicker:reject:1,lighter:fundings:5xx=502:1,edgex:getDepth:503:1")
+    f.add_spec("edgex:getTicker:reject:1,lighter:funding-rates:5xx=502:1,edgex:getDepth:503:1")
         .unwrap();
     let err = env.edgex.funding("BTC").await.unwrap_err();
     assert!(

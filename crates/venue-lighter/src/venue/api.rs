@@ -62,6 +62,16 @@ impl Venue for LighterVenue {
     }
 
     async fn funding(&self, symbol: &str) -> Result<FundingRate, VenueError> {
+        // The current rate, from the same source as `funding_rates`, so that `funding` and
+        // `funding_all` always agree (EdgeX's `funding` is its current period's rate too).
+        // Only when the venue publishes no current rate for this market is the last settled
+        // hourly rate used; a failed request is an error, not a silent switch of source.
+        match self.funding_rates(&[symbol.to_string()]).await?.pop() {
+            Some((_, Ok(rate))) => return Ok(rate),
+            Some((_, Err(VenueError::Unavailable(_)))) => {}
+            Some((_, Err(e))) => return Err(e),
+            None => {}
+        }
         let spec = self.market_spec(symbol).await?;
         let now = self.now_ms();
         let r = self
