@@ -103,7 +103,15 @@ pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
         };
         // Paper mode never reads live credentials: only the fault variable.
         let fault_env = std::env::var(hedge_app::wiring::SIM_FAULTS_ENV).ok();
-        Wiring::paper(&settings, fault_env, g.state_file.clone()).await?
+        // Paper state lives under --paper-dir only, so a paper run can never touch the live
+        // state file.
+        if g.state_file.is_some() {
+            return Err(Failure::usage(
+                "--state-file does not apply with --paper: paper state lives under --paper-dir"
+                    .to_string(),
+            ));
+        }
+        Wiring::paper(&settings, fault_env, None).await?
     } else {
         if g.speed != 1 || g.sim_fault.is_some() || g.paper_reset {
             return Err(Failure::usage(

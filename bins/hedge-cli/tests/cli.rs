@@ -158,6 +158,18 @@ fn paper_only_flags_are_refused_in_live_mode() {
 }
 
 #[test]
+fn paper_mode_never_takes_a_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &["--paper", "--state-file", "hedge_state.json", "status"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--paper-dir"), "{}", text(&o));
+    assert!(!dir.path().join("hedge_state.json").exists());
+}
+
+#[test]
 fn size_flags_are_mutually_exclusive() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(
