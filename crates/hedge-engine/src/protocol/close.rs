@@ -6,7 +6,7 @@
 
 use super::engine::{venue_err, EngineError, HedgeEngine, LegVenues};
 use super::report::{CloseReport, CloseResult, OrderPurpose, PairPositions};
-use super::settle::Sent;
+use super::settle::{micros, Sent};
 use crate::grid;
 use crate::ids::LegRole;
 use crate::pricing::PricingPolicy;
@@ -33,10 +33,6 @@ fn get(p: &PairPositions, role: LegRole) -> Decimal {
         LegRole::Long => p.long,
         LegRole::Short => p.short,
     }
-}
-
-fn micros(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 impl HedgeEngine {
@@ -77,12 +73,7 @@ impl HedgeEngine {
         }
 
         if req.dry_run {
-            let state = self.state()?;
-            let op = crate::ids::OperationId::next(
-                state.last_operation,
-                u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0),
-            )
-            .ok_or_else(|| EngineError::Internal("operation ids exhausted".into()))?;
+            let op = self.next_operation_id()?;
             for role in open_legs(&before) {
                 let order = self
                     .close_order(req, market(role), op, role, get(&before, role), 0)

@@ -217,6 +217,13 @@ impl HedgeEngine {
         Ok(out)
     }
 
+    /// The id the next operation would get, without recording it (dry runs).
+    pub(super) fn next_operation_id(&self) -> Result<OperationId, EngineError> {
+        let now_ms = u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0);
+        OperationId::next(self.store.load()?.last_operation, now_ms)
+            .ok_or_else(|| EngineError::Internal("operation ids exhausted".into()))
+    }
+
     /// Allocates an operation id and records the operation before anything is sent.
     pub(super) fn begin(&self, kind: &str, symbol: &str) -> Result<OperationId, EngineError> {
         let now = self.clock.now();

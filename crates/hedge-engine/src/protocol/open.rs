@@ -4,7 +4,7 @@ use super::engine::{venue_err, EngineError, HedgeEngine, LegVenues};
 use super::report::{
     HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose, PairPositions,
 };
-use super::settle::Sent;
+use super::settle::{micros, Sent};
 use crate::capacity::{hedge_capacity, HedgeCapacity};
 use crate::grid;
 use crate::ids::{LegRole, OperationId};
@@ -90,10 +90,6 @@ fn side_of(role: LegRole) -> Side {
     }
 }
 
-fn micros(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
-}
-
 impl HedgeEngine {
     /// Opens a hedge. `Err` means nothing was sent; every outcome after sending is in the
     /// report's `result`.
@@ -118,12 +114,7 @@ impl HedgeEngine {
         };
 
         if req.dry_run {
-            let state = self.state()?;
-            let op = OperationId::next(
-                state.last_operation,
-                u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0),
-            )
-            .ok_or_else(|| EngineError::Internal("operation ids exhausted".into()))?;
+            let op = self.next_operation_id()?;
             for role in LegRole::BOTH {
                 let r = self.order(
                     &req.symbol,

@@ -22,7 +22,7 @@ pub(super) struct Sent {
     pub result: Result<OrderAck, VenueError>,
 }
 
-fn micros(d: Duration) -> u64 {
+pub(super) fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
