@@ -359,6 +359,28 @@ fn timed_out_request_is_looked_up_then_retried_under_a_new_id() {
 }
 
 #[test]
+fn persistent_timeout_on_one_leg_unwinds_the_other_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "--sim-fault",
+            "edgex:createOrder:timeout",
+            "open",
+            "--size-base",
+            "2",
+        ],
+    );
+    assert_eq!(code(&o), 4, "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("NOTHING OPENED") && t.contains("unwound reduce-only"),
+        "{t}"
+    );
+    assert!(positions(dir.path()).1.is_empty(), "no naked leg");
+}
+
+#[test]
 fn failed_unwind_halts_until_resume() {
     let dir = tempfile::tempdir().unwrap();
     // EdgeX refuses every order; Lighter takes the leverage change and the opening order,
