@@ -194,16 +194,16 @@ pub fn size_hedge(
             requested_base,
             common_step,
             minimum,
-            minimum_quote: minimum * mid,
+            minimum_quote: (minimum * mid).round_dp(2),
             recommended_quote: recommended,
         });
     }
     if size < minimum {
         return Err(SizingError::BelowMinimum {
             size,
-            size_quote: size * mid,
+            size_quote: (size * mid).round_dp(2),
             minimum,
-            minimum_quote: minimum * mid,
+            minimum_quote: (minimum * mid).round_dp(2),
             minimums: [long, short]
                 .iter()
                 .map(|l| LegMinimum {
