@@ -18,6 +18,11 @@ fmt:
 clippy:
     cargo clippy --workspace --all-targets -- -D warnings
 
+# Chaos: many open/close rounds in paper mode with random injected faults, checking that no
+# naked leg is ever left unreported (a short version runs in `cargo test`).
+chaos rounds="300" seed="20261125":
+    CHAOS_ROUNDS={{rounds}} CHAOS_SEED={{seed}} cargo test -p hedge-app --release --test chaos -- --nocapture
+
 # Criterion benches (not part of the tests); figures go to each crate's benches/BENCHMARKS.md.
 bench:
     cargo bench --workspace

@@ -544,7 +544,10 @@ impl HedgeEngine {
         before: PairPositions,
         report: &mut OpenReport,
     ) -> (HedgeResult, Option<PairPositions>) {
-        let half = plan.common_step / Decimal::TWO;
+        // Both legs' fills lie on their own venue's grid, so they can always be made exactly
+        // equal (reduce both to a size on the common grid); "balanced" therefore means equal
+        // to within half of the FINER step, and any excess on a leg is unwound.
+        let tol = plan.long_market.step_size.min(plan.short_market.step_size) / Decimal::TWO;
         let mut repairs_left = self.options.max_repair_attempts;
         let mut unwinds_left = self.options.max_unwind_attempts;
         let mut next_attempt = [1u8, 1u8];
@@ -568,7 +571,7 @@ impl HedgeEngine {
             };
             let a = after.long - before.long; // long exposure added
             let b = before.short - after.short; // short exposure added
-            if a <= -half || b <= -half {
+            if a <= -tol || b <= -tol {
                 return (
                     HedgeResult::Halted {
                         reason: format!(
@@ -579,8 +582,8 @@ impl HedgeEngine {
                     Some(after),
                 );
             }
-            if (a - b).abs() < half {
-                return if a.abs() < half {
+            if (a - b).abs() < tol {
+                return if a.abs() < tol {
                     (
                         HedgeResult::NothingOpened {
                             reason: describe_failures(&report.orders),
@@ -640,7 +643,7 @@ impl HedgeEngine {
                 let mut sent_any = false;
                 for (role, have) in [(LegRole::Long, a), (LegRole::Short, b)] {
                     let excess = have - target;
-                    if excess >= half {
+                    if excess >= tol {
                         let attempt = next_attempt[idx(role)];
                         next_attempt[idx(role)] += 1;
                         if let Some(exec) = self

@@ -199,9 +199,7 @@ pub fn position(p: &AccountPosition) -> Result<Option<Position>, VenueError> {
         unrealized_pnl: opt_dec("unrealized_pnl", &p.unrealized_pnl)?,
         liquidation_price: opt_dec("liquidation_price", &p.liquidation_price)?
             .filter(|l| !l.is_zero()),
-        leverage: imf_pct
-            .filter(|i| !i.is_zero())
-            .map(|i| Decimal::ONE_HUNDRED / i),
+        leverage: imf_pct.and_then(crate::signing::scaling::leverage_from_imf_percent),
         opened_at: None,
     }))
 }

@@ -121,6 +121,25 @@ pub fn imf_from_leverage(leverage: u32) -> Result<u16, ScalingError> {
     Ok(u16::try_from(10_000 / leverage).unwrap_or(u16::MAX))
 }
 
+/// The leverage an account reads back from its initial margin fraction in percent (as the
+/// account endpoint reports it). Setting a whole leverage L stores floor(10000 / L) in
+/// 1/10000, so 3x reads back as 33.33 % and 100 / 33.33 = 3.0003...; when the fraction is
+/// exactly what setting a whole leverage produces, that whole leverage is returned, so a
+/// set-then-read-back check compares like with like. Otherwise the exact quotient.
+pub fn leverage_from_imf_percent(imf_percent: Decimal) -> Option<Decimal> {
+    if imf_percent <= Decimal::ZERO {
+        return None;
+    }
+    let exact = Decimal::ONE_HUNDRED / imf_percent;
+    let whole = rust_decimal::prelude::ToPrimitive::to_u32(&exact.round());
+    if let Some(imf) = whole.and_then(|w| imf_from_leverage(w).ok()) {
+        if Decimal::from(imf) == imf_percent * Decimal::ONE_HUNDRED {
+            return whole.map(Decimal::from);
+        }
+    }
+    Some(exact)
+}
+
 /// Highest leverage allowed by a minimum initial margin fraction (1/10000): 10000 / imf.
 pub fn max_leverage_from_imf(min_imf: u32) -> Option<Decimal> {
     (min_imf > 0).then(|| Decimal::from(10_000u32) / Decimal::from(min_imf))
@@ -129,6 +148,25 @@ pub fn max_leverage_from_imf(min_imf: u32) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_leverage_survives_the_margin_fraction_round_trip() {
+        for l in [1u32, 2, 3, 5, 7, 10, 20, 25, 33, 50] {
+            let imf = imf_from_leverage(l).unwrap();
+            let percent = Decimal::from(imf) / Decimal::ONE_HUNDRED;
+            assert_eq!(
+                leverage_from_imf_percent(percent),
+                Some(Decimal::from(l)),
+                "{l}x -> {percent}%"
+            );
+        }
+        // A fraction no whole leverage produces reads back exactly.
+        assert_eq!(
+            leverage_from_imf_percent(Decimal::new(3000, 2)),
+            Some(Decimal::ONE_HUNDRED / Decimal::from(30))
+        );
+        assert_eq!(leverage_from_imf_percent(Decimal::ZERO), None);
+    }
     use rust_decimal_macros::dec;
 
     #[test]

@@ -12,7 +12,6 @@ use crate::signing::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use std::time::{Duration, Instant};
 use venue_api::{
     Balance, ClientOrderId, FundingPayment, FundingPoint, FundingRate, LeverageSetting, MarginMode,
@@ -221,9 +220,10 @@ impl Venue for LighterVenue {
                 .as_deref()
                 .map(|s| parse::dec("initial_margin_fraction", s))
                 .transpose()?;
-            if let Some(imf) = imf.filter(|i| !i.is_zero()) {
+            if let Some(leverage) = imf.and_then(crate::signing::scaling::leverage_from_imf_percent)
+            {
                 return Ok(LeverageSetting {
-                    leverage: Decimal::ONE_HUNDRED / imf,
+                    leverage,
                     margin_mode: if p.margin_mode == Some(1) {
                         MarginMode::Isolated
                     } else {
