@@ -451,4 +451,8 @@ impl Venue for MockVenue {
     async fn open_orders(&self, _symbol: &str) -> Result<Vec<OrderStatus>, VenueError> {
         Ok(Vec::new())
     }
+
+    async fn resync(&self) -> Result<(), VenueError> {
+        Ok(())
+    }
 }

@@ -267,6 +267,13 @@ pub struct OrderRequest {
     pub reduce_only: bool,
     /// Our id for the order, used to find it again.
     pub client_id: ClientOrderId,
+    /// The latest moment the venue may still execute the order; `None` leaves the venue's
+    /// default. The engine sets it to the end of the settle window, so that an order it has
+    /// declared "not placed" cannot execute later. Adapters put it on the wire where the
+    /// venue supports an expiry (Lighter `ExpiredAt`, EdgeX `expireTime`), never later than
+    /// asked, and refuse a moment already past.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// What a venue said when it accepted an order for processing. An ack is not a fill.

@@ -219,4 +219,11 @@ pub trait Venue: Send + Sync + fmt::Debug {
 
     /// Open (resting) orders in one market.
     async fn open_orders(&self, symbol: &str) -> Result<Vec<OrderStatus>, VenueError>;
+
+    /// Re-reads the account's per-operation session state from the venue before a trading
+    /// operation sends anything: sequencing state another process may have moved (a nonce),
+    /// and, once per process, that the credentials are registered and usable. The engine calls
+    /// it on both venues at the start of every trading operation; an error means nothing may
+    /// be sent. A venue with no such state says so by returning `Ok(())` explicitly.
+    async fn resync(&self) -> Result<(), VenueError>;
 }

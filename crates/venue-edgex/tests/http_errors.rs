@@ -82,6 +82,7 @@ impl Op {
                     time_in_force: TimeInForce::ImmediateOrCancel,
                     reduce_only: true,
                     client_id: cid,
+                    expires_at: None,
                 };
                 let prepared = v.prepare_order(&req).await.expect("prepare");
                 v.submit_order(prepared).await.map(drop)

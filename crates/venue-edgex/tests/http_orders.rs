@@ -33,6 +33,7 @@ fn btc_buy(size: Decimal, price: Decimal) -> OrderRequest {
         time_in_force: TimeInForce::ImmediateOrCancel,
         reduce_only: false,
         client_id: ClientOrderId::new(4242).unwrap(),
+        expires_at: None,
     }
 }
 

@@ -106,6 +106,7 @@ mod tests {
             time_in_force: tif,
             reduce_only: false,
             client_id: ClientOrderId::new(77).unwrap(),
+            expires_at: None,
         }
     }
 

@@ -37,6 +37,7 @@ fn order(cid: u64) -> OrderRequest {
         time_in_force: TimeInForce::ImmediateOrCancel,
         reduce_only: false,
         client_id: ClientOrderId::new(cid).unwrap(),
+        expires_at: None,
     }
 }
 

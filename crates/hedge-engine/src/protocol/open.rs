@@ -345,6 +345,7 @@ impl HedgeEngine {
             time_in_force: TimeInForce::ImmediateOrCancel,
             reduce_only,
             client_id,
+            expires_at: None,
         })
     }
 

@@ -287,4 +287,9 @@ impl Venue for EdgexVenue {
     async fn open_orders(&self, symbol: &str) -> Result<Vec<OrderStatus>, VenueError> {
         self.active_orders(symbol).await
     }
+
+    async fn resync(&self) -> Result<(), VenueError> {
+        // EdgeX orders carry no per-account sequence: nothing to re-read.
+        Ok(())
+    }
 }

@@ -363,4 +363,11 @@ impl Venue for LighterVenue {
             .await?;
         r.orders.iter().map(parse::order_status).collect()
     }
+
+    async fn resync(&self) -> Result<(), VenueError> {
+        // Another process (or a tx the sequencer refused after HTTP 200) may have moved the
+        // nonce: the next allocation fetches it afresh from the venue.
+        self.nonces.invalidate().await;
+        Ok(())
+    }
 }

@@ -98,6 +98,7 @@ pub async fn aggressive(
         time_in_force: tif,
         reduce_only,
         client_id: cid(client_id),
+        expires_at: None,
     }
 }
 
