@@ -250,10 +250,12 @@ impl Wiring {
             }
         }
         // The paper directory lock already excludes every other paper command.
+        let mut options = paper_execution_options();
+        options.order_validity = Some(options.settle_timeout * settings.speed.max(1));
         let engine = HedgeEngine::new(
             clock.clone(),
             Arc::new(FileStore::new(&state_file)),
-            paper_execution_options(),
+            options,
         );
         Ok(Self {
             edgex: Arc::new(edgex),

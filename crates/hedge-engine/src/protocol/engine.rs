@@ -38,6 +38,11 @@ pub struct ExecutionOptions {
     pub settle_grace: Option<Duration>,
     /// Longest wait for the account lock held by another trader.
     pub lock_wait: Duration,
+    /// How long after it is built an order may still execute (its `expires_at`); `None` is
+    /// the settle timeout, so that an order declared "not placed" at the end of its settle
+    /// window can no longer fill. Paper mode at `--speed N` stretches it by N (the clock
+    /// runs N times faster than journaling and signing).
+    pub order_validity: Option<Duration>,
     /// Refuse to trade when the state file does not exist yet and positions exist that no
     /// journal explains (live mode; `--init-state` turns it off for one run).
     pub require_state_file: bool,
@@ -56,6 +61,7 @@ impl Default for ExecutionOptions {
             settle_grace: None,
             lock_wait: Duration::from_secs(30),
             require_state_file: false,
+            order_validity: None,
         }
     }
 }
@@ -432,8 +438,12 @@ impl HedgeEngine {
     /// order the engine later declares "not placed" can then no longer fill.
     pub(super) fn order_expiry(&self) -> DateTime<Utc> {
         self.clock.now()
-            + chrono::Duration::from_std(self.options.settle_timeout)
-                .unwrap_or(chrono::Duration::MAX)
+            + chrono::Duration::from_std(
+                self.options
+                    .order_validity
+                    .unwrap_or(self.options.settle_timeout),
+            )
+            .unwrap_or(chrono::Duration::MAX)
     }
 
     /// `Venue::resync` on both venues before anything is sent; an error sends nothing.
