@@ -57,6 +57,33 @@ pub fn live_state_path(
     dir.join(LIVE_STATE_FILE)
 }
 
+/// Crash-test hook: the protocol step at which the engine pauses (see
+/// `ExecutionOptions::pause_at`). Unset in normal use; never set it on a live account.
+pub const PAUSE_AT_ENV: &str = "HEDGE_TEST_PAUSE_AT";
+
+/// Settle timeout override in milliseconds, for runs against a simulator reached as a live
+/// venue (crash tests); unset in normal use.
+pub const SETTLE_TIMEOUT_ENV: &str = "HEDGE_SETTLE_TIMEOUT_MS";
+
+/// Settle grace override in milliseconds (as [`SETTLE_TIMEOUT_ENV`]).
+pub const SETTLE_GRACE_ENV: &str = "HEDGE_SETTLE_GRACE_MS";
+
+/// Applies the crash-test variables (inert when unset).
+pub fn apply_test_env(options: &mut ExecutionOptions, lookup: &dyn Fn(&str) -> Option<String>) {
+    options.pause_at = lookup(PAUSE_AT_ENV).filter(|s| !s.is_empty());
+    let ms = |k: &str| {
+        lookup(k)
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(std::time::Duration::from_millis)
+    };
+    if let Some(d) = ms(SETTLE_TIMEOUT_ENV) {
+        options.settle_timeout = d;
+    }
+    if let Some(d) = ms(SETTLE_GRACE_ENV) {
+        options.settle_grace = Some(d);
+    }
+}
+
 /// How the engine's state and lock behave for one process.
 #[derive(Debug, Clone)]
 pub struct StateSettings {
@@ -158,14 +185,16 @@ impl Wiring {
         let lighter = venue_lighter::LighterVenue::new(settings.lighter.clone())
             .map_err(|e| ConfigError::new("environment", format!("Lighter: {e}")))?;
         let state_file = state.path.clone();
+        let mut options = ExecutionOptions {
+            require_state_file: !state.init_state,
+            lock_wait: state.lock_wait,
+            ..ExecutionOptions::default()
+        };
+        apply_test_env(&mut options, &|k| std::env::var(k).ok());
         let engine = HedgeEngine::new(
             clock.clone(),
             Arc::new(FileStore::new(&state_file)),
-            ExecutionOptions {
-                require_state_file: !state.init_state,
-                lock_wait: state.lock_wait,
-                ..ExecutionOptions::default()
-            },
+            options,
         )
         .with_account_lock(AccountLock::new(
             lock_path_for(&state_file),
@@ -251,6 +280,7 @@ impl Wiring {
         }
         // The paper directory lock already excludes every other paper command.
         let mut options = paper_execution_options();
+        apply_test_env(&mut options, &|k| std::env::var(k).ok());
         options.order_validity = Some(options.settle_timeout * settings.speed.max(1));
         let engine = HedgeEngine::new(
             clock.clone(),

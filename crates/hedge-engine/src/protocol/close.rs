@@ -199,6 +199,9 @@ impl HedgeEngine {
                 ));
                 break;
             }
+            if round == 0 {
+                self.pause_point("close:journaled").await;
+            }
             let mut sent: Vec<(LegRole, Sent)> = Vec::new();
             let mut it = orders.into_iter();
             match (it.next(), it.next()) {
@@ -219,6 +222,9 @@ impl HedgeEngine {
                     sent.push((ra, Self::send_one(req.venues.get(ra).as_ref(), pa).await))
                 }
                 _ => break,
+            }
+            if round == 0 {
+                self.pause_point("close:sent").await;
             }
             let mut execs = Vec::new();
             for (role, s) in sent {

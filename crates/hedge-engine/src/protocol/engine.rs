@@ -43,6 +43,11 @@ pub struct ExecutionOptions {
     /// window can no longer fill. Paper mode at `--speed N` stretches it by N (the clock
     /// runs N times faster than journaling and signing).
     pub order_validity: Option<Duration>,
+    /// Crash-test hook: pause (for a minute) when the protocol reaches this named step, so
+    /// that a test can `kill -9` the process exactly there. `None` (always, outside crash
+    /// tests) makes it inert. Steps: `open:journaled`, `open:sent`, `open:pilot_sent`,
+    /// `open:settled`, `open:repair`, `open:unwind`, `close:journaled`, `close:sent`.
+    pub pause_at: Option<String>,
     /// Refuse to trade when the state file does not exist yet and positions exist that no
     /// journal explains (live mode; `--init-state` turns it off for one run).
     pub require_state_file: bool,
@@ -62,6 +67,7 @@ impl Default for ExecutionOptions {
             lock_wait: Duration::from_secs(30),
             require_state_file: false,
             order_validity: None,
+            pause_at: None,
         }
     }
 }
@@ -444,6 +450,14 @@ impl HedgeEngine {
                     .unwrap_or(self.options.settle_timeout),
             )
             .unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// The crash-test hook (see [`ExecutionOptions::pause_at`]); inert unless configured.
+    pub(super) async fn pause_point(&self, step: &str) {
+        if self.options.pause_at.as_deref() == Some(step) {
+            tracing::warn!("TEST PAUSE at step {step} (pid {})", std::process::id());
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
     }
 
     /// `Venue::resync` on both venues before anything is sent; an error sends nothing.

@@ -216,7 +216,9 @@ impl HedgeEngine {
                         return Err(e);
                     }
                 };
+                self.pause_point("open:journaled").await;
                 let (sl, ss) = Self::send_pair((long, pl), (short, ps)).await;
+                self.pause_point("open:sent").await;
                 let first = sl.start.min(ss.start);
                 report.leg_skew_us = Some(micros(sl.start.max(ss.start).duration_since(first)));
                 report.both_acked_us =
@@ -252,7 +254,9 @@ impl HedgeEngine {
                     }
                 };
                 let first = Instant::now();
+                self.pause_point("open:journaled").await;
                 let sent = Self::send_one(pilot_venue, prepared).await;
+                self.pause_point("open:pilot_sent").await;
                 let pilot_exec = self
                     .settle(pilot_venue, &req.symbol, pilot, OrderPurpose::Open, sent)
                     .await;
@@ -285,6 +289,7 @@ impl HedgeEngine {
             }
         }
 
+        self.pause_point("open:settled").await;
         let (result, after, imbalanced) = self
             .reconcile_open(req, &plan, op, before, &mut report)
             .await;
@@ -819,6 +824,7 @@ impl HedgeEngine {
                 let placeable =
                     resolved && !refused && missing >= market.min_size && missing > Decimal::ZERO;
                 if placeable {
+                    self.pause_point("open:repair").await;
                     let attempt = next_attempt[idx(under)];
                     next_attempt[idx(under)] += 1;
                     if let Some(exec) = self
@@ -848,6 +854,7 @@ impl HedgeEngine {
                 let target =
                     grid::floor_to_step(a.min(b), plan.common_step).unwrap_or(Decimal::ZERO);
                 let mut sent_any = false;
+                self.pause_point("open:unwind").await;
                 for (role, have) in [(LegRole::Long, a), (LegRole::Short, b)] {
                     let excess = have - target;
                     if excess >= tol {
