@@ -19,12 +19,25 @@
 //!           | "5xx" ["=" STATUS]    HTTP 5xx (default 503); also "500", "502", "503", "504"
 //!           | "malformed"           HTTP 200 with a body that is not JSON
 //!           | "partial"             the next order fills at most half (order endpoints only)
+//!           | "booked-5xx" ["=" STATUS]  process the request (the order IS booked), then answer
+//!                                 HTTP 5xx (default 502), like a gateway failing after the venue
+//!                                 accepted the order
+//!           | "late" ["=" MS]       order endpoints: booked and answered at once, but the order
+//!                                 executes (and its fill shows in order status and positions)
+//!                                 only MS of clock time later (default 2000; Lighter's 1-3 s)
+//!           | "dropped"             order endpoints: answered 200 (valid signature, nonce), but
+//!                                 never executed; on Lighter the nonce is NOT consumed
 //!           | "drop"                close the WebSocket ("ws" endpoint only)
 //! COUNT    := how many times the rule fires (default: every time)
 //! ```
 //!
 //! Examples: `lighter:sendTx:reject:1`, `edgex:createOrder:timeout`,
-//! `edgex:getDepth:429=2:3`, `*:*:delay=500`, `lighter:ws:drop:1`.
+//! `edgex:getDepth:429=2:3`, `*:*:delay=500`, `lighter:ws:drop:1`,
+//! `edgex:createOrder:booked-5xx=504:1`, `lighter:sendTx:late=2500`, `lighter:sendTx:dropped:1`.
+//!
+//! A request is processed even when its client has gone away (a `delay` longer than the
+//! client's timeout still executes the order, as a real venue would); only `timeout` never
+//! processes it.
 
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -54,6 +67,12 @@ pub enum FaultKind {
     PartialFill,
     /// Close the WebSocket.
     WsDrop,
+    /// Process the request (the order is booked), then answer this HTTP 5xx.
+    BookedServerError(u16),
+    /// Order endpoints: accept and answer now, execute this much clock time later.
+    Late(Duration),
+    /// Order endpoints: answer 200 without executing (Lighter: nonce not consumed).
+    Dropped,
 }
 
 /// One rule.
@@ -139,6 +158,15 @@ fn parse_kind(text: &str) -> Result<FaultKind, String> {
         "malformed" => FaultKind::Malformed,
         "partial" | "partial-fill" => FaultKind::PartialFill,
         "drop" | "ws-drop" => FaultKind::WsDrop,
+        "booked-5xx" => {
+            let s = num(502)?;
+            if !(500..600).contains(&s) {
+                return Err(format!("status {s} is not 5xx"));
+            }
+            FaultKind::BookedServerError(s as u16)
+        }
+        "late" => FaultKind::Late(Duration::from_millis(num(2000)?)),
+        "dropped" => FaultKind::Dropped,
         _ => return Err(format!("unknown fault {name:?}")),
     })
 }
@@ -219,6 +247,7 @@ pub struct Faults {
 enum Class {
     Http,
     Partial,
+    Order,
     Ws,
 }
 
@@ -226,6 +255,7 @@ fn class_of(kind: FaultKind) -> Class {
     match kind {
         FaultKind::PartialFill => Class::Partial,
         FaultKind::WsDrop => Class::Ws,
+        FaultKind::Late(_) | FaultKind::Dropped => Class::Order,
         _ => Class::Http,
     }
 }
@@ -308,6 +338,12 @@ impl Faults {
         self.take(venue, endpoint, Class::Partial).is_some()
     }
 
+    /// The order-execution fault (`late`, `dropped`) for the next order request on
+    /// `endpoint`, consuming one firing.
+    pub fn take_order(&self, venue: VenueKind, endpoint: &str) -> Option<FaultKind> {
+        self.take(venue, endpoint, Class::Order)
+    }
+
     /// True (consuming one firing) when the venue's WebSocket must drop now.
     pub fn take_ws_drop(&self, venue: VenueKind) -> bool {
         self.take(venue, "ws", Class::Ws).is_some()
@@ -387,6 +423,45 @@ mod tests {
                 ),
             ),
             (
+                "edgex:createOrder:booked-5xx:1",
+                FaultRule::new(
+                    Some(VenueKind::Edgex),
+                    Some("createorder"),
+                    FaultKind::BookedServerError(502),
+                )
+                .times(1),
+            ),
+            (
+                "lighter:sendTx:booked-5xx=504",
+                FaultRule::new(
+                    Some(VenueKind::Lighter),
+                    Some("sendtx"),
+                    FaultKind::BookedServerError(504),
+                ),
+            ),
+            (
+                "lighter:sendTx@1:late=2500",
+                FaultRule::new(
+                    Some(VenueKind::Lighter),
+                    Some("sendtx"),
+                    FaultKind::Late(Duration::from_millis(2500)),
+                )
+                .after(1),
+            ),
+            (
+                "edgex:createOrder:late",
+                FaultRule::new(
+                    Some(VenueKind::Edgex),
+                    Some("createorder"),
+                    FaultKind::Late(Duration::from_millis(2000)),
+                ),
+            ),
+            (
+                "lighter:sendTx:dropped:1",
+                FaultRule::new(Some(VenueKind::Lighter), Some("sendtx"), FaultKind::Dropped)
+                    .times(1),
+            ),
+            (
                 "edgex:createOrder:partial:2",
                 FaultRule::new(
                     Some(VenueKind::Edgex),
@@ -405,6 +480,8 @@ mod tests {
             "edgex:x:explode",
             "edgex:x:reject:0",
             "edgex:x:5xx=404",
+            "edgex:x:booked-5xx=404",
+            "edgex:x:late=soon",
             "edgex:x:drop",
             "edgex:ws:reject",
             "a:b:c:d:e",
@@ -435,6 +512,13 @@ mod tests {
         assert!(f.take_partial(VenueKind::Lighter, "sendtx"));
         assert!(!f.take_partial(VenueKind::Lighter, "sendtx"));
         assert!(f.take_ws_drop(VenueKind::Lighter));
+        assert!(f.rules().is_empty());
+        f.add_spec("lighter:sendTx:dropped:1").unwrap();
+        assert_eq!(f.take_http(VenueKind::Lighter, "sendTx"), None);
+        assert_eq!(
+            f.take_order(VenueKind::Lighter, "sendTx"),
+            Some(FaultKind::Dropped)
+        );
         assert!(f.rules().is_empty());
         f.add(FaultRule::new(None, None, FaultKind::Malformed));
         assert_eq!(

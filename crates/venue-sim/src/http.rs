@@ -135,6 +135,16 @@ fn to_hyper(resp: SimResponse) -> hyper::Response<Full<hyper::body::Bytes>> {
         .unwrap_or_else(|_| hyper::Response::new(Full::new(hyper::body::Bytes::new())))
 }
 
+/// The answer of a `booked-5xx` fault (given after the request was processed).
+pub fn server_error(status: u16) -> SimResponse {
+    SimResponse {
+        status,
+        body: format!("<html><body>{status} (injected by venue-sim)</body></html>"),
+        retry_after: None,
+        content_type: "text/html",
+    }
+}
+
 /// Serves `handler` on `listener` until the returned task is aborted.
 pub fn serve(listener: TcpListener, handler: Handler) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -148,7 +158,12 @@ pub fn serve(listener: TcpListener, handler: Handler) -> JoinHandle<()> {
                     let handler = handler.clone();
                     async move {
                         let resp = match to_sim_request(req).await {
-                            Ok(r) => handler(r).await,
+                            // A venue keeps processing a request it has received when the
+                            // client goes away (a delayed order still executes): the handler
+                            // runs in its own task, which a dropped connection does not cancel.
+                            Ok(r) => tokio::spawn(handler(r)).await.unwrap_or_else(|e| {
+                                SimResponse::json(500, format!("{{\"error\":\"{e}\"}}"))
+                            }),
                             Err(e) => SimResponse::json(400, format!("{{\"error\":\"{e}\"}}")),
                         };
                         Ok::<_, std::convert::Infallible>(to_hyper(resp))
@@ -188,12 +203,7 @@ pub async fn apply_fault(
             retry_after: Some(secs),
             content_type: "application/json",
         }),
-        FaultKind::ServerError(status) => Some(SimResponse {
-            status,
-            body: format!("<html><body>{status} (injected by venue-sim)</body></html>"),
-            retry_after: None,
-            content_type: "text/html",
-        }),
+        FaultKind::ServerError(status) => Some(server_error(status)),
         FaultKind::Malformed => Some(SimResponse {
             status: 200,
             body: "<html>this is not JSON (injected by venue-sim)".into(),
@@ -202,6 +212,11 @@ pub async fn apply_fault(
         }),
         FaultKind::Reject => Some(reject()),
         // Handled by the front-ends around routing.
-        FaultKind::PartialFill | FaultKind::WsDrop | FaultKind::LostAnswer => None,
+        FaultKind::PartialFill
+        | FaultKind::WsDrop
+        | FaultKind::LostAnswer
+        | FaultKind::BookedServerError(_)
+        | FaultKind::Late(_)
+        | FaultKind::Dropped => None,
     }
 }

@@ -16,7 +16,8 @@ pub mod wire;
 pub mod ws;
 
 use crate::engine::{EngineError, Exchange, VenueKind};
-use crate::http::{apply_fault, Handler, SimRequest, SimResponse};
+use crate::faults::FaultKind;
+use crate::http::{apply_fault, server_error, Handler, SimRequest, SimResponse};
 use crate::server::SimCore;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -66,7 +67,7 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
             &fail("NOT_FOUND", format!("no such path {}", req.path), now),
         );
     };
-    let mut lose_answer = false;
+    let mut after = None;
     if let Some(kind) = core.faults.take_http(VenueKind::Edgex, req.endpoint()) {
         let reject = || {
             SimResponse::value(
@@ -78,20 +79,30 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
                 ),
             )
         };
-        if kind == crate::faults::FaultKind::LostAnswer {
-            lose_answer = true;
+        if matches!(
+            kind,
+            FaultKind::LostAnswer | FaultKind::BookedServerError(_)
+        ) {
+            after = Some(kind);
         } else if let Some(resp) = apply_fault(kind, reject, core.options.timeout_hold).await {
             return resp;
         }
     }
+    // A delayed request is processed at the clock time it is processed at.
+    let now = core.now_ms();
     let reply = route(&core, &req, gen, &endpoint, now);
     if req.method == "POST" {
         core.autosave();
     }
-    if lose_answer {
-        // The request took effect; the answer never comes (until the client gave up).
-        tokio::time::sleep(core.options.timeout_hold).await;
-        return SimResponse::json(504, "{}".into());
+    match after {
+        Some(FaultKind::LostAnswer) => {
+            // The request took effect; the answer never comes (until the client gave up).
+            tokio::time::sleep(core.options.timeout_hold).await;
+            return SimResponse::json(504, "{}".into());
+        }
+        // The request took effect; a gateway error is answered instead.
+        Some(FaultKind::BookedServerError(status)) => return server_error(status),
+        _ => {}
     }
     match reply {
         Ok(data) => SimResponse::value(200, &wire::ok(data, now)),

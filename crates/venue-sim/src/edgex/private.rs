@@ -2,7 +2,10 @@
 //! reads, leverage, cancels and createOrder (with its L2 signature check).
 
 use super::{auth, eip712, engine_fail, fail, wire, Gen, Reply};
-use crate::engine::{EngineError, NewOrder, OrderRef, OrderState, Tif, VenueKind};
+use crate::engine::{
+    EngineError, Exchange, NewOrder, Order, OrderRef, OrderState, PendingAction, Tif, VenueKind,
+};
+use crate::faults::FaultKind;
 use crate::http::SimRequest;
 use crate::server::SimCore;
 use rust_decimal::Decimal;
@@ -69,9 +72,16 @@ pub(super) fn get(
                 let items: Vec<Value> = list_param(req, "orderIdList")
                     .iter()
                     .filter_map(|id| id.parse::<u64>().ok())
-                    .filter_map(|id| a.order_by_id(id))
-                    .filter(|o| !history || o.state != OrderState::Open)
-                    .map(|o| wire::order(o, account))
+                    .filter_map(|id| {
+                        a.order_by_id(id)
+                            .filter(|o| !history || o.state != OrderState::Open)
+                            .map(|o| wire::order(o, account))
+                            .or_else(|| {
+                                (!history)
+                                    .then(|| queued(ex, account, OrderRef::Id(id), now))
+                                    .flatten()
+                            })
+                    })
                     .collect();
                 Ok(if history {
                     json!({"dataList": items, "nextPageOffsetData": ""})
@@ -83,9 +93,16 @@ pub(super) fn get(
                 let history = endpoint.contains("History");
                 let items: Vec<Value> = list_param(req, "clientOrderIdList")
                     .iter()
-                    .filter_map(|c| a.order_by_client_id(c))
-                    .filter(|o| !history || o.state != OrderState::Open)
-                    .map(|o| wire::order(o, account))
+                    .filter_map(|c| {
+                        a.order_by_client_id(c)
+                            .filter(|o| !history || o.state != OrderState::Open)
+                            .map(|o| wire::order(o, account))
+                            .or_else(|| {
+                                (!history)
+                                    .then(|| queued(ex, account, OrderRef::Client(c), now))
+                                    .flatten()
+                            })
+                    })
                     .collect();
                 Ok(if history {
                     json!({"dataList": items, "nextPageOffsetData": ""})
@@ -95,6 +112,32 @@ pub(super) fn get(
             }
         }
     })
+}
+
+/// An order accepted but not executed yet (the `late` fault), shown `PENDING` with no fill.
+fn queued(ex: &Exchange, account: &str, by: OrderRef<'_>, now: i64) -> Option<Value> {
+    let (o, id) = ex.queued_order(VenueKind::Edgex, account, by)?;
+    let view = Order {
+        order_id: id.unwrap_or(0),
+        client_id: o.client_id.clone(),
+        market_id: o.market_id.clone(),
+        side: o.side,
+        price: o.price,
+        size: o.size,
+        filled: Decimal::ZERO,
+        filled_value: Decimal::ZERO,
+        fee: Decimal::ZERO,
+        tif: o.tif,
+        reduce_only: o.reduce_only,
+        state: OrderState::Open,
+        cancel_reason: None,
+        created_ms: now,
+        updated_ms: now,
+        nonce: o.nonce,
+    };
+    let mut v = wire::order(&view, account);
+    v["status"] = Value::String("PENDING".into());
+    Some(v)
 }
 
 fn page(items: Vec<Value>, req: &SimRequest) -> Value {
@@ -183,13 +226,15 @@ pub(super) fn post(
             let mut map = serde_json::Map::new();
             core.with(|ex| {
                 for id in &ids {
-                    let r = if by_client {
-                        ex.cancel(VenueKind::Edgex, account, OrderRef::Client(id))
+                    let by = if by_client {
+                        Some(OrderRef::Client(id))
                     } else {
-                        match id.parse::<u64>() {
-                            Ok(n) => ex.cancel(VenueKind::Edgex, account, OrderRef::Id(n)),
-                            Err(_) => Err(EngineError::UnknownOrder(id.clone())),
-                        }
+                        id.parse::<u64>().ok().map(OrderRef::Id)
+                    };
+                    let r = match by {
+                        Some(by) if ex.cancel_queued(VenueKind::Edgex, account, by) => Ok(()),
+                        Some(by) => ex.cancel(VenueKind::Edgex, account, by).map(|_| ()),
+                        None => Err(EngineError::UnknownOrder(id.clone())),
                     };
                     let text = if r.is_ok() {
                         "SUCCESS"
@@ -272,6 +317,17 @@ fn create_order(core: &SimCore, gen: Gen, account: &str, body: &Value, now: i64)
             now,
         ));
     }
+    // `expireTime`: the latest moment the order may still execute.
+    let expire: i64 = str_field(body, "expireTime", now)?
+        .parse()
+        .map_err(|_| fail("INVALID_PARAM", "expireTime is not an integer (ms)", now))?;
+    if expire <= now {
+        return Err(fail(
+            "ORDER_PARAM_INVALID",
+            format!("expireTime {expire} is not after the current time {now}"),
+            now,
+        ));
+    }
     let nonce: i64 = str_field(body, "l2Nonce", now)?
         .parse()
         .map_err(|_| fail("INVALID_PARAM", "l2Nonce", now))?;
@@ -329,6 +385,7 @@ fn create_order(core: &SimCore, gen: Gen, account: &str, body: &Value, now: i64)
         ));
     }
     let partial = core.faults.take_partial(VenueKind::Edgex, "createOrder");
+    let fault = core.faults.take_order(VenueKind::Edgex, "createOrder");
     let order = NewOrder {
         market_id: cid,
         client_id,
@@ -339,15 +396,30 @@ fn create_order(core: &SimCore, gen: Gen, account: &str, body: &Value, now: i64)
         reduce_only,
         nonce,
     };
+    let fill_ratio = partial.then_some(Decimal::new(5, 1));
     let placed = core
-        .with(|ex| {
-            ex.place_order(
-                VenueKind::Edgex,
-                account,
-                order,
-                partial.then_some(Decimal::new(5, 1)),
-            )
+        .with(|ex| match fault {
+            // Acknowledged with an id, never executed.
+            Some(FaultKind::Dropped) => {
+                ex.check_order(VenueKind::Edgex, account, &order)?;
+                Ok(ex.next_order_id())
+            }
+            // Acknowledged now, executed (and visible as filled) later; PENDING meanwhile.
+            Some(FaultKind::Late(d)) => {
+                let id = ex.next_order_id();
+                let due = now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                let action = PendingAction::Place {
+                    order,
+                    fill_ratio,
+                    order_id: Some(id),
+                };
+                ex.queue_tx(VenueKind::Edgex, account, action, due, Some(expire), None)?;
+                Ok(id)
+            }
+            _ => ex
+                .place_order(VenueKind::Edgex, account, order, fill_ratio)
+                .map(|o| o.order_id),
         })
         .map_err(|e| engine_fail(e, now))?;
-    Ok(json!({"orderId": placed.order_id.to_string()}))
+    Ok(json!({"orderId": placed.to_string()}))
 }

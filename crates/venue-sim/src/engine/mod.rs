@@ -11,6 +11,7 @@ pub mod book;
 pub mod funding;
 pub mod market;
 mod orders;
+mod pending;
 pub mod rng;
 
 pub use account::{
@@ -162,6 +163,14 @@ pub struct Pending {
     pub account_id: String,
     /// What runs.
     pub action: PendingAction,
+    /// The latest moment it may still run (ms; Lighter `ExpiredAt`, EdgeX `expireTime`):
+    /// due later than this, it never executes.
+    #[serde(default)]
+    pub expires_ms: Option<i64>,
+    /// Lighter (API key index, nonce) of the tx: a tx that fails in the sequencer does not
+    /// consume its nonce, and the later txs of that key sent after it fail with it.
+    #[serde(default)]
+    pub nonce: Option<(u8, i64)>,
 }
 
 /// What a queued action does.
@@ -173,6 +182,10 @@ pub enum PendingAction {
         order: NewOrder,
         /// Fill cap.
         fill_ratio: Option<Decimal>,
+        /// Exchange order id already given in the answer (EdgeX); `None` = allocated when
+        /// it runs.
+        #[serde(default)]
+        order_id: Option<u64>,
     },
     /// Cancel by exchange or client index.
     Cancel(u64),

@@ -5,7 +5,7 @@
 use super::book;
 use super::{
     Account, CancelReason, EngineError, Exchange, Level, MarketSpec, NewOrder, Order, OrderState,
-    Pending, PendingAction, Tif, VenueKind,
+    PendingAction, Tif, VenueKind,
 };
 use rust_decimal::Decimal;
 use venue_api::Side;
@@ -62,65 +62,6 @@ impl Exchange {
         Ok(market)
     }
 
-    /// Queues an action to run at `due_ms` (venues that execute asynchronously: the answer
-    /// comes first, the effect later). Orders are checked now, executed in FIFO order.
-    pub fn queue(
-        &mut self,
-        venue: VenueKind,
-        account_id: &str,
-        action: PendingAction,
-        due_ms: i64,
-    ) -> Result<(), EngineError> {
-        self.account(venue, account_id)?;
-        if let PendingAction::Place { order, .. } = &action {
-            self.check_order(venue, account_id, order)?;
-        }
-        self.pending.push(Pending {
-            due_ms,
-            venue,
-            account_id: account_id.to_string(),
-            action,
-        });
-        Ok(())
-    }
-
-    /// Runs queued actions that are due (in order).
-    pub(super) fn run_pending(&mut self) {
-        let now = self.now_ms;
-        let (due, later): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending)
-            .into_iter()
-            .partition(|p| p.due_ms <= now);
-        self.pending = later;
-        for p in due {
-            let (venue, id) = (p.venue, p.account_id.as_str());
-            match p.action {
-                PendingAction::Place { order, fill_ratio } => {
-                    match self.place_order(venue, id, order.clone(), fill_ratio) {
-                        Ok(_) => {}
-                        Err(EngineError::InsufficientMargin(_)) => {
-                            let _ = self.record_refused(venue, id, order, CancelReason::Margin);
-                        }
-                        Err(_) => {
-                            let _ = self.record_refused(venue, id, order, CancelReason::Rejected);
-                        }
-                    }
-                }
-                PendingAction::Cancel(index) => {
-                    let _ = self.cancel(venue, id, OrderRef::Either(index));
-                }
-                PendingAction::CancelAll(market) => {
-                    let _ = self.cancel_all(venue, id, market.as_deref());
-                }
-                PendingAction::Leverage {
-                    market_id,
-                    leverage,
-                } => {
-                    let _ = self.set_leverage(venue, id, &market_id, leverage);
-                }
-            }
-        }
-    }
-
     /// Places an order: validates, checks margin, takes liquidity, rests or cancels the rest.
     /// `fill_ratio` (0..=1) caps the fillable size (the partial-fill fault).
     pub fn place_order(
@@ -129,6 +70,19 @@ impl Exchange {
         account_id: &str,
         order: NewOrder,
         fill_ratio: Option<Decimal>,
+    ) -> Result<Order, EngineError> {
+        self.place_order_as(venue, account_id, order, fill_ratio, None)
+    }
+
+    /// [`Exchange::place_order`] under an exchange order id given earlier (an order the venue
+    /// acknowledged before executing it); `None` = the next id.
+    pub fn place_order_as(
+        &mut self,
+        venue: VenueKind,
+        account_id: &str,
+        order: NewOrder,
+        fill_ratio: Option<Decimal>,
+        order_id: Option<u64>,
     ) -> Result<Order, EngineError> {
         let market = self.check_order(venue, account_id, &order)?;
         let account = self.account(venue, account_id)?;
@@ -164,8 +118,7 @@ impl Exchange {
             }
         }
         let now = self.now_ms;
-        let order_id = self.next_order_id;
-        self.next_order_id += 1;
+        let order_id = order_id.unwrap_or_else(|| self.next_order_id());
         let mut o = Order {
             order_id,
             client_id: order.client_id,
@@ -219,9 +172,20 @@ impl Exchange {
         order: NewOrder,
         reason: CancelReason,
     ) -> Result<Order, EngineError> {
+        self.record_refused_as(venue, account_id, order, reason, None)
+    }
+
+    /// [`Exchange::record_refused`] under an exchange order id given earlier.
+    pub fn record_refused_as(
+        &mut self,
+        venue: VenueKind,
+        account_id: &str,
+        order: NewOrder,
+        reason: CancelReason,
+        order_id: Option<u64>,
+    ) -> Result<Order, EngineError> {
         let now = self.now_ms;
-        let order_id = self.next_order_id;
-        self.next_order_id += 1;
+        let order_id = order_id.unwrap_or_else(|| self.next_order_id());
         let o = Order {
             order_id,
             client_id: order.client_id,
@@ -242,6 +206,13 @@ impl Exchange {
         };
         self.account_mut(venue, account_id)?.orders.push(o.clone());
         Ok(o)
+    }
+
+    /// Allocates the next exchange order id.
+    pub fn next_order_id(&mut self) -> u64 {
+        let id = self.next_order_id;
+        self.next_order_id += 1;
+        id
     }
 
     fn apply_fills(

@@ -291,6 +291,7 @@ fn queued_actions_run_when_due_in_order() {
         PendingAction::Place {
             order: o.clone(),
             fill_ratio: None,
+            order_id: None,
         },
         T0 + 2_000,
     )
@@ -301,7 +302,8 @@ fn queued_actions_run_when_due_in_order() {
             "9",
             PendingAction::Place {
                 order: o,
-                fill_ratio: None
+                fill_ratio: None,
+                order_id: None,
             },
             T0 + 2_000
         ),

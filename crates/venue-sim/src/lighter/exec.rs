@@ -5,38 +5,72 @@ use super::{bad, market_err, tx};
 use crate::engine::{
     CancelReason, EngineError, Exchange, NewOrder, OrderRef, PendingAction, Tif, VenueKind,
 };
+use crate::faults::FaultKind;
 use crate::http::SimResponse;
 use crate::server::SimCore;
 use rust_decimal::Decimal;
 use tx::ReceivedTx;
 use venue_api::Side;
 
-fn delay_ms(core: &SimCore) -> i64 {
-    i64::try_from(core.options.lighter_fill_delay.as_millis()).unwrap_or(i64::MAX)
+/// How a verified tx is carried out: at once, after `delay_ms` of clock time (the venue's
+/// fill-visibility delay or the `late` fault), or never (the `dropped` fault).
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    delay_ms: i64,
+    dropped: bool,
 }
 
-/// Verifies and executes one tx; returns its hash.
+fn mode(core: &SimCore, fault: Option<FaultKind>) -> Mode {
+    let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    let base = ms(core.options.lighter_fill_delay);
+    match fault {
+        Some(FaultKind::Late(d)) => Mode {
+            delay_ms: base.max(ms(d)),
+            dropped: false,
+        },
+        Some(FaultKind::Dropped) => Mode {
+            delay_ms: base,
+            dropped: true,
+        },
+        _ => Mode {
+            delay_ms: base,
+            dropped: false,
+        },
+    }
+}
+
+/// Verifies and executes one tx; returns its hash. `fault` = the order fault taken for it.
 pub(super) fn submit(
     core: &SimCore,
     tx_type: u8,
     info: &str,
     partial: bool,
+    fault: Option<FaultKind>,
 ) -> Result<String, SimResponse> {
-    let (chain, now) = (core.options.lighter_chain_id, core.now_ms());
-    core.with(|ex| submit_in(ex, chain, now, delay_ms(core), tx_type, info, partial))
+    let (chain, now, mode) = (
+        core.options.lighter_chain_id,
+        core.now_ms(),
+        mode(core, fault),
+    );
+    core.with(|ex| submit_in(ex, chain, now, mode, tx_type, info, partial))
 }
 
 /// A batch is all or nothing: the first failure restores the state before the batch.
 pub(super) fn submit_batch(
     core: &SimCore,
     txs: &[(u8, String, bool)],
+    fault: Option<FaultKind>,
 ) -> Result<Vec<String>, SimResponse> {
-    let (chain, now, delay) = (core.options.lighter_chain_id, core.now_ms(), delay_ms(core));
+    let (chain, now, mode) = (
+        core.options.lighter_chain_id,
+        core.now_ms(),
+        mode(core, fault),
+    );
     core.with(|ex| {
         let before = ex.clone();
         let mut hashes = Vec::with_capacity(txs.len());
         for (t, info, partial) in txs {
-            match submit_in(ex, chain, now, delay, *t, info, *partial) {
+            match submit_in(ex, chain, now, mode, *t, info, *partial) {
                 Ok(h) => hashes.push(h),
                 Err(e) => {
                     *ex = before;
@@ -52,7 +86,7 @@ fn submit_in(
     ex: &mut Exchange,
     chain: u32,
     now: i64,
-    delay_ms: i64,
+    mode: Mode,
     tx_type: u8,
     info: &str,
     partial: bool,
@@ -87,13 +121,37 @@ fn submit_in(
             format!("invalid nonce: expected {expected}, got {}", rx.nonce),
         ));
     }
-    execute(ex, &rx, partial, now, delay_ms)?;
+    if mode.dropped {
+        // Answered 200, never executed: the nonce stays free.
+        return Ok(tx::digest_hex(&rx.digest));
+    }
+    execute(ex, &rx, partial, now, mode.delay_ms)?;
     if !skip_nonce {
         if let Ok(a) = ex.account_mut(VenueKind::Lighter, &acct) {
             a.lighter_auth.nonces.insert(rx.api_key_index, expected + 1);
         }
     }
     Ok(tx::digest_hex(&rx.digest))
+}
+
+/// Queues a verified tx: it runs at `due` unless its `ExpiredAt` has passed by then (then it
+/// fails in the sequencer without consuming its nonce).
+fn queue(
+    ex: &mut Exchange,
+    rx: &ReceivedTx,
+    action: PendingAction,
+    due: i64,
+) -> Result<(), SimResponse> {
+    let nonce = (tx::attribute(&rx.info, 4) != Some(1)).then_some((rx.api_key_index, rx.nonce));
+    ex.queue_tx(
+        VenueKind::Lighter,
+        &rx.account_index.to_string(),
+        action,
+        due,
+        Some(rx.expired_at),
+        nonce,
+    )
+    .map_err(market_err)
 }
 
 /// Applies a verified tx; with `delay_ms > 0`, orders and cancels are accepted now and take
@@ -150,10 +208,12 @@ fn execute(
             };
             let fill_ratio = partial.then_some(Decimal::new(5, 1));
             if delay_ms > 0 {
-                let action = PendingAction::Place { order, fill_ratio };
-                return ex
-                    .queue(VenueKind::Lighter, &acct, action, now + delay_ms)
-                    .map_err(market_err);
+                let action = PendingAction::Place {
+                    order,
+                    fill_ratio,
+                    order_id: None,
+                };
+                return queue(ex, rx, action, now + delay_ms);
             }
             match ex.place_order(VenueKind::Lighter, &acct, order.clone(), fill_ratio) {
                 Ok(_) => Ok(()),
@@ -170,10 +230,7 @@ fn execute(
                 .map_err(market_err)?;
             let index = u("Index")?;
             if delay_ms > 0 {
-                let action = PendingAction::Cancel(index);
-                return ex
-                    .queue(VenueKind::Lighter, &acct, action, now + delay_ms)
-                    .map_err(market_err);
+                return queue(ex, rx, PendingAction::Cancel(index), now + delay_ms);
             }
             // Accepted even when nothing is open: the sequencer executes it as a no-op.
             let _ = ex.cancel(VenueKind::Lighter, &acct, OrderRef::Either(index));
@@ -183,10 +240,7 @@ fn execute(
             if u("TimeInForce")? == 0 {
                 let market = tx::attribute(i, 5).map(|m| m.to_string());
                 if delay_ms > 0 {
-                    let action = PendingAction::CancelAll(market);
-                    return ex
-                        .queue(VenueKind::Lighter, &acct, action, now + delay_ms)
-                        .map_err(market_err);
+                    return queue(ex, rx, PendingAction::CancelAll(market), now + delay_ms);
                 }
                 ex.cancel_all(VenueKind::Lighter, &acct, market.as_deref())
                     .map_err(market_err)?;

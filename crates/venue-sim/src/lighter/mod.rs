@@ -15,7 +15,8 @@ pub mod wire;
 pub mod ws;
 
 use crate::engine::{EngineError, OrderState, VenueKind};
-use crate::http::{apply_fault, Handler, SimRequest, SimResponse};
+use crate::faults::FaultKind;
+use crate::http::{apply_fault, server_error, Handler, SimRequest, SimResponse};
 use crate::server::SimCore;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -46,11 +47,14 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
     let Some(endpoint) = req.path.strip_prefix("/api/v1/").map(str::to_string) else {
         return SimResponse::value(404, &wire::error(404, "not found"));
     };
-    let mut lose_answer = false;
+    let mut after = None;
     if let Some(kind) = core.faults.take_http(VenueKind::Lighter, &endpoint) {
         let reject = || bad(21500, "rejected by an injected fault (venue-sim)");
-        if kind == crate::faults::FaultKind::LostAnswer {
-            lose_answer = true;
+        if matches!(
+            kind,
+            FaultKind::LostAnswer | FaultKind::BookedServerError(_)
+        ) {
+            after = Some(kind);
         } else if let Some(resp) = apply_fault(kind, reject, core.options.timeout_hold).await {
             return resp;
         }
@@ -59,10 +63,15 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
     if req.method == "POST" {
         core.autosave();
     }
-    if lose_answer {
-        // The request took effect; the answer never comes (until the client gave up).
-        tokio::time::sleep(core.options.timeout_hold).await;
-        return SimResponse::json(504, "{}".into());
+    match after {
+        Some(FaultKind::LostAnswer) => {
+            // The request took effect; the answer never comes (until the client gave up).
+            tokio::time::sleep(core.options.timeout_hold).await;
+            return SimResponse::json(504, "{}".into());
+        }
+        // The request took effect; a gateway error is answered instead.
+        Some(FaultKind::BookedServerError(status)) => return server_error(status),
+        _ => {}
     }
     match reply {
         Ok(v) => SimResponse::value(200, &ok(v)),
@@ -233,7 +242,8 @@ fn route(core: &SimCore, req: &SimRequest, endpoint: &str) -> Reply {
                 .ok_or_else(|| bad(20001, "tx_type is required"))?;
             let info = get("tx_info").ok_or_else(|| bad(20001, "tx_info is required"))?;
             let partial = tx_type == 14 && core.faults.take_partial(VenueKind::Lighter, "sendTx");
-            let hash = exec::submit(core, tx_type, &info, partial)?;
+            let fault = core.faults.take_order(VenueKind::Lighter, "sendTx");
+            let hash = exec::submit(core, tx_type, &info, partial, fault)?;
             Ok(
                 json!({"tx_hash": hash, "predicted_execution_time_ms": core.now_ms() + 200, "volume_quota_remaining": 1000}),
             )
@@ -262,7 +272,8 @@ fn route(core: &SimCore, req: &SimRequest, endpoint: &str) -> Reply {
                     (*t, info, partial)
                 })
                 .collect();
-            let hashes = exec::submit_batch(core, &txs)?;
+            let fault = core.faults.take_order(VenueKind::Lighter, "sendTxBatch");
+            let hashes = exec::submit_batch(core, &txs, fault)?;
             Ok(
                 json!({"tx_hash": hashes, "predicted_execution_time_ms": core.now_ms() + 200, "volume_quota_remaining": 1000}),
             )
