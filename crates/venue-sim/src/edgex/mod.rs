@@ -111,9 +111,32 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
 }
 
 fn route(core: &SimCore, req: &SimRequest, gen: Gen, endpoint: &str, now: i64) -> Reply {
+    // Live V2 names its contracts `…USDC`; served so when the options ask for it.
+    let quote = if gen == Gen::V2 && core.options.edgex_v2_usdc_names {
+        "USDC"
+    } else {
+        "USD"
+    };
+    let mut reply = route_inner(core, req, gen, endpoint, now, quote);
+    if quote != "USD" && matches!(endpoint, "public/quote/getTicker" | "public/quote/getDepth") {
+        if let Ok(v) = reply.as_mut() {
+            wire::requote(v, quote);
+        }
+    }
+    reply
+}
+
+fn route_inner(
+    core: &SimCore,
+    req: &SimRequest,
+    gen: Gen,
+    endpoint: &str,
+    now: i64,
+    quote: &str,
+) -> Reply {
     match (req.method.as_str(), endpoint) {
         ("GET", "public/meta/getServerTime") => Ok(json!({"timeMillis": now.to_string()})),
-        ("GET", "public/meta/getMetaData") => Ok(core.with(|ex| wire::metadata(ex))),
+        ("GET", "public/meta/getMetaData") => Ok(core.with(|ex| wire::metadata_quoted(ex, quote))),
         ("GET", "public/quote/getTicker") => {
             public_market(core, req, now, |ex, m| Ok(json!([wire::ticker(ex, m)])))
         }
