@@ -32,6 +32,7 @@ fn fields() -> OrderFields {
         time_in_force: EdgexTimeInForce::GoodTilCancel,
         reduce_only: false,
         now_ms: 1_745_502_858_029,
+        expire_at_ms: None,
     }
 }
 

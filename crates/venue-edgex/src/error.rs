@@ -102,24 +102,50 @@ pub fn decode_error(reason: impl Into<String>, raw_body: &str) -> VenueError {
     }
 }
 
+/// Whether a request was a read or a write: a gateway error on a write leaves its outcome
+/// unknown (the venue may have acted before the gateway failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// A GET (market data, account, order lookups): safe to retry.
+    Read,
+    /// A POST that changes state (create, cancel, leverage): sent once.
+    Write,
+}
+
 /// Maps a non-2xx HTTP status.
-pub fn map_http_status(status: u16, retry_after: Option<Duration>, body: &str) -> VenueError {
+///
+/// A body carrying an EdgeX error code is mapped by its code, whatever the status (the venue
+/// answered, so it decided). A 5xx without one is `Unavailable` on a read and outcome-unknown
+/// (`Transport`) on a write: a gateway timeout after EdgeX accepted an order must make the
+/// caller look the order up, never conclude "not placed".
+pub fn map_http_status(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &str,
+    kind: RequestKind,
+) -> VenueError {
     tracing::debug!(target: "venue_edgex::http", status, raw_body = body, "EdgeX HTTP error");
+    let venue_code = serde_json::from_str::<crate::http::models::Envelope>(body)
+        .ok()
+        .and_then(|env| {
+            env.code
+                .filter(|c| !c.is_empty() && c != "SUCCESS")
+                .map(|code| map_venue_code(&code, env.msg.as_deref(), env.error_param.as_ref()))
+        });
     match status {
         429 => VenueError::RateLimited { retry_after },
         401 | 403 => VenueError::Auth(format!("HTTP {status}")),
-        500..=599 => VenueError::Unavailable(format!("HTTP {status}")),
-        _ => {
-            if let Ok(env) = serde_json::from_str::<crate::http::models::Envelope>(body) {
-                if let Some(code) = env.code.as_deref().filter(|c| *c != "SUCCESS") {
-                    return map_venue_code(code, env.msg.as_deref(), env.error_param.as_ref());
-                }
-            }
-            VenueError::Rejected {
-                code: format!("HTTP_{status}"),
-                message: format!("HTTP status {status}"),
-            }
-        }
+        500..=599 => match (venue_code, kind) {
+            (Some(e), _) => e,
+            (None, RequestKind::Read) => VenueError::Unavailable(format!("HTTP {status}")),
+            (None, RequestKind::Write) => VenueError::Transport(format!(
+                "HTTP {status} without a venue answer on a write: outcome unknown"
+            )),
+        },
+        _ => venue_code.unwrap_or_else(|| VenueError::Rejected {
+            code: format!("HTTP_{status}"),
+            message: format!("HTTP status {status}"),
+        }),
     }
 }
 
@@ -165,14 +191,36 @@ mod tests {
     #[case(404, false)]
     fn http_status_retry_table(#[case] status: u16, #[case] retryable: bool) {
         assert_eq!(
-            map_http_status(status, None, "<html>").is_retryable(),
+            map_http_status(status, None, "<html>", RequestKind::Read).is_retryable(),
             retryable
         );
     }
 
+    #[rstest]
+    #[case::gateway_502(502, "<html>bad gateway</html>", "Transport")]
+    #[case::gateway_504(504, "", "Transport")]
+    #[case::internal_500(500, "{}", "Transport")]
+    #[case::unavailable_503(503, "upstream", "Transport")]
+    #[case::coded_500(500, r#"{"code":"ORDER_PRICE_OUT_OF_RANGE","msg":"x"}"#, "Rejected")]
+    #[case::coded_margin(503, r#"{"code":"MARGIN_NOT_ENOUGH","msg":"x"}"#, "InsufficientMargin")]
+    fn gateway_errors_on_writes_are_outcome_unknown(
+        #[case] status: u16,
+        #[case] body: &str,
+        #[case] kind: &str,
+    ) {
+        let write = map_http_status(status, None, body, RequestKind::Write);
+        assert!(
+            format!("{write:?}").starts_with(kind),
+            "{status} {body} -> {write:?}"
+        );
+        assert_eq!(write.outcome_unknown(), kind == "Transport", "{write:?}");
+        let read = map_http_status(status, None, body, RequestKind::Read);
+        assert!(!read.outcome_unknown(), "{read:?}");
+    }
+
     #[test]
     fn retry_after_is_kept() {
-        let e = map_http_status(429, Some(Duration::from_secs(3)), "");
+        let e = map_http_status(429, Some(Duration::from_secs(3)), "", RequestKind::Read);
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
     }
 }

@@ -156,6 +156,7 @@ fn order_fields(inputs: &Value) -> Option<OrderFields> {
         time_in_force: EdgexTimeInForce::parse(text(inputs, "time_in_force")?)?,
         reduce_only: at(inputs, "reduce_only")?.as_bool()?,
         now_ms: at(inputs, "now_ms")?.as_u64()?,
+        expire_at_ms: None,
     })
 }
 

@@ -47,6 +47,7 @@ fn fields() -> OrderFields {
         time_in_force: EdgexTimeInForce::ImmediateOrCancel,
         reduce_only: false,
         now_ms: NOW_MS as u64,
+        expire_at_ms: None,
     }
 }
 

@@ -8,7 +8,7 @@
 use super::budget::{backoff_delay, RequestBudget};
 use super::models::Envelope;
 use crate::config::{ApiVersion, EdgexConfig};
-use crate::error::{decode_error, map_http_status, map_venue_code};
+use crate::error::{decode_error, map_http_status, map_venue_code, RequestKind};
 use crate::signing::auth_v1::{sign_request, V1RequestAuth};
 use crate::signing::canonical::{canonical_json, canonical_query};
 use crate::signing::hmac_v2::{HmacAuth, V2RequestAuth};
@@ -287,7 +287,13 @@ impl EdgexHttpClient {
         };
         tracing::debug!(%method, path, status = status.as_u16(), raw_body = %text, "EdgeX response");
         if status != StatusCode::OK {
-            return Err(map_http_status(status.as_u16(), retry_after, &text));
+            // every POST of this adapter changes state (create, cancel, leverage)
+            let kind = if method == Method::GET {
+                RequestKind::Read
+            } else {
+                RequestKind::Write
+            };
+            return Err(map_http_status(status.as_u16(), retry_after, &text, kind));
         }
         let envelope: Envelope = serde_json::from_str(&text)
             .map_err(|e| decode_error(format!("{path}: not an EdgeX envelope: {e}"), &text))?;

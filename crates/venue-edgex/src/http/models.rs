@@ -498,6 +498,15 @@ pub struct OrderItem {
     /// Fees.
     #[serde(default, deserialize_with = "de::opt_decimal")]
     pub cum_fill_fee: Option<Decimal>,
+    /// Matched size (before censorship; may run ahead of `cumFillSize`).
+    #[serde(default, deserialize_with = "de::opt_decimal")]
+    pub cum_match_size: Option<Decimal>,
+    /// Matched value.
+    #[serde(default, deserialize_with = "de::opt_decimal")]
+    pub cum_match_value: Option<Decimal>,
+    /// Creation time, ms since the epoch (history pages are sorted by it here).
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub created_time: Option<String>,
 }
 
 /// `data` of createOrder.

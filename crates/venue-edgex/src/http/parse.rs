@@ -470,10 +470,21 @@ pub fn order_status(item: &OrderItem, requested: ClientOrderId) -> Result<OrderS
         Some("CANCELED") => OrderState::Canceled,
         other => return Err(missing(&format!("order status {other:?}"))),
     };
-    let filled = item.cum_fill_size.unwrap_or(Decimal::ZERO);
-    let avg = match item.cum_fill_value {
-        Some(v) if filled > Decimal::ZERO => v.abs().checked_div(filled.abs()),
+    // `cumFillSize` is the size "after censorship", `cumMatchSize` the size matched
+    // (DOC:4776/4783): a final read taken before censorship caught up must not under-book
+    // a fill, so the larger of the two is the fill.
+    let fill = item.cum_fill_size.unwrap_or(Decimal::ZERO).abs();
+    let matched = item.cum_match_size.unwrap_or(Decimal::ZERO).abs();
+    let filled = fill.max(matched);
+    let average = |value: Option<Decimal>, size: Decimal| match value {
+        Some(v) if size > Decimal::ZERO => v.abs().checked_div(size),
         _ => None,
+    };
+    // the average of the larger figure when its value is given, else of the censored fill
+    let avg = if matched > fill {
+        average(item.cum_match_value, matched).or_else(|| average(item.cum_fill_value, fill))
+    } else {
+        average(item.cum_fill_value, fill)
     };
     let client_id = item
         .client_order_id

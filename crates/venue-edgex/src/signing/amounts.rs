@@ -120,19 +120,54 @@ pub fn limit_fee(value: &ExactDecimal, rate: Decimal) -> Result<BigUint, Signing
 
 /// Expiry fields of a V1 order: `(l2ExpireTime, expireTime, expiration_hours)`.
 pub fn expiry_v1(now_ms: u64) -> Result<(u64, u64, u64), SigningError> {
+    expiry_v1_capped(now_ms, None)
+}
+
+/// [`expiry_v1`] with `expireTime` no later than `cap_ms` (the order's latest execution
+/// moment); `l2ExpireTime` stays 10 days after `expireTime`, above the venue's 8-day minimum.
+pub fn expiry_v1_capped(now_ms: u64, cap_ms: Option<u64>) -> Result<(u64, u64, u64), SigningError> {
     let l2 = now_ms
         .checked_add(14 * DAY_MS)
         .ok_or_else(|| SigningError::InvalidValue(format!("timestamp {now_ms} out of range")))?;
-    Ok((l2, l2 - 10 * DAY_MS, l2 / HOUR_MS))
+    let (l2, expire) = match cap_ms {
+        Some(cap) if cap < l2 - 10 * DAY_MS => {
+            check_cap(now_ms, cap)?;
+            (cap + 10 * DAY_MS, cap)
+        }
+        _ => (l2, l2 - 10 * DAY_MS),
+    };
+    Ok((l2, expire, l2 / HOUR_MS))
 }
 
 /// Expiry fields of a V2 order: `(l2ExpireTime, expireTime, expirationTimestamp seconds)`.
 pub fn expiry_v2(now_ms: u64) -> Result<(u64, u64, u64), SigningError> {
+    expiry_v2_capped(now_ms, None)
+}
+
+/// [`expiry_v2`] with `expireTime` no later than `cap_ms`; `l2ExpireTime` stays 8 days
+/// after it, as the SDK puts it.
+pub fn expiry_v2_capped(now_ms: u64, cap_ms: Option<u64>) -> Result<(u64, u64, u64), SigningError> {
     let l2 = now_ms
         .checked_add(30 * DAY_MS)
         .ok_or_else(|| SigningError::InvalidValue(format!("timestamp {now_ms} out of range")))?;
     let expire = l2 - 8 * DAY_MS;
+    let (l2, expire) = match cap_ms {
+        Some(cap) if cap < expire => {
+            check_cap(now_ms, cap)?;
+            (cap + 8 * DAY_MS, cap)
+        }
+        _ => (l2, expire),
+    };
     Ok((l2, expire, expire / 1000))
+}
+
+fn check_cap(now_ms: u64, cap_ms: u64) -> Result<(), SigningError> {
+    if cap_ms <= now_ms {
+        return Err(SigningError::InvalidValue(format!(
+            "order expiry {cap_ms} ms is not after now ({now_ms} ms)"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -142,6 +177,31 @@ mod tests {
 
     fn ex(d: Decimal) -> ExactDecimal {
         ExactDecimal::from_decimal(d, "x").unwrap()
+    }
+
+    #[test]
+    fn capped_expiry_is_never_later_than_asked() {
+        let now = 1_745_502_858_029;
+        let cap = now + 90_000;
+        let (l2, expire, hours) = expiry_v1_capped(now, Some(cap)).unwrap();
+        assert_eq!(
+            (l2, expire, hours),
+            (cap + 10 * DAY_MS, cap, (cap + 10 * DAY_MS) / HOUR_MS)
+        );
+        let (l2, expire, secs) = expiry_v2_capped(now, Some(cap)).unwrap();
+        assert_eq!((l2, expire, secs), (cap + 8 * DAY_MS, cap, cap / 1000));
+        // a cap later than the default changes nothing
+        assert_eq!(
+            expiry_v1_capped(now, Some(now + 40 * DAY_MS)),
+            expiry_v1(now)
+        );
+        assert_eq!(
+            expiry_v2_capped(now, Some(now + 40 * DAY_MS)),
+            expiry_v2(now)
+        );
+        // a moment already past is refused
+        assert!(expiry_v1_capped(now, Some(now)).is_err());
+        assert!(expiry_v2_capped(now, Some(now - 1)).is_err());
     }
 
     #[test]

@@ -128,6 +128,9 @@ pub struct OrderFields {
     pub reduce_only: bool,
     /// The clock, in ms since the epoch (expiry fields and the auth timestamp).
     pub now_ms: u64,
+    /// The latest moment (ms) the venue may still execute the order: `expireTime` is never
+    /// later. `None` = the SDK's default expiry.
+    pub expire_at_ms: Option<u64>,
 }
 
 /// `"BUY"` or `"SELL"`.

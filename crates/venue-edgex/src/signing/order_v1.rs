@@ -4,7 +4,7 @@
 //! bits or a nonce/expiry out of its field is an error. The request body built here is the one
 //! that is signed for request auth and sent, so the two can never disagree.
 
-use super::amounts::{client_order_nonce, expiry_v1, limit_fee, to_u64, ExactDecimal};
+use super::amounts::{client_order_nonce, expiry_v1_capped, limit_fee, to_u64, ExactDecimal};
 use super::auth_v1::{sign_request, V1RequestAuth};
 use super::canonical::canonical_json;
 use super::stark::{felt_from_biguint, StarkKey, StarkSignature};
@@ -153,7 +153,8 @@ pub fn derive_v1(
         ));
     }
     let nonce = client_order_nonce(&order.client_order_id);
-    let (l2_expire_time_ms, expire_time_ms, expiration_hours) = expiry_v1(order.now_ms)?;
+    let (l2_expire_time_ms, expire_time_ms, expiration_hours) =
+        expiry_v1_capped(order.now_ms, order.expire_at_ms)?;
     if expiration_hours > u64::from(u32::MAX) {
         return Err(SigningError::InvalidValue(format!(
             "expiration hours {expiration_hours} exceed 32 bits"

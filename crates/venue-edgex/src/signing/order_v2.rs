@@ -4,7 +4,7 @@
 //! the larger of the taker and maker rates (0.001 each when absent). The body carries the V2
 //! keys that are always present, so they are part of the HMAC payload too.
 
-use super::amounts::{client_order_nonce, expiry_v2, limit_fee, ExactDecimal};
+use super::amounts::{client_order_nonce, expiry_v2_capped, limit_fee, ExactDecimal};
 use super::canonical::canonical_json;
 use super::eip712::{signing_hash, Eip712Domain, EthKey, LimitOrderMessage};
 use super::hmac_v2::{HmacAuth, V2RequestAuth};
@@ -108,7 +108,8 @@ pub fn sign_order_v2(
     }
     let amount_fee = &fee * &contract.collateral_resolution;
     let nonce = client_order_nonce(&order.client_order_id);
-    let (l2_expire_time_ms, expire_time_ms, expiration_seconds) = expiry_v2(order.now_ms)?;
+    let (l2_expire_time_ms, expire_time_ms, expiration_seconds) =
+        expiry_v2_capped(order.now_ms, order.expire_at_ms)?;
 
     let message = LimitOrderMessage {
         nonce: u64::from(nonce),

@@ -53,6 +53,8 @@ pub struct EdgexVenue {
     catalog: RwLock<Option<(tokio::time::Instant, Arc<Catalog>)>>,
     clock: Arc<dyn Clock>,
     book_feed: Option<Arc<BookFeed>>,
+    /// Venue order ids of acknowledged orders, by client id (V2 history lookups).
+    order_ids: std::sync::Mutex<std::collections::HashMap<ClientOrderId, String>>,
 }
 
 impl EdgexVenue {
@@ -87,6 +89,7 @@ impl EdgexVenue {
             catalog: RwLock::new(None),
             clock,
             book_feed: None,
+            order_ids: std::sync::Mutex::new(std::collections::HashMap::new()),
         })
     }
 

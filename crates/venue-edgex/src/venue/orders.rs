@@ -6,6 +6,7 @@
 //! resolved with [`EdgexVenue::status_by_client_id`], never by resending.
 
 use super::{EdgexVenue, OrderSigner, VENUE_ID};
+use crate::config::ApiVersion;
 use crate::http::client::{decode_data, AuthHeaders, RequestSigner};
 use crate::http::models::{CreateOrderData, OrderItem, Page};
 use crate::http::parse;
@@ -43,6 +44,29 @@ fn wire_tif(tif: TimeInForce) -> Result<EdgexTimeInForce, VenueError> {
             "EdgeX orders expire on the protocol's own schedule; use GTC or IOC".into(),
         )),
     }
+}
+
+/// How far back a V2 lookup of an order without a known order id scans the history.
+pub const HISTORY_LOOKBACK: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+/// At most this many history pages (of 100) per lookup.
+const HISTORY_MAX_PAGES: usize = 5;
+/// Order ids remembered from acks (cleared when full; a miss only widens the lookup).
+const KNOWN_ORDER_IDS: usize = 4096;
+
+/// An order list in `data`: null, an array, or a page with `dataList`.
+fn decode_items(endpoint: &str, data: Value) -> Result<Vec<OrderItem>, VenueError> {
+    if data.is_null() {
+        return Ok(Vec::new());
+    }
+    if data.get("dataList").is_some() {
+        return Ok(decode_data::<Page<OrderItem>>(endpoint, data)?.data_list);
+    }
+    decode_data(endpoint, data)
+}
+
+/// A 404 (endpoint or order absent) on a lookup is a definite "not found".
+fn is_not_found(e: &VenueError) -> bool {
+    matches!(e, VenueError::Rejected { code, .. } if code == "HTTP_404")
 }
 
 fn on_grid(value: Decimal, grid: Decimal) -> bool {
@@ -115,6 +139,12 @@ impl EdgexVenue {
             time_in_force: wire_tif(request.time_in_force)?,
             reduce_only: request.reduce_only,
             now_ms: self.http.now_ms(),
+            expire_at_ms: match request.expires_at {
+                None => None,
+                Some(t) => Some(u64::try_from(t.timestamp_millis()).map_err(|_| {
+                    VenueError::InvalidRequest(format!("expires_at {t} is before 1970"))
+                })?),
+            },
         };
         let path = self.http.path("private/order/createOrder");
         let started = std::time::Instant::now();
@@ -164,6 +194,9 @@ impl EdgexVenue {
             .post_signed(&payload.path, payload.body, &payload.auth)
             .await?;
         let created: CreateOrderData = decode_data("createOrder", data)?;
+        if let Some(id) = created.order_id.as_deref() {
+            self.remember_order_id(request.client_id, id);
+        }
         Ok(OrderAck {
             client_id: request.client_id,
             venue_order_id: created.order_id,
@@ -227,35 +260,115 @@ impl EdgexVenue {
             ("clientOrderIdList", client_id.to_string()),
         ];
         let data = self.http.get(endpoint, &query, true).await?;
-        if data.is_null() {
-            return Ok(Vec::new());
-        }
-        if data.get("dataList").is_some() {
-            return Ok(decode_data::<Page<OrderItem>>(endpoint, data)?.data_list);
-        }
-        decode_data(endpoint, data)
+        decode_items(endpoint, data)
     }
 
+    /// An order by client id, on both generations, through endpoints that exist:
+    /// `getOrderByClientOrderId` first; then V1 `getHistoryOrderByClientOrderId`, V2
+    /// `getHistoryOrderPage` (V2 removed the history-by-client-id endpoint,
+    /// `CHANGELOG_API_V2.md` §2.1) filtered by the order id from our ack when we have one,
+    /// else scanned over [`HISTORY_LOOKBACK`] of the contract. `Ok(None)` is a definite
+    /// "not found" (an empty answer or a 404 of the fallback), not an error.
     pub(crate) async fn status_by_client_id(
         &self,
         symbol: &str,
         client_id: ClientOrderId,
     ) -> Result<Option<OrderStatus>, VenueError> {
-        self.catalog_with(symbol).await?;
+        let cat = self.catalog_with(symbol).await?;
+        let contract_id = cat.entry(symbol)?.info.market_id.0.clone();
         let wanted = client_id.to_string();
-        for endpoint in [
-            "private/order/getOrderByClientOrderId",
-            "private/order/getHistoryOrderByClientOrderId",
-        ] {
-            let items = self.orders_by_client_id(endpoint, client_id).await?;
-            if let Some(item) = items
+        let find = |items: &[OrderItem]| {
+            items
                 .iter()
                 .find(|o| o.client_order_id.as_deref() == Some(wanted.as_str()))
-            {
-                return parse::order_status(item, client_id).map(Some);
+                .map(|item| parse::order_status(item, client_id))
+                .transpose()
+        };
+        let active = self
+            .orders_by_client_id("private/order/getOrderByClientOrderId", client_id)
+            .await?;
+        if let Some(found) = find(&active)? {
+            return Ok(Some(found));
+        }
+        let history = match self.api_version() {
+            ApiVersion::V1 => {
+                self.orders_by_client_id("private/order/getHistoryOrderByClientOrderId", client_id)
+                    .await
+            }
+            ApiVersion::V2 => self.history_page_scan(&contract_id, client_id).await,
+        };
+        match history {
+            Ok(items) => find(&items),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// V2: finished orders of one contract from `getHistoryOrderPage`, by order id when our
+    /// ack gave one, otherwise the pages created within [`HISTORY_LOOKBACK`] (bounded).
+    async fn history_page_scan(
+        &self,
+        contract_id: &str,
+        client_id: ClientOrderId,
+    ) -> Result<Vec<OrderItem>, VenueError> {
+        const ENDPOINT: &str = "private/order/getHistoryOrderPage";
+        let account = self.account_id()?.to_string();
+        let known_order_id = self.known_order_id(client_id);
+        let since_ms = self
+            .http
+            .now_ms()
+            .saturating_sub(u64::try_from(HISTORY_LOOKBACK.as_millis()).unwrap_or(u64::MAX));
+        let wanted = client_id.to_string();
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..HISTORY_MAX_PAGES {
+            let mut query = vec![
+                ("accountId", account.clone()),
+                ("size", "100".to_string()),
+                ("filterContractIdList", contract_id.to_string()),
+            ];
+            match &known_order_id {
+                Some(id) => query.push(("filterOrderIdList", id.clone())),
+                None => query.push(("filterStartCreatedTimeInclusive", since_ms.to_string())),
+            }
+            if let Some(c) = &cursor {
+                query.push(("offsetData", c.clone()));
+            }
+            let data = self.http.get(ENDPOINT, &query, true).await?;
+            let cursor_next = data
+                .get("nextPageOffsetData")
+                .and_then(Value::as_str)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string);
+            let items = decode_items(ENDPOINT, data)?;
+            let done = items.is_empty()
+                || items
+                    .iter()
+                    .any(|o| o.client_order_id.as_deref() == Some(wanted.as_str()));
+            out.extend(items);
+            cursor = cursor_next;
+            if done || cursor.is_none() {
+                break;
             }
         }
-        Ok(None)
+        Ok(out)
+    }
+
+    /// Remembers the venue order id of an acknowledged order (for V2 history lookups).
+    fn remember_order_id(&self, client_id: ClientOrderId, order_id: &str) {
+        let mut ids = self.order_ids.lock().unwrap_or_else(|p| p.into_inner());
+        if ids.len() >= KNOWN_ORDER_IDS {
+            ids.clear();
+        }
+        ids.insert(client_id, order_id.to_string());
+    }
+
+    fn known_order_id(&self, client_id: ClientOrderId) -> Option<String> {
+        self.order_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&client_id)
+            .cloned()
     }
 
     pub(crate) async fn active_orders(&self, symbol: &str) -> Result<Vec<OrderStatus>, VenueError> {
