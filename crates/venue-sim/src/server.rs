@@ -70,6 +70,9 @@ pub struct SimOptions {
     /// Clock time between a Lighter tx being accepted and its effect (orders, cancels,
     /// leverage) becoming visible; the venue shows fills 1-3 s late. 0 = at once.
     pub lighter_fill_delay: Duration,
+    /// Serve EdgeX contracts on `/api/v2` under their live V2 names (`BTCUSDC`, collateral
+    /// coin `USDC`); `false` = `…USD` as on V1 (what adapters that map V2 to `…USD` expect).
+    pub edgex_v2_usdc_names: bool,
 }
 
 impl Default for SimOptions {
@@ -85,6 +88,7 @@ impl Default for SimOptions {
             ports: [0; 4],
             state_path: None,
             lighter_fill_delay: Duration::ZERO,
+            edgex_v2_usdc_names: false,
         }
     }
 }
