@@ -2,7 +2,7 @@
 //! mode. The engine's documented crash-test hook (`HEDGE_TEST_PAUSE_AT`,
 //! `HEDGE_TEST_PAUSE_MS`) holds the process at a protocol step while the test signals it.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::zombie_processes)]
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
