@@ -19,10 +19,11 @@ use hedge_engine::state::MemoryStore;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-/// (fault, bound on naked_ms). Bounds: the fault's own delay, plus the paper settle window
-/// (4 s) and one repair or unwind round; a fault the engine resolves at once stays far below.
+/// (fault, bound on naked_ms, in the default run). Bounds: the fault's own delay, plus the
+/// paper settle window (4 s) and one repair or unwind round; a fault the engine resolves at
+/// once stays far below. A plain 5xx is outcome-unknown (looked up for the whole settle
+/// window before a repair), hence its larger bound.
 const KINDS: &[(&str, u64, bool)] = &[
-    // (fault, bound ms, in the default run)
     ("booked-5xx:1", 2_000, true),
     ("late=1500:1", 7_000, true),
     ("dropped:1", 12_000, false),
@@ -30,7 +31,7 @@ const KINDS: &[(&str, u64, bool)] = &[
     ("reject:1", 3_000, false),
     ("timeout:1", 12_000, false),
     ("lost:1", 6_000, false),
-    ("503:1", 2_000, false),
+    ("503:1", 8_000, false),
     ("partial:1", 6_000, false),
     ("reject", 15_000, false),
 ];
@@ -91,6 +92,7 @@ async fn naked_leg_time_is_bounded_per_fault_kind() {
         only: None,
     };
     let mut table = Vec::new();
+    let mut over = Vec::new();
     for &(kind, bound, default) in KINDS {
         if !full && !default {
             continue;
@@ -137,10 +139,11 @@ async fn naked_leg_time_is_bounded_per_fault_kind() {
                     c.result
                 );
                 table.push(format!("| {kind} | {venue} | {op} | {naked} | {end} |"));
-                assert!(
-                    naked <= bound,
-                    "{kind} on {venue} {op}: naked {naked} ms above the bound {bound} ms ({end})"
-                );
+                if naked > bound {
+                    over.push(format!(
+                        "{kind} on {venue} {op}: naked {naked} ms above the bound {bound} ms ({end})"
+                    ));
+                }
             }
         }
     }
@@ -148,4 +151,5 @@ async fn naked_leg_time_is_bounded_per_fault_kind() {
     for row in table {
         println!("{row}");
     }
+    assert!(over.is_empty(), "{over:#?}");
 }

@@ -98,7 +98,7 @@ impl LegVenues {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {
     /// A previous operation left a leg it could not repair.
-    #[error("trading is HALTED since {since}: {reason}. Check both venues, then run `resume`")]
+    #[error("trading is HALTED since {}: {reason}. Check both venues (`close` still runs), then run `resume`", since.format("%Y-%m-%d %H:%M:%S UTC"))]
     Halted {
         /// When.
         since: DateTime<Utc>,
