@@ -6,6 +6,7 @@
 //! - [`bot_config`]: the seed's `rotation_bot_config.json` (rotation bot).
 //! - [`wiring`]: the venues (live adapters, or paper ones on the simulator) and the engine.
 //! - [`credentials`]: each venue's endpoints and credentials from the environment.
+//! - [`exit`]: the exit codes shared by the three binaries.
 //!
 //! Every validation error is one line naming the file, the field and the bad value; secrets
 //! never appear in one.
@@ -13,6 +14,7 @@
 pub mod bot_config;
 pub mod credentials;
 pub mod env;
+pub mod exit;
 pub mod hedge_config;
 mod json;
 pub mod venues;

@@ -9,6 +9,9 @@ use crate::signing::{CreateOrder, OrderTimeInForce, OrderType};
 use rust_decimal::Decimal;
 use venue_api::{MarketStatus, OrderRequest, Side, TimeInForce, VenueError};
 
+/// Lighter's shortest expiry of a resting order (lighter-go `MinOrderExpiryPeriod`).
+pub const MIN_ORDER_EXPIRY_PERIOD_MS: i64 = 5 * 60 * 1000;
+
 /// Builds the CreateOrder fields for `req` on `market` at `now_ms`.
 ///
 /// `ImmediateOrCancel` -> limit IOC (expiry 0); `GoodTilCancel` -> GTT with the SDK's 28-day
@@ -64,6 +67,21 @@ pub fn build_create_order(
             (OrderTimeInForce::GoodTillTime, ms)
         }
         TimeInForce::PostOnly => (OrderTimeInForce::PostOnly, now_ms + DEFAULT_ORDER_EXPIRY_MS),
+    };
+    // A resting order never outlives `expires_at` (IOC orders carry expiry 0; their tx
+    // deadline `ExpiredAt` is capped when signing). Lighter refuses a resting order expiring
+    // sooner than 5 minutes ahead (lighter-go `MinOrderExpiryPeriod`).
+    let order_expiry = match (req.expires_at, order_expiry) {
+        (Some(t), e) if e != 0 && t.timestamp_millis() < e => {
+            let capped = t.timestamp_millis();
+            if capped < now_ms + MIN_ORDER_EXPIRY_PERIOD_MS {
+                return Err(VenueError::InvalidRequest(format!(
+                    "expires_at {t} is less than 5 minutes ahead; Lighter refuses resting orders expiring that soon (use IOC)"
+                )));
+            }
+            capped
+        }
+        (_, e) => e,
     };
     Ok(CreateOrder {
         market_index: market.market_index,

@@ -157,55 +157,97 @@ async fn prepare_refuses_off_grid_orders_without_using_a_nonce() {
 }
 
 #[tokio::test]
-async fn invalid_nonce_resyncs_and_invalid_signature_is_auth() {
+async fn invalid_nonce_is_resigned_and_resent_once_and_invalid_signature_is_auth() {
     let server = MockServer::start().await;
     mount_markets(&server).await;
     mount_nonce(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/sendTx"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_raw(fixture("error-invalid-nonce.json"), "application/json"),
-        )
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/sendTx"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_raw(fixture("error-invalid-signature.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
+    let reply = |f: &str| ResponseTemplate::new(400).set_body_raw(fixture(f), "application/json");
+    for (response, times) in [
+        (reply("error-invalid-nonce.json"), 1),
+        (json("sendTx.json"), 1),
+        (reply("error-invalid-signature.json"), 1),
+        (reply("error-invalid-nonce.json"), 2),
+    ] {
+        Mock::given(method("POST"))
+            .and(path("/api/v1/sendTx"))
+            .respond_with(response)
+            .up_to_n_times(times)
+            .mount(&server)
+            .await;
+    }
     let v = venue(&server);
-    let err = v
+    // 21104: the tx did not execute; re-signed with a fresh nonce and sent once more
+    let ack = v
         .submit_order(v.prepare_order(&order(1)).await.unwrap())
         .await
-        .unwrap_err();
-    assert!(venue_lighter::error::is_nonce_error(&err), "{err:?}");
-    assert!(!err.outcome_unknown());
-    // the next order fetches the nonce again
-    let p = v.prepare_order(&order(2)).await.unwrap();
-    assert_eq!(
-        p.payload_ref::<LighterPreparedOrder>()
-            .unwrap()
-            .signed
-            .nonce,
-        722
-    );
+        .unwrap();
+    assert!(ack.tx_hash.is_some());
+    let sends = sent_forms(&server, "/api/v1/sendTx").await;
+    assert_eq!(sends.len(), 2);
     assert_eq!(sent_forms(&server, "/api/v1/nextNonce").await.len(), 2);
-    let err = v.submit_order(p).await.unwrap_err();
-    assert_eq!(err, VenueError::Auth("invalid signature".into()));
+    let info = |form: &Vec<(String, String)>| -> Value {
+        serde_json::from_str(&form.iter().find(|(k, _)| k == "tx_info").unwrap().1).unwrap()
+    };
+    assert_eq!(
+        info(&sends[0])["ClientOrderIndex"],
+        info(&sends[1])["ClientOrderIndex"]
+    );
+    assert_ne!(info(&sends[0])["Sig"], info(&sends[1])["Sig"], "re-signed");
     // a definite rejection gives the nonce back
+    let p = v.prepare_order(&order(2)).await.unwrap();
+    let nonce = p
+        .payload_ref::<LighterPreparedOrder>()
+        .unwrap()
+        .signed
+        .nonce;
+    assert_eq!(nonce, 723);
+    let err = v.submit_order(p).await.unwrap_err();
+    assert_eq!(err, VenueError::Auth("21120 invalid signature".into()));
     let p = v.prepare_order(&order(3)).await.unwrap();
     assert_eq!(
         p.payload_ref::<LighterPreparedOrder>()
             .unwrap()
             .signed
             .nonce,
-        722
+        723
     );
+    // 21104 twice: the error is returned after exactly one resend
+    let before = sent_forms(&server, "/api/v1/sendTx").await.len();
+    let err = v.submit_order(p).await.unwrap_err();
+    assert!(venue_lighter::error::is_nonce_error(&err), "{err:?}");
+    assert!(!err.outcome_unknown());
+    assert_eq!(
+        sent_forms(&server, "/api/v1/sendTx").await.len(),
+        before + 2
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_5xx_on_send_is_outcome_unknown_and_the_nonce_is_never_handed_back() {
+    for status in [500u16, 502, 503, 504] {
+        let server = MockServer::start().await;
+        mount_markets(&server).await;
+        mount_nonce(&server).await;
+        Mock::given(method("POST"))
+            .and(path("/api/v1/sendTx"))
+            .respond_with(ResponseTemplate::new(status).set_body_string("<html>gateway</html>"))
+            .mount(&server)
+            .await;
+        let v = venue(&server);
+        let err = v
+            .submit_order(v.prepare_order(&order(1)).await.unwrap())
+            .await
+            .unwrap_err();
+        assert!(err.outcome_unknown(), "{status}: {err:?}");
+        assert_eq!(sent_forms(&server, "/api/v1/sendTx").await.len(), 1);
+        // the next tx asks the venue for the nonce instead of reusing 722 locally
+        v.prepare_order(&order(2)).await.unwrap();
+        assert_eq!(
+            sent_forms(&server, "/api/v1/nextNonce").await.len(),
+            2,
+            "{status}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -224,7 +266,7 @@ async fn send_failures_are_typed_and_never_retried() {
             .submit_order(v.prepare_order(&order(9)).await.unwrap())
             .await
             .unwrap_err();
-        assert_failure(f, &err);
+        assert_write_failure(f, &err);
         assert_eq!(
             sent_forms(&server, "/api/v1/sendTx").await.len(),
             1,
@@ -508,7 +550,7 @@ async fn batch_failures_map_to_typed_errors_and_are_sent_once() {
             }),
         );
         let signed = signer.sign(&tx).unwrap();
-        assert_failure(f, &v.http().send_tx_batch(&[signed]).await.unwrap_err());
+        assert_write_failure(f, &v.http().send_tx_batch(&[signed]).await.unwrap_err());
         assert_eq!(sent_forms(&server, "/api/v1/sendTxBatch").await.len(), 1);
     }
 }
@@ -545,4 +587,123 @@ async fn orders_reach_the_venue_in_nonce_order_whatever_the_submit_order() {
         })
         .collect();
     assert_eq!(nonces, [722, 723]);
+}
+
+#[tokio::test]
+async fn status_by_client_index_is_one_exact_request_and_not_found_resyncs_the_nonce() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    mount_nonce(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accountOrders"))
+        .and(query_param("account_index", "123456"))
+        .and(query_param("client_order_indexes", "990"))
+        .respond_with(json("accountOrders.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accountOrders"))
+        .and(query_param("client_order_indexes", "4242"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"code":200,"next_cursor":"","orders":[]}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let v = venue(&server);
+    let filled = v
+        .order_status("ETH", ClientOrderId::new(990).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (filled.state, filled.filled_size),
+        (OrderState::Filled, dec!(0.15))
+    );
+    let reqs = server.received_requests().await.unwrap();
+    assert!(reqs
+        .iter()
+        .filter(|r| r.url.path() == "/api/v1/accountOrders")
+        .all(|r| r.headers.contains_key("authorization")));
+    assert!(!reqs
+        .iter()
+        .any(|r| r.url.path().contains("InactiveOrders") || r.url.path().contains("ActiveOrders")));
+    // a nonce held locally is dropped when a looked-up order is not found
+    drop(v.prepare_order(&order(7)).await.unwrap());
+    assert_eq!(sent_forms(&server, "/api/v1/nextNonce").await.len(), 1);
+    assert_eq!(
+        v.order_status("ETH", ClientOrderId::new(4242).unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    drop(v.prepare_order(&order(8)).await.unwrap());
+    assert_eq!(sent_forms(&server, "/api/v1/nextNonce").await.len(), 2);
+}
+
+#[tokio::test]
+async fn resync_checks_the_api_key_once_per_process_and_a_wrong_key_sends_nothing() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    mount_nonce(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/apikeys"))
+        .and(query_param("account_index", "123456"))
+        .and(query_param("api_key_index", "3"))
+        .respond_with(json("apikeys.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let v = venue(&server);
+    v.resync().await.unwrap();
+    v.resync().await.unwrap();
+
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    mount_nonce(&server).await;
+    let other = fixture("apikeys.json").replace("e9e7", "e9e8");
+    Mock::given(method("GET"))
+        .and(path("/api/v1/apikeys"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(other, "application/json"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let v = venue(&server);
+    for _ in 0..2 {
+        let err = v.resync().await.unwrap_err();
+        assert!(matches!(err, VenueError::Auth(_)), "{err:?}");
+    }
+    let sent = server.received_requests().await.unwrap();
+    assert!(
+        sent.iter().all(|r| r.method.as_str() == "GET"),
+        "nothing sent"
+    );
+}
+
+#[tokio::test]
+async fn expires_at_caps_the_tx_deadline_and_a_past_moment_is_refused() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    mount_nonce(&server).await;
+    let v = venue(&server);
+    let mut req = order(5);
+    req.expires_at = Some(now() + chrono::Duration::seconds(30));
+    let p = v.prepare_order(&req).await.unwrap();
+    let tx: Value = serde_json::from_str(
+        &p.payload_ref::<LighterPreparedOrder>()
+            .unwrap()
+            .signed
+            .tx_info,
+    )
+    .unwrap();
+    assert_eq!(
+        tx["ExpiredAt"].as_i64().unwrap(),
+        now().timestamp_millis() + 30_000
+    );
+    drop(p);
+    req.expires_at = Some(now());
+    assert!(matches!(
+        v.prepare_order(&req).await.unwrap_err(),
+        VenueError::InvalidRequest(_)
+    ));
 }

@@ -88,6 +88,7 @@ impl HedgeEngine {
             fee: None,
             error: None,
             resolved_by_lookup: false,
+            definite_refusal: false,
             signing_us: micros(sent.signing),
             ack_us: Some(micros(sent.answered.duration_since(sent.start))),
             final_us: None,
@@ -101,6 +102,13 @@ impl HedgeEngine {
                 // The venue answered and refused: no order exists.
                 exec.outcome = LegOutcome::Rejected;
                 exec.error = Some(e.to_string());
+                exec.definite_refusal = matches!(
+                    e,
+                    VenueError::InsufficientMargin(_)
+                        | VenueError::InvalidRequest(_)
+                        | VenueError::Auth(_)
+                        | VenueError::UnknownMarket(_)
+                );
                 exec.final_us = exec.ack_us;
                 return exec;
             }

@@ -97,6 +97,9 @@ pub struct EdgexHttpClient {
     retry: RetryPolicy,
     timeout: Duration,
     clock: Arc<dyn Clock>,
+    /// EdgeX's clock minus ours (ms), measured by [`EdgexHttpClient::measure_clock_offset`]
+    /// and added to every signed timestamp.
+    offset_ms: std::sync::atomic::AtomicI64,
 }
 
 /// Installs the `ring` rustls provider once (the only TLS stack in this crate's tree).
@@ -132,6 +135,7 @@ impl EdgexHttpClient {
             },
             timeout: config.request_timeout(),
             clock,
+            offset_ms: std::sync::atomic::AtomicI64::new(0),
         })
     }
 
@@ -149,9 +153,43 @@ impl EdgexHttpClient {
         self.signer.as_ref()
     }
 
-    /// Current time in ms from the injected clock.
+    /// Current time in ms on EdgeX's clock: the injected clock plus the measured offset
+    /// (0 until measured). Every signed timestamp and order expiry uses it.
     pub fn now_ms(&self) -> u64 {
-        u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0)
+        let offset = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
+        u64::try_from(self.clock.now().timestamp_millis().saturating_add(offset)).unwrap_or(0)
+    }
+
+    /// The offset in force (EdgeX's clock minus ours, ms).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Reads `public/meta/getServerTime` (`timeMillis`, or `serverTime`), sets the offset to
+    /// server time minus the midpoint of our send and receive times, and returns it.
+    pub async fn measure_clock_offset(&self) -> Result<i64, VenueError> {
+        let sent = self.clock.now().timestamp_millis();
+        let data = self.get("public/meta/getServerTime", &[], false).await?;
+        let received = self.clock.now().timestamp_millis();
+        let field = data
+            .get("timeMillis")
+            .or_else(|| data.get("serverTime"))
+            .ok_or_else(|| decode_error("getServerTime: no timeMillis", &data.to_string()))?;
+        let server = match field {
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            decode_error(
+                "getServerTime: timeMillis is not an integer",
+                &data.to_string(),
+            )
+        })?;
+        let offset = server - (sent + (received - sent) / 2);
+        self.offset_ms
+            .store(offset, std::sync::atomic::Ordering::Relaxed);
+        Ok(offset)
     }
 
     fn require_signer(&self) -> Result<&RequestSigner, VenueError> {

@@ -372,6 +372,9 @@ pub struct Account {
     /// Per-contract settings.
     #[serde(default)]
     pub contract_id_to_trade_setting: HashMap<String, TradeSetting>,
+    /// The account-wide default setting (DOC:2545-2566).
+    #[serde(default)]
+    pub default_trade_setting: Option<TradeSetting>,
 }
 
 /// `positionList[]`.

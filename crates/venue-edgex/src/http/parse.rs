@@ -57,17 +57,46 @@ pub struct Catalog {
     pub by_symbol: HashMap<String, ContractEntry>,
     /// Contract id -> symbol.
     pub symbol_by_id: HashMap<String, String>,
-    /// Quote currency.
+    /// Quote currency (as configured).
     pub quote: String,
+    /// Every contract name the venue lists (for the unknown-pair error).
+    pub offered: Vec<String>,
+}
+
+/// Quote coins that stand for one another: V1 lists `BTCUSD`, V2 lists `BTCUSDC` (live
+/// captures, `../shared/docs/findings/live-edgex.md` row 2); a config saying either finds both.
+fn quote_family(quote: &str) -> &'static [&'static str] {
+    match quote {
+        "USD" | "USDC" => &["USD", "USDC"],
+        "USDT" => &["USDT"],
+        _ => &[],
+    }
 }
 
 impl Catalog {
-    /// Builds the catalog for `quote` (`BTC` + `USD` -> `BTCUSD`). Contracts that cannot be
-    /// parsed are skipped with a warning, so one bad listing cannot hide the others.
+    /// Builds the catalog for `quote`. A contract's base and quote are read from the
+    /// metadata's coins (`baseCoinId`/`quoteCoinId` -> `coinList[].coinName`), so `BTCUSD`
+    /// (V1) and `BTCUSDC` (V2) both resolve as `BTC` for a configured quote of `USD` or
+    /// `USDC` (an exact quote match wins when a base is listed with both). Without coin ids
+    /// the contract name minus the quote is used. Contracts that cannot be parsed are skipped
+    /// with a warning, so one bad listing cannot hide the others.
     pub fn new(meta: MetaData, quote: &str) -> Self {
         let quote = quote.to_ascii_uppercase();
-        let mut by_symbol = HashMap::new();
+        let family: Vec<String> = match quote_family(&quote) {
+            [] => vec![quote.clone()],
+            f => f.iter().map(|q| (*q).to_string()).collect(),
+        };
+        let coin_name = |id: Option<&str>| -> Option<String> {
+            let id = id?;
+            meta.coin_list
+                .iter()
+                .find(|c| c.coin_id.as_deref() == Some(id))
+                .and_then(|c| c.coin_name.as_deref())
+                .map(str::to_ascii_uppercase)
+        };
+        let mut by_symbol: HashMap<String, ContractEntry> = HashMap::new();
         let mut symbol_by_id = HashMap::new();
+        let mut offered = Vec::new();
         let maintenance = meta
             .global
             .maintenance_reason
@@ -77,16 +106,41 @@ impl Catalog {
             let Some(name) = contract.contract_name.as_deref() else {
                 continue;
             };
-            let Some(symbol) = name.strip_suffix(quote.as_str()).filter(|s| !s.is_empty()) else {
+            offered.push(name.to_string());
+            let from_coins = match (
+                coin_name(contract.base_coin_id.as_deref()),
+                coin_name(contract.quote_coin_id.as_deref()),
+            ) {
+                (Some(base), Some(q)) if family.contains(&q) => Some((base, q)),
+                (Some(_), Some(_)) => continue,
+                _ => None,
+            };
+            let Some((symbol, contract_quote)) = from_coins.or_else(|| {
+                // no coin ids: the name minus the longest quote of the family it ends with
+                let mut fam = family.clone();
+                fam.sort_by_key(|q| std::cmp::Reverse(q.len()));
+                fam.into_iter().find_map(|q| {
+                    name.to_ascii_uppercase()
+                        .strip_suffix(q.as_str())
+                        .filter(|s| !s.is_empty())
+                        .map(|s| (s.to_string(), q))
+                })
+            }) else {
                 continue;
             };
-            match market_info(symbol, &quote, contract, maintenance) {
+            if let Some(existing) = by_symbol.get(&symbol) {
+                // both BTCUSD and BTCUSDC listed: the configured quote wins
+                if existing.info.quote == quote || contract_quote != quote {
+                    continue;
+                }
+            }
+            match market_info(&symbol, &contract_quote, contract, maintenance) {
                 Ok(info) => {
-                    symbol_by_id.insert(info.market_id.0.clone(), symbol.to_string());
+                    symbol_by_id.insert(info.market_id.0.clone(), symbol.clone());
                     by_symbol.insert(
-                        symbol.to_string(),
+                        symbol.clone(),
                         ContractEntry {
-                            symbol: symbol.to_string(),
+                            symbol,
                             contract: contract.clone(),
                             info,
                         },
@@ -95,21 +149,40 @@ impl Catalog {
                 Err(e) => tracing::warn!(contract = name, error = %e, "skipping EdgeX contract"),
             }
         }
+        offered.sort();
         Self {
             meta,
             by_symbol,
             symbol_by_id,
             quote,
+            offered,
         }
     }
 
-    /// The contract of a base symbol.
+    /// The contract of a base symbol; an unknown one is an error naming what EdgeX offers.
     pub fn entry(&self, symbol: &str) -> Result<&ContractEntry, VenueError> {
-        self.by_symbol
-            .get(&symbol.to_ascii_uppercase())
-            .ok_or_else(|| {
-                VenueError::UnknownMarket(format!("{}{}", symbol.to_ascii_uppercase(), self.quote))
-            })
+        let wanted = symbol.to_ascii_uppercase();
+        self.by_symbol.get(&wanted).ok_or_else(|| {
+            const SHOWN: usize = 40;
+            let mut list = self
+                .offered
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if self.offered.len() > SHOWN {
+                list.push_str(&format!(", ... ({} in all)", self.offered.len()));
+            }
+            let quotes = match quote_family(&self.quote) {
+                [] => self.quote.clone(),
+                family => family.join("/"),
+            };
+            VenueError::UnknownMarket(format!(
+                "{wanted}{}: EdgeX lists no {wanted} contract quoted in {quotes}; it offers: {list}",
+                self.quote
+            ))
+        })
     }
 
     /// The collateral coin id: `global.starkExCollateralCoin.coinId`, else the coin named like
@@ -430,22 +503,37 @@ pub fn positions_needing_mark(asset: &AccountAsset) -> Vec<String> {
         .collect()
 }
 
-/// Leverage: the user's setting when `isSetMaxLeverage`, else the contract's default.
+/// Leverage in the venue's order of precedence (DOC:2980): the account's setting for this
+/// contract, then the account's default setting, then the contract's default; a tier counts
+/// only when `isSetMaxLeverage` is true.
 pub fn leverage(
     asset: &AccountAsset,
     entry: &ContractEntry,
 ) -> Result<LeverageSetting, VenueError> {
-    let setting = asset
-        .account
-        .contract_id_to_trade_setting
-        .get(&entry.info.market_id.0);
-    match setting {
-        Some(s) if s.is_set_max_leverage == Some(true) => Ok(LeverageSetting {
-            leverage: s.max_leverage.ok_or_else(|| missing("maxLeverage"))?,
+    let account = &asset.account;
+    let set = |s: Option<&crate::http::models::TradeSetting>, what: &str| {
+        s.filter(|s| s.is_set_max_leverage == Some(true))
+            .map(|s| s.max_leverage.ok_or_else(|| missing(what)))
+    };
+    let chosen = set(
+        account
+            .contract_id_to_trade_setting
+            .get(&entry.info.market_id.0),
+        "contractIdToTradeSetting.maxLeverage",
+    )
+    .or_else(|| {
+        set(
+            account.default_trade_setting.as_ref(),
+            "defaultTradeSetting.maxLeverage",
+        )
+    });
+    match chosen {
+        Some(leverage) => Ok(LeverageSetting {
+            leverage: leverage?,
             margin_mode: MarginMode::Cross,
             explicitly_set: true,
         }),
-        _ => Ok(LeverageSetting {
+        None => Ok(LeverageSetting {
             leverage: entry
                 .info
                 .default_leverage
@@ -509,6 +597,25 @@ pub fn order_status(item: &OrderItem, requested: ClientOrderId) -> Result<OrderS
     })
 }
 
+fn transaction_time(t: &PositionTransaction) -> Option<&str> {
+    // `fundingTime: "0"` means absent: fall back to `createdTime`
+    t.funding_time
+        .as_deref()
+        .filter(|f| !f.trim().is_empty() && f.trim() != "0")
+        .or(t.created_time.as_deref())
+}
+
+/// True unless the page's first row is older than its last (a page of 0-1 rows counts as
+/// newest first).
+pub fn page_is_newest_first(items: &[PositionTransaction]) -> bool {
+    let time =
+        |t: &PositionTransaction| transaction_time(t).and_then(|s| s.trim().parse::<i64>().ok());
+    match (items.first().and_then(time), items.last().and_then(time)) {
+        (Some(first), Some(last)) => first >= last,
+        _ => true,
+    }
+}
+
 /// Funding payments of one contract since `since`, newest first.
 pub fn funding_payments(
     items: &[PositionTransaction],
@@ -522,11 +629,7 @@ pub fn funding_payments(
         {
             continue;
         }
-        let time = t
-            .funding_time
-            .as_deref()
-            .or(t.created_time.as_deref())
-            .ok_or_else(|| missing("fundingTime"))?;
+        let time = transaction_time(t).ok_or_else(|| missing("fundingTime"))?;
         let time = ms_to_time(time)?;
         if since.is_some_and(|s| time < s) {
             continue;

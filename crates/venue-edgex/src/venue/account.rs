@@ -143,7 +143,10 @@ impl EdgexVenue {
             let page: Page<PositionTransaction> = decode_data("getPositionTransactionPage", data)?;
             let all_in_range = page.data_list.len();
             let items = parse::funding_payments(&page.data_list, &cid, since)?;
-            let reached_since = items.len() < all_in_range;
+            // Stopping at `since` is only right when pages run newest first; the order is
+            // not documented, so it is read from the page itself (ascending pages go on).
+            let newest_first = parse::page_is_newest_first(&page.data_list);
+            let reached_since = newest_first && items.len() < all_in_range;
             out.extend(items);
             cursor = page.next_page_offset_data.filter(|c| !c.is_empty());
             if cursor.is_none() || reached_since || all_in_range == 0 {

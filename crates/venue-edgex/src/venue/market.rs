@@ -68,7 +68,10 @@ impl EdgexVenue {
         parse::funding_rate(&ticker, interval)
     }
 
-    /// Settled funding rates, newest first, at most `limit` (follows the cursor).
+    /// Settled funding rates, newest first, at most `limit`. The pages are read over a time
+    /// window that ends now and holds about `limit` settlements (`filterBeginTimeInclusive`
+    /// / `filterEndTimeExclusive`, SDK 2.0.1 `funding/client.py`), all of it (bounded), and
+    /// sorted here: the venue's page order is not documented, so it is not assumed.
     pub(crate) async fn settled_funding(
         &self,
         symbol: &str,
@@ -78,13 +81,21 @@ impl EdgexVenue {
         let entry = cat.entry(symbol)?;
         let interval = parse::funding_interval(entry)?;
         let cid = entry.info.market_id.0.clone();
+        let now_ms = self.http.now_ms();
+        let span_ms = u64::from(interval)
+            .saturating_mul(60_000)
+            .saturating_mul(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1));
+        let begin_ms = now_ms.saturating_sub(span_ms);
+        let max_pages = limit.div_ceil(MAX_PAGE) + 1;
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
-        while out.len() < limit {
+        for _ in 0..max_pages {
             let mut query = vec![
                 ("contractId", cid.clone()),
-                ("size", (limit - out.len()).min(MAX_PAGE).to_string()),
+                ("size", MAX_PAGE.to_string()),
                 ("filterSettlementFundingRate", "true".to_string()),
+                ("filterBeginTimeInclusive", begin_ms.to_string()),
+                ("filterEndTimeExclusive", (now_ms + 1).to_string()),
             ];
             if let Some(c) = &cursor {
                 query.push(("offsetData", c.clone()));
@@ -102,6 +113,7 @@ impl EdgexVenue {
             }
         }
         out.sort_by_key(|p| std::cmp::Reverse(p.time));
+        out.dedup_by_key(|p| p.time);
         out.truncate(limit);
         Ok(out)
     }

@@ -32,6 +32,9 @@ use venue_api::{
 /// The venue id used in configs and state files.
 pub const VENUE_ID: &str = "edgex";
 
+/// Largest host-clock skew accepted (EdgeX V2 refuses timestamps outside ±60 s).
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
+
 /// How long metadata is trusted.
 const METADATA_TTL: Duration = Duration::from_secs(3600);
 /// A missing symbol triggers a refresh only if the cache is older than this.
@@ -122,6 +125,31 @@ impl EdgexVenue {
         match &self.order_signer {
             Some(OrderSigner::V2(k)) => Some(k.address().to_checksum()),
             _ => None,
+        }
+    }
+
+    /// Measures EdgeX's clock against ours and applies the offset to signed timestamps.
+    /// Returns the offset (ms). A host clock more than [`MAX_CLOCK_SKEW`] away from EdgeX's
+    /// is an error naming the skew and the fix: EdgeX refuses requests stamped outside its
+    /// window (V2: ±60 s) and the Lighter leg signs its deadline with the same host clock.
+    /// A failed measurement keeps the previous offset (logged): the venue still refuses a
+    /// stale timestamp, so nothing unsafe is sent.
+    pub async fn check_clock(&self) -> Result<Option<i64>, VenueError> {
+        match self.http.measure_clock_offset().await {
+            Ok(offset) if u128::from(offset.unsigned_abs()) > MAX_CLOCK_SKEW.as_millis() => {
+                Err(VenueError::InvalidRequest(format!(
+                    "the host clock is {}.{:03} s {} EdgeX's clock, outside the venue's ±{} s window; sync the host clock (NTP) and retry",
+                    offset.unsigned_abs() / 1000,
+                    offset.unsigned_abs() % 1000,
+                    if offset > 0 { "behind" } else { "ahead of" },
+                    MAX_CLOCK_SKEW.as_secs()
+                )))
+            }
+            Ok(offset) => Ok(Some(offset)),
+            Err(e) => {
+                tracing::warn!(error = %e, offset_ms = self.http.clock_offset_ms(), "EdgeX server time unreadable; keeping the previous clock offset");
+                Ok(None)
+            }
         }
     }
 
@@ -292,7 +320,6 @@ impl Venue for EdgexVenue {
     }
 
     async fn resync(&self) -> Result<(), VenueError> {
-        // EdgeX orders carry no per-account sequence: nothing to re-read.
-        Ok(())
+        self.check_clock().await.map(|_| ())
     }
 }

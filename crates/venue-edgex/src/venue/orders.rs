@@ -10,14 +10,15 @@ use crate::config::ApiVersion;
 use crate::http::client::{decode_data, AuthHeaders, RequestSigner};
 use crate::http::models::{CreateOrderData, OrderItem, Page};
 use crate::http::parse;
+use crate::http::parse::ContractEntry;
 use crate::signing::order_v1::sign_order_v1;
 use crate::signing::order_v2::sign_order_v2;
 use crate::signing::{EdgexTimeInForce, OrderFields};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use venue_api::{
-    ClientOrderId, MarketStatus, OrderAck, OrderRequest, OrderStatus, PreparedOrder, TimeInForce,
-    VenueError,
+    ClientOrderId, MarketStatus, OrderAck, OrderRequest, OrderStatus, PreparedOrder, Side,
+    TimeInForce, VenueError,
 };
 
 /// A signed createOrder request, ready to send as is.
@@ -64,9 +65,53 @@ fn decode_items(endpoint: &str, data: Value) -> Result<Vec<OrderItem>, VenueErro
     decode_data(endpoint, data)
 }
 
+/// Maps one `cancelResultMap` value (GO openapi `CancelOrderByClientOrderId`). The trait's
+/// contract: cancelling an order that is already final is `Ok`. `SUCCESS*`, an order already
+/// filled and an order not found (nothing resting under that id) are `Ok` (logged); any other
+/// `FAILED_*` is `Rejected` with the code. An absent entry is `Ok` (the envelope said SUCCESS).
+pub(crate) fn cancel_result(client_id: ClientOrderId, result: &str) -> Result<(), VenueError> {
+    match result {
+        "" | "SUCCESS" | "SUCCESS_ORDER_CANCELING" | "SUCCESS_ORDER_CANCELED" => {
+            tracing::debug!(%client_id, result, "EdgeX cancel result");
+            Ok(())
+        }
+        "FAILED_ORDER_FILLED" | "FAILED_ORDER_NOT_FOUND" => {
+            tracing::info!(%client_id, result, "EdgeX cancel: nothing left to cancel");
+            Ok(())
+        }
+        other => Err(VenueError::Rejected {
+            code: other.to_string(),
+            message: format!("cancel of client order {client_id} refused"),
+        }),
+    }
+}
+
 /// A 404 (endpoint or order absent) on a lookup is a definite "not found".
 fn is_not_found(e: &VenueError) -> bool {
     matches!(e, VenueError::Rejected { code, .. } if code == "HTTP_404")
+}
+
+/// `price` kept inside `oracle × (1 ± ratio)`, rounded on the tick grid towards the oracle.
+pub(crate) fn band_price(
+    side: Side,
+    price: Decimal,
+    oracle: Decimal,
+    ratio: Decimal,
+    tick: Decimal,
+) -> Decimal {
+    if tick <= Decimal::ZERO {
+        return price;
+    }
+    match side {
+        Side::Buy => {
+            let cap = ((oracle * (Decimal::ONE + ratio)) / tick).floor() * tick;
+            price.min(cap)
+        }
+        Side::Sell => {
+            let floor = ((oracle * (Decimal::ONE - ratio)) / tick).ceil() * tick;
+            price.max(floor)
+        }
+    }
 }
 
 fn on_grid(value: Decimal, grid: Decimal) -> bool {
@@ -130,11 +175,12 @@ impl EdgexVenue {
                 )));
             }
         }
+        let price = self.inside_oracle_band(request, entry).await;
         let fields = OrderFields {
             account_id: self.account_id()?,
             side: request.side,
             size: request.size,
-            price: request.price,
+            price,
             client_order_id: request.client_id.to_string(),
             time_in_force: wire_tif(request.time_in_force)?,
             reduce_only: request.reduce_only,
@@ -177,14 +223,50 @@ impl EdgexVenue {
         };
         // What --dry-run shows: the exact signed request (no secret in it).
         let preview = format!("EdgeX POST {} {}", payload.path, payload.body);
-        Ok(PreparedOrder::new(
-            VENUE_ID,
-            request.clone(),
-            self.clock.now(),
-            signing_time,
-            payload,
+        let mut sent = request.clone();
+        sent.price = price;
+        Ok(
+            PreparedOrder::new(VENUE_ID, sent, self.clock.now(), signing_time, payload)
+                .with_preview(preview),
         )
-        .with_preview(preview))
+    }
+
+    /// The order's price kept inside the contract's oracle band (DOC:915-916: a buy at most
+    /// `oracle × (1 + maxOrderBuyPriceRatio)`, a sell at least `oracle × (1 −
+    /// minOrderSellPriceRatio)`), on the tick grid towards the oracle. EdgeX refuses an order
+    /// outside the band after the other venue's leg may have filled; pulling an aggressive
+    /// limit back inside keeps it executable. When the contract has no ratios or the oracle
+    /// cannot be read, the price is kept (the venue still enforces its band).
+    async fn inside_oracle_band(&self, request: &OrderRequest, entry: &ContractEntry) -> Decimal {
+        let c = &entry.contract;
+        let ratio = match request.side {
+            Side::Buy => c.max_order_buy_price_ratio,
+            Side::Sell => c.min_order_sell_price_ratio,
+        };
+        let Some(ratio) = ratio.filter(|r| *r > Decimal::ZERO) else {
+            return request.price;
+        };
+        let oracle = match self.ticker(&entry.info.market_id.0).await {
+            Ok(t) => t.oracle_price.filter(|p| *p > Decimal::ZERO),
+            Err(e) => {
+                tracing::warn!(symbol = %request.symbol, error = %e, "EdgeX oracle price unreadable; price band not checked before sending");
+                None
+            }
+        };
+        let Some(oracle) = oracle else {
+            return request.price;
+        };
+        let clamped = band_price(
+            request.side,
+            request.price,
+            oracle,
+            ratio,
+            entry.info.tick_size,
+        );
+        if clamped != request.price {
+            tracing::warn!(symbol = %request.symbol, side = ?request.side, asked = %request.price, sent = %clamped, %oracle, %ratio, "EdgeX price pulled inside the oracle band");
+        }
+        clamped
     }
 
     pub(crate) async fn submit(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
@@ -223,13 +305,12 @@ impl EdgexVenue {
             .http
             .post("private/order/cancelOrderByClientOrderId", body)
             .await?;
-        if let Some(reason) = data
+        let result = data
             .get("cancelResultMap")
             .and_then(|m| m.get(client_id.to_string()))
-        {
-            tracing::debug!(%client_id, %reason, "EdgeX cancel result");
-        }
-        Ok(())
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        cancel_result(client_id, result)
     }
 
     pub(crate) async fn cancel_all_in(&self, symbol: &str) -> Result<(), VenueError> {
@@ -413,5 +494,92 @@ impl EdgexVenue {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn band_price_table() {
+        let cases = [
+            // side, asked, oracle, ratio, tick, sent
+            (
+                Side::Buy,
+                dec!(110),
+                dec!(100),
+                dec!(0.05),
+                dec!(0.1),
+                dec!(105.0),
+            ),
+            (
+                Side::Buy,
+                dec!(104),
+                dec!(100),
+                dec!(0.05),
+                dec!(0.1),
+                dec!(104),
+            ),
+            (
+                Side::Buy,
+                dec!(200),
+                dec!(100.03),
+                dec!(0.05),
+                dec!(0.1),
+                dec!(105.0),
+            ),
+            (
+                Side::Sell,
+                dec!(90),
+                dec!(100),
+                dec!(0.05),
+                dec!(0.1),
+                dec!(95.0),
+            ),
+            (
+                Side::Sell,
+                dec!(96),
+                dec!(100),
+                dec!(0.05),
+                dec!(0.1),
+                dec!(96),
+            ),
+            (
+                Side::Sell,
+                dec!(1),
+                dec!(100.03),
+                dec!(0.05),
+                dec!(0.1),
+                dec!(95.1),
+            ),
+        ];
+        for (side, asked, oracle, ratio, tick, sent) in cases {
+            assert_eq!(
+                band_price(side, asked, oracle, ratio, tick),
+                sent,
+                "{side:?} {asked}"
+            );
+        }
+    }
+
+    #[test]
+    fn cancel_result_table() {
+        let id = ClientOrderId::new(7).unwrap_or_else(|| unreachable!());
+        for ok in [
+            "",
+            "SUCCESS",
+            "SUCCESS_ORDER_CANCELING",
+            "SUCCESS_ORDER_CANCELED",
+            "FAILED_ORDER_FILLED",
+            "FAILED_ORDER_NOT_FOUND",
+        ] {
+            assert_eq!(cancel_result(id, ok), Ok(()), "{ok}");
+        }
+        assert!(matches!(
+            cancel_result(id, "FAILED_UNKNOWN"),
+            Err(VenueError::Rejected { code, .. }) if code == "FAILED_UNKNOWN"
+        ));
     }
 }

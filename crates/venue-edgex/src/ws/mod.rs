@@ -41,16 +41,19 @@ pub struct BookFeedConfig {
     pub reconnect_max: Duration,
 }
 
+/// The public WebSocket URL of both generations.
+pub fn public_ws_url(ws_base: &str) -> String {
+    format!("{}/api/v1/public/ws", ws_base.trim_end_matches('/'))
+}
+
 impl BookFeedConfig {
-    /// Defaults for a venue configuration: `{ws}{/api/v1|/api/v2}/public/ws`, level 15, stale
-    /// after 5 s, ping every 30 s, dead after 90 s of silence, reconnect 0.5 s .. 30 s.
+    /// Defaults for a venue configuration: `{ws}/api/v1/public/ws` on BOTH generations (the
+    /// V2 docs: the public WebSocket "continues to use the `/api/v1/` path for backward
+    /// compatibility"; SDK 2.0.1 `ws/manager.py`), level 15, stale after 5 s, ping every 30 s,
+    /// dead after 90 s of silence, reconnect 0.5 s .. 30 s.
     pub fn from_config(config: &EdgexConfig) -> Self {
         Self {
-            url: format!(
-                "{}{}/public/ws",
-                config.ws_url(),
-                config.api_version().path_prefix()
-            ),
+            url: public_ws_url(config.ws_url()),
             level: 15,
             stale_after: Duration::from_secs(5),
             ping_interval: Duration::from_secs(30),

@@ -9,7 +9,7 @@ use super::models::{
     OrdersResponse, PositionFundingResponse, SendTxBatchResponse, SendTxResponse,
 };
 use crate::config::LighterConfig;
-use crate::error::classify;
+use crate::error::{classify, classify_request, RequestKind};
 use crate::signing::SignedTx;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -92,6 +92,7 @@ impl LighterHttp {
         &self,
         req: reqwest::RequestBuilder,
         what: &str,
+        kind: RequestKind,
     ) -> Result<T, VenueError> {
         self.budget.acquire().await;
         let resp = req.send().await.map_err(|e| {
@@ -116,7 +117,7 @@ impl LighterHttp {
             }
         })?;
         tracing::debug!(target: "venue_lighter::http", %what, status, body = %body, "response");
-        interpret(status, &body, retry_after, what)
+        interpret_request(status, &body, retry_after, what, kind)
     }
 
     /// GET with retries on transient failures.
@@ -132,7 +133,7 @@ impl LighterHttp {
             if let Some(token) = auth {
                 req = req.header("authorization", token);
             }
-            match self.execute::<T>(req, path).await {
+            match self.execute::<T>(req, path, RequestKind::Read).await {
                 Ok(v) => return Ok(v),
                 Err(e) if e.is_retryable() && attempt < self.settings.read_retries => {
                     let backoff = e.retry_after().unwrap_or_else(|| {
@@ -154,7 +155,7 @@ impl LighterHttp {
         form: &[(&str, String)],
     ) -> Result<T, VenueError> {
         let req = self.client.post(self.url(path)).form(form);
-        self.execute(req, path).await
+        self.execute(req, path, RequestKind::Write).await
     }
 
     // ---- endpoints -------------------------------------------------------------------
@@ -256,6 +257,33 @@ impl LighterHttp {
             .await
     }
 
+    /// `GET /api/v1/accountOrders?client_order_indexes=` (auth): orders by client order
+    /// index, one request, "the last 10K active orders or the last 1K inactive orders (in the
+    /// last 24 hours)" (SDK 1.1.8 `order_api.py` `account_orders`; at most 20 ids).
+    pub async fn orders_by_client_index(
+        &self,
+        account_index: i64,
+        client_order_indexes: &[u64],
+        auth: &str,
+    ) -> Result<OrdersResponse, VenueError> {
+        if client_order_indexes.is_empty() || client_order_indexes.len() > 20 {
+            return Err(VenueError::InvalidRequest(format!(
+                "accountOrders takes 1..=20 client order indexes, got {}",
+                client_order_indexes.len()
+            )));
+        }
+        let ids = client_order_indexes
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let q = [
+            ("account_index", account_index.to_string()),
+            ("client_order_indexes", ids),
+        ];
+        self.get("/api/v1/accountOrders", &q, Some(auth)).await
+    }
+
     /// `GET /api/v1/fundings` (timestamps in ms).
     pub async fn fundings(
         &self,
@@ -335,12 +363,24 @@ fn without_url(e: &reqwest::Error) -> String {
     s
 }
 
-/// Interprets status + body: errors by status and `code`, then the typed payload.
+/// Interprets status + body of a read: errors by status and `code`, then the typed payload.
 pub fn interpret<T: DeserializeOwned>(
     status: u16,
     body: &str,
     retry_after: Option<Duration>,
     what: &str,
+) -> Result<T, VenueError> {
+    interpret_request(status, body, retry_after, what, RequestKind::Read)
+}
+
+/// [`interpret`] for a request of `kind` (a 5xx without a venue code on a write is
+/// outcome-unknown).
+pub fn interpret_request<T: DeserializeOwned>(
+    status: u16,
+    body: &str,
+    retry_after: Option<Duration>,
+    what: &str,
+    kind: RequestKind,
 ) -> Result<T, VenueError> {
     let envelope: Option<Envelope> = serde_json::from_str(body).ok();
     let (code, message) = match &envelope {
@@ -349,7 +389,7 @@ pub fn interpret<T: DeserializeOwned>(
     };
     if !(200..300).contains(&status) {
         if status == 429 || status >= 500 || envelope.is_some() {
-            return Err(classify(status, code, &message, retry_after));
+            return Err(classify_request(status, code, &message, retry_after, kind));
         }
         return Err(classify(
             status,

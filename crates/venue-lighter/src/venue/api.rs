@@ -1,7 +1,7 @@
 //! The `venue_api::Venue` implementation of [`LighterVenue`]: reads map wire data through
 //! `http::parse`; writes sign through the venue's signer and nonce manager.
 
-use super::{LighterPreparedOrder, LighterVenue, VENUE_ID};
+use super::{LighterPreparedOrder, LighterVenue, TxPlan, VENUE_ID};
 use crate::error::from_scaling;
 use crate::http::parse;
 use crate::orders::build_create_order;
@@ -266,9 +266,13 @@ impl Venue for LighterVenue {
             initial_margin_fraction: imf,
             margin_mode: MarginModeCode::Cross,
         });
-        self.sign_and_send(body, TxAttributes::none())
-            .await
-            .map(|_| ())
+        self.sign_and_send(TxPlan {
+            body,
+            attributes: TxAttributes::none(),
+            expires_at_ms: None,
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn prepare_order(&self, request: &OrderRequest) -> Result<PreparedOrder, VenueError> {
@@ -276,13 +280,13 @@ impl Venue for LighterVenue {
         let signer = self.signer()?;
         let spec = self.market_spec(&request.symbol).await?;
         let order = build_create_order(request, &spec, self.now_ms())?;
+        let plan = TxPlan {
+            body: TxBody::CreateOrder(order),
+            attributes: TxAttributes::none(),
+            expires_at_ms: request.expires_at.map(|t| t.timestamp_millis()),
+        };
         let nonce = self.allocate_nonce(signer).await?;
-        let signed = match self.sign_body(
-            signer,
-            nonce,
-            TxBody::CreateOrder(order),
-            TxAttributes::none(),
-        ) {
+        let signed = match self.sign_body(signer, nonce, &plan) {
             Ok(s) => s,
             Err(e) => {
                 self.nonces.release(nonce).await;
@@ -298,6 +302,7 @@ impl Venue for LighterVenue {
         let payload = LighterPreparedOrder {
             signed,
             market_index: spec.market_index,
+            plan,
             guard,
         };
         Ok(PreparedOrder::new(
@@ -312,10 +317,15 @@ impl Venue for LighterVenue {
 
     async fn submit_order(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
         let (request, payload) = order.into_payload::<LighterPreparedOrder>(VENUE_ID)?;
-        let LighterPreparedOrder { signed, guard, .. } = payload;
+        let LighterPreparedOrder {
+            signed,
+            guard,
+            plan,
+            ..
+        } = payload;
         // from here on `send_signed` settles the nonce whatever happens
         guard.consume();
-        let hash = self.send_signed(&signed).await?;
+        let hash = self.send_with_nonce_retry(&signed, &plan).await?;
         Ok(OrderAck {
             client_id: request.client_id,
             venue_order_id: None,
@@ -329,9 +339,13 @@ impl Venue for LighterVenue {
             market_index: spec.market_index,
             index: client_id.get(),
         });
-        self.sign_and_send(body, TxAttributes::none())
-            .await
-            .map(|_| ())
+        self.sign_and_send(TxPlan {
+            body,
+            attributes: TxAttributes::none(),
+            expires_at_ms: None,
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn cancel_all(&self, symbol: &str) -> Result<(), VenueError> {
@@ -340,8 +354,15 @@ impl Venue for LighterVenue {
             mode: CancelAllMode::Immediate,
             time: 0,
         });
-        let attrs = TxAttributes::none().with(ATTR_CANCEL_ALL_MARKET, u64::from(spec.market_index));
-        self.sign_and_send(body, attrs).await.map(|_| ())
+        let attributes =
+            TxAttributes::none().with(ATTR_CANCEL_ALL_MARKET, u64::from(spec.market_index));
+        self.sign_and_send(TxPlan {
+            body,
+            attributes,
+            expires_at_ms: None,
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn order_status(
@@ -368,6 +389,7 @@ impl Venue for LighterVenue {
         // Another process (or a tx the sequencer refused after HTTP 200) may have moved the
         // nonce: the next allocation fetches it afresh from the venue.
         self.nonces.invalidate().await;
-        Ok(())
+        // A wrong or rotated key must fail here, before the other leg is sent.
+        self.check_api_key_once().await
     }
 }

@@ -2,8 +2,11 @@
 //! and the nonce manager (and the WebSocket book cache when one is attached).
 //!
 //! Orders: `prepare_order` checks the grid, allocates a nonce and signs; `submit_order` only
-//! sends. A nonce rejection resynchronises the nonce manager; a definite rejection hands the
-//! nonce back; a lost answer (timeout/transport) forces a resync, since the venue may hold it.
+//! sends. A definite refusal with a venue answer hands the nonce back; anything else (a lost
+//! answer, a 5xx, a 429) forces a resync and never hands it back, since the venue may hold
+//! it. A tx refused with 21104 (invalid nonce: it did not execute) is re-signed with a fresh
+//! nonce and sent once more. `resync` (the engine's call at the start of each operation)
+//! drops the local counter and, once per process, checks the API key.
 
 use crate::config::LighterConfig;
 use crate::error::{from_signing, is_nonce_error};
@@ -38,7 +41,17 @@ pub struct LighterPreparedOrder {
     pub signed: SignedTx,
     /// Market index it targets.
     pub market_index: u8,
+    plan: TxPlan,
     guard: NonceGuard,
+}
+
+/// What to sign, kept so that a tx refused with 21104 can be re-signed with a fresh nonce.
+#[derive(Debug, Clone)]
+pub(crate) struct TxPlan {
+    pub(crate) body: TxBody,
+    pub(crate) attributes: TxAttributes,
+    /// The latest moment (ms) the tx may still execute: `ExpiredAt` is never later.
+    pub(crate) expires_at_ms: Option<i64>,
 }
 
 /// An auth token is a bearer credential: `Debug` shows only its expiry.
@@ -72,6 +85,8 @@ pub struct LighterVenue {
     auth: Mutex<Option<CachedToken>>,
     clock: Arc<dyn Clock>,
     stream: Option<Arc<StreamCache>>,
+    /// Set once the registered API key was seen equal to ours (checked once per process).
+    key_checked: std::sync::atomic::AtomicBool,
 }
 
 impl LighterVenue {
@@ -108,6 +123,7 @@ impl LighterVenue {
             auth: Mutex::new(None),
             clock,
             stream: None,
+            key_checked: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -274,24 +290,36 @@ impl LighterVenue {
         self.nonces.allocate(|| self.http.next_nonce(a, k)).await
     }
 
-    /// Signs `body` with a fresh nonce.
+    /// Signs `plan` with `nonce`; `ExpiredAt` is the SDK default (now + 10 min - 1 s) or
+    /// the plan's deadline when earlier, and a deadline already past is refused.
     fn sign_body(
         &self,
         signer: &LighterSigner,
         nonce: i64,
-        body: TxBody,
-        attributes: TxAttributes,
+        plan: &TxPlan,
     ) -> Result<SignedTx, VenueError> {
+        let now = self.now_ms();
+        let mut header = signer.header(nonce, now);
+        if let Some(deadline) = plan.expires_at_ms {
+            if deadline <= now {
+                return Err(VenueError::InvalidRequest(format!(
+                    "expires_at {deadline} ms is not after now ({now} ms)"
+                )));
+            }
+            header.expired_at = header.expired_at.min(deadline);
+        }
         let tx = UnsignedTx {
-            header: signer.header(nonce, self.now_ms()),
-            body,
-            attributes,
+            header,
+            body: plan.body,
+            attributes: plan.attributes.clone(),
         };
         signer.sign(&tx).map_err(from_signing)
     }
 
     /// Sends a signed tx (after every lower nonce of this key was sent, see
-    /// [`NonceManager::wait_turn`]) and keeps the nonce manager consistent with the outcome.
+    /// [`NonceManager::wait_turn`]) and keeps the nonce manager consistent with the outcome:
+    /// a nonce is handed back only after a definite refusal the venue answered; after a lost
+    /// answer, a 5xx, a 429 or a nonce refusal the next allocation asks the venue.
     pub async fn send_signed(&self, tx: &SignedTx) -> Result<String, VenueError> {
         if !self.nonces.wait_turn(tx.nonce, SEND_ORDER_WAIT).await {
             tracing::warn!(target: "venue_lighter", nonce = tx.nonce, "a lower nonce is still unsent; sending anyway");
@@ -299,32 +327,66 @@ impl LighterVenue {
         let result = self.http.send_tx(tx).await;
         match &result {
             Ok(_) => self.nonces.settle(tx.nonce),
-            Err(e) if is_nonce_error(e) || e.outcome_unknown() => {
+            Err(e) if is_nonce_error(e) || e.outcome_unknown() || e.is_retryable() => {
                 self.nonces.invalidate().await;
                 self.nonces.settle(tx.nonce);
             }
-            // a definite refusal: the nonce was not used
+            // a definite refusal the venue answered: the nonce was not used
             Err(_) => self.nonces.release(tx.nonce).await,
         }
         result
     }
 
-    /// Allocates, signs and sends one tx.
-    async fn sign_and_send(
+    /// Sends `signed`; when the venue refuses it with 21104 (invalid nonce: the tx did not
+    /// execute, so resending cannot double it) re-signs `plan` with a fresh nonce and sends
+    /// once more.
+    async fn send_with_nonce_retry(
         &self,
-        body: TxBody,
-        attributes: TxAttributes,
+        signed: &SignedTx,
+        plan: &TxPlan,
     ) -> Result<String, VenueError> {
+        match self.send_signed(signed).await {
+            Err(e) if is_nonce_error(&e) => {
+                tracing::warn!(target: "venue_lighter", nonce = signed.nonce, error = %e, "nonce refused; re-signing with a fresh nonce and sending once more");
+                let signer = self.signer()?;
+                let nonce = self.allocate_nonce(signer).await?;
+                let resigned = match self.sign_body(signer, nonce, plan) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.nonces.release(nonce).await;
+                        return Err(e);
+                    }
+                };
+                self.send_signed(&resigned).await
+            }
+            other => other,
+        }
+    }
+
+    /// Allocates, signs and sends one tx.
+    async fn sign_and_send(&self, plan: TxPlan) -> Result<String, VenueError> {
         let signer = self.signer()?;
         let nonce = self.allocate_nonce(signer).await?;
-        let signed = match self.sign_body(signer, nonce, body, attributes) {
+        let signed = match self.sign_body(signer, nonce, &plan) {
             Ok(s) => s,
             Err(e) => {
                 self.nonces.release(nonce).await;
                 return Err(e);
             }
         };
-        self.send_signed(&signed).await
+        self.send_with_nonce_retry(&signed, &plan).await
+    }
+
+    /// Checks the API key once per process (the first `resync` after start; again after a
+    /// failed check).
+    pub(crate) async fn check_api_key_once(&self) -> Result<(), VenueError> {
+        use std::sync::atomic::Ordering;
+        if self.signer.is_none() || self.key_checked.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.check_api_key().await?;
+        self.key_checked.store(true, Ordering::SeqCst);
+        Ok(())
     }
 
     async fn account(&self) -> Result<crate::http::models::DetailedAccount, VenueError> {
@@ -362,6 +424,11 @@ impl LighterVenue {
         })
     }
 
+    /// An order by client order index: one exact `accountOrders` request (any age the venue
+    /// keeps: last 10K active, last 1K inactive within 24 h). Only when that endpoint is
+    /// absent (HTTP 404, e.g. an older deployment) the active list and the last 100 inactive
+    /// orders of the market are scanned. Not found means the tx never executed (or the venue
+    /// refused it after HTTP 200 without consuming its nonce), so the nonce manager resyncs.
     async fn find_order(
         &self,
         spec: &MarketSpec,
@@ -369,25 +436,50 @@ impl LighterVenue {
     ) -> Result<Option<OrderStatus>, VenueError> {
         let idx = self.account_index()?;
         let token = self.auth_token().await?;
-        let market = u32::from(spec.market_index);
-        let active = self.http.active_orders(idx, market, &token).await?;
         let wanted = i64::try_from(client_id.get()).unwrap_or(-1);
-        if let Some(o) = active
-            .orders
-            .iter()
-            .find(|o| o.client_order_index == wanted)
+        let pick = |orders: &[crate::http::models::Order]| {
+            orders
+                .iter()
+                .find(|o| {
+                    o.client_order_index == wanted
+                        && o.market_index
+                            .is_none_or(|m| m == u32::from(spec.market_index))
+                })
+                .map(parse::order_status)
+                .transpose()
+        };
+        let found = match self
+            .http
+            .orders_by_client_index(idx, &[client_id.get()], &token)
+            .await
         {
-            return parse::order_status(o).map(Some);
+            Ok(r) => pick(&r.orders)?,
+            // HTTP 404 (plain, or with a `{code: 404}` body): the endpoint is not deployed
+            Err(VenueError::Rejected { code, .. }) if code == "http_404" || code == "404" => {
+                self.scan_recent_orders(idx, spec, &token, pick).await?
+            }
+            Err(e) => return Err(e),
+        };
+        if found.is_none() {
+            self.nonces.invalidate().await;
         }
-        let inactive = self.http.inactive_orders(idx, market, 100, &token).await?;
-        match inactive
-            .orders
-            .iter()
-            .find(|o| o.client_order_index == wanted)
-        {
-            Some(o) => parse::order_status(o).map(Some),
-            None => Ok(None),
+        Ok(found)
+    }
+
+    async fn scan_recent_orders(
+        &self,
+        idx: i64,
+        spec: &MarketSpec,
+        token: &str,
+        pick: impl Fn(&[crate::http::models::Order]) -> Result<Option<OrderStatus>, VenueError>,
+    ) -> Result<Option<OrderStatus>, VenueError> {
+        let market = u32::from(spec.market_index);
+        let active = self.http.active_orders(idx, market, token).await?;
+        if let Some(o) = pick(&active.orders)? {
+            return Ok(Some(o));
         }
+        let inactive = self.http.inactive_orders(idx, market, 100, token).await?;
+        pick(&inactive.orders)
     }
 }
 

@@ -140,6 +140,18 @@ pub fn assert_failure(f: Failure, err: &VenueError) {
     }
 }
 
+/// [`assert_failure`] for a write: a 5xx without a venue code is outcome-unknown.
+pub fn assert_write_failure(f: Failure, err: &VenueError) {
+    if f == Failure::HttpError {
+        assert!(
+            matches!(err, VenueError::Transport(_)) && err.outcome_unknown(),
+            "{err:?}"
+        );
+    } else {
+        assert_failure(f, err);
+    }
+}
+
 /// Decodes an `application/x-www-form-urlencoded` body into ordered pairs.
 pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     let text = std::str::from_utf8(body).unwrap();
