@@ -94,9 +94,12 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     if args[1..].iter().any(|a| a == "--help" || a == "-h") {
         return Ok(Command::Help);
     }
-    let mut o = PaperOptions::default()
-        .with_env(env)
-        .map_err(|e| e.to_string())?;
+    let mut o = PaperOptions {
+        lighter_fill_delay: paper::REALISTIC_LIGHTER_FILL_DELAY,
+        ..PaperOptions::default()
+    }
+    .with_env(env)
+    .map_err(|e| e.to_string())?;
     let mut i = 1;
     let value = |i: usize| {
         args.get(i + 1)
@@ -200,7 +203,7 @@ mod tests {
         assert!(o.reset);
         let d = serve("serve --no-state");
         assert_eq!(d.state_path, None);
-        assert_eq!(d.lighter_fill_delay, paper::DEFAULT_LIGHTER_FILL_DELAY);
+        assert_eq!(d.lighter_fill_delay, paper::REALISTIC_LIGHTER_FILL_DELAY);
         assert_eq!(d.edgex_api, ApiVersion::V1);
         assert_eq!(d.ports, [0; 4]);
         let env = |k: &str| (k == paper::ENV_LIGHTER_FILL_DELAY).then(|| "250".to_string());

@@ -112,18 +112,18 @@ async fn state_persists_across_sessions_and_reset_starts_fresh() {
 }
 
 #[test]
-fn the_lighter_fill_delay_defaults_to_a_realistic_value_and_the_env_overrides_it() {
-    use venue_sim::paper::{DEFAULT_LIGHTER_FILL_DELAY, ENV_LIGHTER_FILL_DELAY};
-    let default = PaperOptions::default();
-    assert_eq!(default.lighter_fill_delay, DEFAULT_LIGHTER_FILL_DELAY);
-    assert!(DEFAULT_LIGHTER_FILL_DELAY >= std::time::Duration::from_secs(1));
+fn the_lighter_fill_delay_is_set_through_the_environment() {
+    use std::time::Duration;
+    use venue_sim::paper::{ENV_LIGHTER_FILL_DELAY, REALISTIC_LIGHTER_FILL_DELAY};
+    assert!(REALISTIC_LIGHTER_FILL_DELAY >= Duration::from_secs(1));
+    assert_eq!(PaperOptions::default().lighter_fill_delay, Duration::ZERO);
     let env = |value: &'static str| {
         move |k: &str| (k == ENV_LIGHTER_FILL_DELAY).then(|| value.to_string())
     };
+    let o = PaperOptions::default().with_env(&env("1500")).unwrap();
+    assert_eq!(o.lighter_fill_delay, Duration::from_millis(1500));
     let o = PaperOptions::default().with_env(&env("0")).unwrap();
-    assert_eq!(o.lighter_fill_delay, std::time::Duration::ZERO);
-    let o = PaperOptions::default().with_env(&env("2500")).unwrap();
-    assert_eq!(o.lighter_fill_delay, std::time::Duration::from_millis(2500));
+    assert_eq!(o.lighter_fill_delay, Duration::ZERO);
     for bad in ["-1", "1.5s", "abc", "99999999"] {
         let e = PaperOptions::default().with_env(&env(bad)).unwrap_err();
         assert!(e.to_string().contains(ENV_LIGHTER_FILL_DELAY), "{e}");
@@ -134,5 +134,5 @@ fn the_lighter_fill_delay_defaults_to_a_realistic_value_and_the_env_overrides_it
     };
     let o = PaperOptions::default().with_env(&faults).unwrap();
     assert_eq!(o.faults.as_deref(), Some("lighter:sendTx:dropped:1"));
-    assert_eq!(o.lighter_fill_delay, DEFAULT_LIGHTER_FILL_DELAY);
+    assert_eq!(o.lighter_fill_delay, Duration::ZERO);
 }

@@ -43,8 +43,8 @@ pub fn lighter_venue(mut config: LighterConfig, clock: Arc<dyn Clock>) -> Lighte
     LighterVenue::with_parts(config, settings, clock).unwrap()
 }
 
-/// Lighter executes txs at once here (the paper default delays them, see
-/// `paper::DEFAULT_LIGHTER_FILL_DELAY`); tests of the delay use [`env_with`].
+/// Lighter executes txs at once here (explicitly, whatever the paper default); tests of
+/// the delay use [`env_with`].
 pub async fn env() -> Env {
     env_with(PaperOptions {
         lighter_fill_delay: Duration::ZERO,
