@@ -103,7 +103,12 @@ impl LighterVenue {
         settings: HttpSettings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, VenueError> {
-        let http = LighterHttp::new(&config.base_url, settings)?;
+        let budget = venue_transport::BudgetConfig {
+            per_minute: settings.requests_per_minute,
+            burst: venue_transport::BudgetConfig::LIGHTER_STANDARD.burst,
+            write_reserve: config.write_reserve,
+        };
+        let http = LighterHttp::new(&config.base_url, settings)?.with_budget(budget);
         let signer = match (
             &config.private_key,
             config.account_index,
