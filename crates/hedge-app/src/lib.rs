@@ -6,12 +6,14 @@
 //! - [`bot_config`]: the seed's `rotation_bot_config.json` (rotation bot).
 //! - [`wiring`]: the venues (live adapters, or paper ones on the simulator) and the engine.
 //! - [`credentials`]: each venue's endpoints and credentials from the environment.
+//! - [`doctor`]: the read-only pre-flight of a live account (`hedge-cli doctor`, bots at start-up).
 //!
 //! Every validation error is one line naming the file, the field and the bad value; secrets
 //! never appear in one.
 
 pub mod bot_config;
 pub mod credentials;
+pub mod doctor;
 pub mod env;
 pub mod hedge_config;
 mod json;
