@@ -233,6 +233,14 @@ pub enum Command {
 
     /// Clear the HALTED state after an operator has checked both venues.
     Resume,
+
+    /// Read-only pre-flight of both venues (credentials, clock, account, API key, symbols,
+    /// funding, leverage, request budget); exit 0 only when every check passes.
+    Doctor {
+        /// Save one redacted response of every read endpoint under DIR (fixtures/ layout).
+        #[arg(long, value_name = "DIR")]
+        record: Option<std::path::PathBuf>,
+    },
 }
 
 impl Command {
@@ -251,6 +259,7 @@ impl Command {
             Command::Test { .. } => "test",
             Command::TestAuto { .. } => "test_auto",
             Command::Resume => "resume",
+            Command::Doctor { .. } => "doctor",
         }
     }
 
@@ -263,6 +272,7 @@ impl Command {
                 | Command::FundingAll { .. }
                 | Command::CheckLeverage { .. }
                 | Command::Resume
+                | Command::Doctor { .. }
         )
     }
 }

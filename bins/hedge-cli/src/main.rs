@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod cmd_doctor;
 mod cmd_read;
 mod cmd_trade;
 mod ctx;
@@ -167,6 +168,9 @@ async fn run(cli: &Cli) -> Result<u8, Failure> {
             cross_ticks,
         } => cmd_trade::test_round_trip(&ctx, *notional, *cross_ticks, false).await,
         Command::Resume => cmd_trade::resume(&ctx),
+        Command::Doctor { record } => {
+            cmd_doctor::doctor(&ctx, cli.global.env_file.as_deref(), record.as_ref()).await
+        }
     }
 }
 
