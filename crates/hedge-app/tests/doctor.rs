@@ -14,9 +14,13 @@ const OTHER_KEY: &str =
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_passes_on_the_simulator_and_fails_on_a_wrong_lighter_key() {
-    let session = venue_sim::paper::start(venue_sim::paper::PaperOptions::default())
-        .await
-        .unwrap();
+    // no state file: nothing is written outside the test
+    let session = venue_sim::paper::start(venue_sim::paper::PaperOptions {
+        state_path: None,
+        ..venue_sim::paper::PaperOptions::default()
+    })
+    .await
+    .unwrap();
     let clock: Arc<dyn venue_api::Clock> = Arc::new(SystemClock);
     let venues = DoctorVenues::paper(&session, clock.clone()).unwrap();
     let symbols = vec!["BTC".to_string()];
@@ -39,5 +43,8 @@ async fn doctor_passes_on_the_simulator_and_fails_on_a_wrong_lighter_key() {
         .find(|c| c.venue == "lighter" && c.name == "api key")
         .unwrap();
     assert!(!key.ok, "{key:?}");
-    assert!(key.fix.as_deref().unwrap().contains("nothing will be sent"), "{key:?}");
+    assert!(
+        key.fix.as_deref().unwrap().contains("nothing will be sent"),
+        "{key:?}"
+    );
 }
