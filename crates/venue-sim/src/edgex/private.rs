@@ -399,7 +399,7 @@ fn create_order(core: &SimCore, gen: Gen, account: &str, body: &Value, now: i64)
             now,
         ));
     }
-    let band = Decimal::new(5, 2);
+    let band = wire::PRICE_BAND_RATIO;
     if side == Side::Buy && price > mark * (Decimal::ONE + band) {
         return Err(wire::err(
             "ORDER_PRICE_OUT_OF_RANGE",
