@@ -278,7 +278,12 @@ async fn orders_executing_after_expires_at_never_fill() {
         place(v, &req).await.unwrap();
     }
     env.clock.advance(Duration::from_secs(6));
-    let e = env.edgex.order_status("ETH", cid(71)).await.unwrap().unwrap();
+    let e = env
+        .edgex
+        .order_status("ETH", cid(71))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(e.state, OrderState::Canceled, "EdgeX: expired unfilled");
     assert_eq!(e.filled_size, dec!(0));
     assert!(env
@@ -290,5 +295,9 @@ async fn orders_executing_after_expires_at_never_fill() {
     for (v, _) in venues {
         assert!(v.position("ETH").await.unwrap().is_none(), "{}", v.id());
     }
-    assert_eq!(lighter_nonce(&env), nonce, "the expired tx gave its nonce back");
+    assert_eq!(
+        lighter_nonce(&env),
+        nonce,
+        "the expired tx gave its nonce back"
+    );
 }
