@@ -14,7 +14,6 @@ use hedge_engine::protocol::{
 use hedge_engine::sizing::SizeRequest;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::io::BufRead;
 use std::time::Duration;
 
 /// Exit code of an engine refusal (nothing was sent).
@@ -28,6 +27,10 @@ pub fn engine_failure(e: EngineError) -> Failure {
                 code::NOT_HEDGED
             }
         }
+        EngineError::Venue {
+            source: venue_api::VenueError::UnknownMarket(_),
+            ..
+        } => code::CONFIG_ERROR,
         EngineError::Venue { .. }
         | EngineError::State(_)
         | EngineError::Internal(_)
@@ -583,8 +586,16 @@ pub async fn test_round_trip(
             "--notional must be > 0, got {notional}"
         )));
     }
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    // One line at a time, never holding the stdin lock across `open`/`close` (their
+    // confirmation prompt reads stdin too: a held lock deadlocked live `test`, L3).
+    let mut lines = std::iter::from_fn(|| {
+        let mut line = String::new();
+        match std::io::stdin().read_line(&mut line) {
+            Ok(0) => None,
+            Ok(_) => Some(Ok::<String, std::io::Error>(line.trim_end().to_string())),
+            Err(e) => Some(Err(e)),
+        }
+    });
     if interactive {
         eprintln!(
             "{}TEST: opens {notional} {} per leg of {}, waits at least {} s, then closes. ENTER to start, q to quit.",

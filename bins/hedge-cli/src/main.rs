@@ -155,6 +155,15 @@ async fn dispatch(cli: &Cli, ctx: &ctx::Ctx) -> Result<u8, Failure> {
             dry_run,
             add,
         } => {
+            if let Some(x) = size
+                .size_base
+                .or(size.size_quote)
+                .filter(|x| *x <= rust_decimal::Decimal::ZERO)
+            {
+                return Err(Failure::usage(format!(
+                    "--size-base/--size-quote must be > 0, got {x}"
+                )));
+            }
             let request = match (size.size_base, size.size_quote) {
                 (Some(b), _) => SizeRequest::Base(b),
                 (None, Some(q)) => SizeRequest::Quote(q),

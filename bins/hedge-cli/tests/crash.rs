@@ -326,3 +326,46 @@ fn kill_9_mid_open_and_close_never_opens_twice_nor_resends() {
     assert_eq!(f.resent_orders, 0);
     assert_eq!(f.unreported, 0);
 }
+
+#[test]
+fn state_lives_beside_the_config_whatever_the_working_directory() {
+    let sim = Sim::start();
+    let home = workdir(&sim);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let config = home.path().join("hedge_config.json");
+    let env = home.path().join(".env");
+    let args = |rest: &[&str]| -> Vec<String> {
+        let mut v = vec![
+            "--config".to_string(),
+            config.display().to_string(),
+            "--env-file".to_string(),
+            env.display().to_string(),
+        ];
+        v.extend(rest.iter().map(|s| s.to_string()));
+        v
+    };
+    let o = run(
+        elsewhere.path(),
+        &args(&["open", "--size-quote", "100", "--yes"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(home.path().join("hedge_state.json").exists());
+    assert!(!elsewhere.path().join("hedge_state.json").exists());
+    assert!(text(&o).contains("hedge_state.json"), "the path is printed");
+    // The same config from its own directory finds the same state: a hedge exists.
+    let o = run(home.path(), &["open", "--size-quote", "100", "--yes"]);
+    assert_eq!(code(&o), 4, "{}", text(&o));
+    // A copy of the config elsewhere has no state file: positions no journal explains refuse
+    // (exit 3) unless --init-state.
+    std::fs::copy(&config, elsewhere.path().join("hedge_config.json")).unwrap();
+    std::fs::copy(&env, elsewhere.path().join(".env")).unwrap();
+    let o = run(elsewhere.path(), &["open", "--size-quote", "100", "--yes"]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    assert!(text(&o).contains("--init-state"), "{}", text(&o));
+    let o = run(home.path(), &["close", "--yes"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(sim.truth().0.is_empty());
+}

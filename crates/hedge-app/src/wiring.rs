@@ -61,6 +61,9 @@ pub fn live_state_path(
 /// `ExecutionOptions::pause_at`). Unset in normal use; never set it on a live account.
 pub const PAUSE_AT_ENV: &str = "HEDGE_TEST_PAUSE_AT";
 
+/// How long the crash-test pause lasts, in milliseconds (default 60 000).
+pub const PAUSE_MS_ENV: &str = "HEDGE_TEST_PAUSE_MS";
+
 /// Settle timeout override in milliseconds, for runs against a simulator reached as a live
 /// venue (crash tests); unset in normal use.
 pub const SETTLE_TIMEOUT_ENV: &str = "HEDGE_SETTLE_TIMEOUT_MS";
@@ -76,6 +79,9 @@ pub fn apply_test_env(options: &mut ExecutionOptions, lookup: &dyn Fn(&str) -> O
             .and_then(|v| v.parse::<u64>().ok())
             .map(std::time::Duration::from_millis)
     };
+    if let Some(d) = ms(PAUSE_MS_ENV) {
+        options.pause_for = d;
+    }
     if let Some(d) = ms(SETTLE_TIMEOUT_ENV) {
         options.settle_timeout = d;
     }

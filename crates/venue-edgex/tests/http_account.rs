@@ -113,6 +113,15 @@ async fn positions_prefer_exchange_pnl_and_fall_back_to_the_manual_formula() {
     // mark (oracle) × openSize − openValue = 1895.10 × −5 + 9590.58
     assert_eq!(eth.unrealized_pnl, Some(dec!(115.08)));
     assert_eq!(eth.entry_price, Some(dec!(1918.116)));
+    // opened_at = the current term's start on the position's side
+    assert_eq!(
+        btc.opened_at.map(|t| t.timestamp_millis()),
+        Some(1_745_400_000_000)
+    );
+    assert_eq!(
+        eth.opened_at.map(|t| t.timestamp_millis()),
+        Some(1_745_400_000_000)
+    );
     assert!(v.position("PAXG").await.unwrap().is_none());
 }
 

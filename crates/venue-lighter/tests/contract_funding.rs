@@ -200,3 +200,63 @@ async fn debug_output_never_shows_the_key_or_the_auth_token() {
         "private key leaked in Debug"
     );
 }
+
+#[tokio::test]
+async fn fundings_are_read_in_windows_ending_now_and_taken_newest_first() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/funding-rates"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"code":200,"funding_rates":[]}"#),
+        )
+        .mount(&server)
+        .await;
+    // count_back counted from start_timestamp: a 10-day-old row comes first, and a row the
+    // venue returned outside the asked window is ignored
+    let now_s = now().timestamp();
+    let body = format!(
+        r#"{{"code":200,"resolution":"1h","fundings":[
+        {{"timestamp":{},"value":"1","rate":"0.0500","direction":"long"}},
+        {{"timestamp":{},"value":"1","rate":"0.0010","direction":"long"}},
+        {{"timestamp":{},"value":"1","rate":"0.0020","direction":"short"}}]}}"#,
+        now_s - 10 * 86_400,
+        now_s - 3_600 - 975,
+        now_s - 975
+    );
+    Mock::given(method("GET"))
+        .and(path("/api/v1/fundings"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body))
+        .mount(&server)
+        .await;
+    let v = venue(&server);
+    let r = v.funding("ETH").await.unwrap();
+    assert_eq!(r.rate, dec!(-0.000020), "the newest row, not the first");
+    let h = v.funding_history("ETH", 150).await.unwrap();
+    assert_eq!(h.len(), 2, "the out-of-window row is dropped: {h:?}");
+    let reqs: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/api/v1/fundings")
+        .collect();
+    // 1 fallback call (3 h) + 2 history calls (99 h + 51 h), each at most 100 rows
+    assert_eq!(reqs.len(), 3);
+    let q = |r: &wiremock::Request, k: &str| -> i64 {
+        r.url
+            .query_pairs()
+            .find(|(n, _)| n == k)
+            .unwrap()
+            .1
+            .parse()
+            .unwrap()
+    };
+    let now_ms = now().timestamp_millis();
+    assert_eq!(q(&reqs[0], "end_timestamp"), now_ms + 1);
+    assert_eq!(q(&reqs[1], "end_timestamp"), now_ms + 1);
+    assert_eq!(q(&reqs[1], "start_timestamp"), now_ms + 1 - 99 * 3_600_000);
+    assert_eq!(q(&reqs[2], "end_timestamp"), q(&reqs[1], "start_timestamp"));
+    assert_eq!(q(&reqs[2], "start_timestamp"), now_ms + 1 - 150 * 3_600_000);
+    assert!(reqs.iter().all(|r| q(r, "count_back") <= 100));
+}

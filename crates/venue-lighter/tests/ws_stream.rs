@@ -129,7 +129,8 @@ async fn stream_merges_books_answers_pings_resubscribes_and_reconnects() {
     let bal = cache.balance(chrono::Utc::now()).unwrap();
     assert_eq!(
         (bal.equity, bal.available, bal.margin_usage),
-        (dec!(1003.978), dec!(812.3456), Some(dec!(0.19)))
+        // margin_usage arrives in percent (19.09 -> 0.1909), venue-api's unit is a fraction
+        (dec!(1003.978), dec!(812.3456), Some(dec!(0.1909)))
     );
 
     go.send(()).unwrap();

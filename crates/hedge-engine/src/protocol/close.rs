@@ -20,6 +20,7 @@ use crate::pricing::PricingPolicy;
 use crate::state::{JournalLeg, OperationKind, Outcome, Residual};
 use rust_decimal::Decimal;
 use std::time::Instant;
+use tracing::Instrument;
 use venue_api::{MarketInfo, OrderRequest, PreparedOrder, Side};
 
 /// What to close.
@@ -47,13 +48,17 @@ fn get(p: &PairPositions, role: LegRole) -> Decimal {
 impl HedgeEngine {
     /// Closes both legs (or `only` one). `Err` means nothing was sent.
     pub async fn close(&self, req: &CloseRequest) -> Result<CloseReport, EngineError> {
+        // Every log line of the operation carries its id (recorded once journaled).
+        let span = tracing::info_span!("close", symbol = %req.symbol, op = tracing::field::Empty);
+        self.close_locked(req).instrument(span).await
+    }
+
+    async fn close_locked(&self, req: &CloseRequest) -> Result<CloseReport, EngineError> {
         let _guard = if req.dry_run {
             None
         } else {
             self.lock_operation("close").await?
         };
-        let span = tracing::info_span!("close", symbol = %req.symbol, op = tracing::field::Empty);
-        let _e = span.enter();
         let (long, short) = (req.venues.long.as_ref(), req.venues.short.as_ref());
         let sym = req.symbol.as_str();
         let recovery = if req.dry_run {
@@ -135,7 +140,7 @@ impl HedgeEngine {
             OperationKind::Close
         };
         let op = self.begin(kind, sym, journal_legs)?;
-        span.record("op", tracing::field::display(op));
+        tracing::Span::current().record("op", tracing::field::display(op));
         report.operation = Some(op);
         // Round 0 is built in full (both legs priced and signed) before anything is sent: a
         // leg that cannot be built means nothing is sent at all.

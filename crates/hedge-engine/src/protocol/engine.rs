@@ -43,11 +43,13 @@ pub struct ExecutionOptions {
     /// window can no longer fill. Paper mode at `--speed N` stretches it by N (the clock
     /// runs N times faster than journaling and signing).
     pub order_validity: Option<Duration>,
-    /// Crash-test hook: pause (for a minute) when the protocol reaches this named step, so
+    /// Crash-test hook: pause (for `pause_for`) when the protocol reaches this named step, so
     /// that a test can `kill -9` the process exactly there. `None` (always, outside crash
     /// tests) makes it inert. Steps: `open:journaled`, `open:sent`, `open:pilot_sent`,
     /// `open:settled`, `open:repair`, `open:unwind`, `close:journaled`, `close:sent`.
     pub pause_at: Option<String>,
+    /// How long the crash-test hook pauses.
+    pub pause_for: Duration,
     /// Refuse to trade when the state file does not exist yet and positions exist that no
     /// journal explains (live mode; `--init-state` turns it off for one run).
     pub require_state_file: bool,
@@ -68,6 +70,7 @@ impl Default for ExecutionOptions {
             require_state_file: false,
             order_validity: None,
             pause_at: None,
+            pause_for: Duration::from_secs(60),
         }
     }
 }
@@ -95,7 +98,7 @@ impl LegVenues {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {
     /// A previous operation left a leg it could not repair.
-    #[error("trading is HALTED since {since}: {reason}. Check both venues, then run `resume`")]
+    #[error("trading is HALTED since {}: {reason}. Check both venues (`close` still runs), then run `resume`", since.format("%Y-%m-%d %H:%M:%S UTC"))]
     Halted {
         /// When.
         since: DateTime<Utc>,
@@ -456,7 +459,7 @@ impl HedgeEngine {
     pub(super) async fn pause_point(&self, step: &str) {
         if self.options.pause_at.as_deref() == Some(step) {
             tracing::warn!("TEST PAUSE at step {step} (pid {})", std::process::id());
-            tokio::time::sleep(Duration::from_secs(60)).await;
+            tokio::time::sleep(self.options.pause_for).await;
         }
     }
 

@@ -15,6 +15,7 @@ use crate::state::{JournalLeg, OperationKind, Outcome, Residual};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::time::Instant;
+use tracing::Instrument;
 use venue_api::{MarketInfo, MarketStatus, OrderRequest, Side, TimeInForce, Venue};
 
 /// How the two first orders are sent.
@@ -100,9 +101,13 @@ impl HedgeEngine {
         if req.dry_run {
             return self.open_dry_run(req).await;
         }
-        let _guard = self.lock_operation("open").await?;
+        // Every log line of the operation carries its id (recorded once journaled).
         let span = tracing::info_span!("open", symbol = %req.symbol, op = tracing::field::Empty);
-        let _e = span.enter();
+        self.open_locked(req).instrument(span).await
+    }
+
+    async fn open_locked(&self, req: &OpenRequest) -> Result<OpenReport, EngineError> {
+        let _guard = self.lock_operation("open").await?;
         let (long, short) = (req.venues.long.as_ref(), req.venues.short.as_ref());
         self.resync_both(&req.venues).await?;
         let recovery = self
@@ -166,7 +171,7 @@ impl HedgeEngine {
             })
             .collect();
         let op = self.begin(OperationKind::Open, &req.symbol, legs)?;
-        span.record("op", tracing::field::display(op));
+        tracing::Span::current().record("op", tracing::field::display(op));
         report.operation = Some(op);
         let first_send = Instant::now();
         let long_req = self.order(

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
+use tracing::Instrument;
 use venue_api::{ClientOrderId, Side, Venue};
 
 /// What recovery found for one journaled order.
@@ -117,8 +118,7 @@ impl HedgeEngine {
         }
         for entry in unfinished {
             let span = tracing::info_span!("recover", op = %entry.operation, kind = %entry.kind);
-            let _e = span.enter();
-            let rec = self.recover_entry(&entry, venues).await;
+            let rec = self.recover_entry(&entry, venues).instrument(span).await;
             let now = self.clock.now();
             let halt = rec.halted.then(|| Halt {
                 since: now,

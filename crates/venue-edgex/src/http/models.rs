@@ -390,6 +390,12 @@ pub struct PositionItem {
     /// Signed entry notional.
     #[serde(default, deserialize_with = "de::opt_decimal")]
     pub open_value: Option<Decimal>,
+    /// When the current long term began (ms; "0" when none).
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub long_term_created_time: Option<String>,
+    /// When the current short term began (ms; "0" when none).
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub short_term_created_time: Option<String>,
 }
 
 /// `positionAssetList[]`.

@@ -481,7 +481,16 @@ pub fn positions(
             unrealized_pnl: pa.and_then(|a| a.unrealize_pnl).or(manual_pnl),
             liquidation_price: pa.and_then(|a| a.liquidate_price).filter(|p| !p.is_zero()),
             leverage: pa.and_then(|a| a.max_leverage),
-            opened_at: None,
+            // the start of the current term on the position's side (`longTermCreatedTime` /
+            // `shortTermCreatedTime`); "0" or absent = not reported
+            opened_at: if size > Decimal::ZERO {
+                p.long_term_created_time.as_deref()
+            } else {
+                p.short_term_created_time.as_deref()
+            }
+            .filter(|t| !t.trim().is_empty() && t.trim() != "0")
+            .map(ms_to_time)
+            .transpose()?,
         });
     }
     Ok(out)

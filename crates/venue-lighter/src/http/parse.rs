@@ -59,14 +59,18 @@ fn opt_dec(field: &str, s: &Option<String>) -> Result<Option<Decimal>, VenueErro
 
 /// A timestamp given in seconds or milliseconds (values above 10^12 are ms).
 pub fn timestamp(v: i64) -> Result<DateTime<Utc>, VenueError> {
-    let ms = if v > 1_000_000_000_000 {
+    Utc.timestamp_millis_opt(timestamp_ms(v))
+        .single()
+        .ok_or_else(|| decode(format!("bad timestamp {v}")))
+}
+
+/// A venue timestamp in seconds or milliseconds, as milliseconds.
+pub fn timestamp_ms(v: i64) -> i64 {
+    if v > 1_000_000_000_000 {
         v
     } else {
         v.saturating_mul(1000)
-    };
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .ok_or_else(|| decode(format!("bad timestamp {v}")))
+    }
 }
 
 /// Market facts from `orderBooks` (+ `orderBookDetails` when present). Fees arrive in

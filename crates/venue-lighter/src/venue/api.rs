@@ -19,6 +19,49 @@ use venue_api::{
     VenueCapabilities, VenueError,
 };
 
+/// Hours of `/fundings` the `funding()` fallback reads (the newest row is the current rate).
+const FALLBACK_WINDOW_HOURS: u32 = 3;
+/// Longest funding history served (hours).
+const MAX_HISTORY_HOURS: usize = 500;
+/// Rows per `/fundings` call: the venue caps a call at 100 rows and excludes the end
+/// timestamp (nautilus_trader's Lighter client, cited in findings/live-lighter.md row 12), so
+/// windows are at most 99 hours.
+const FUNDINGS_WINDOW_HOURS: u32 = 99;
+
+impl LighterVenue {
+    /// Settled hourly fundings of the last `hours` hours, newest first: windows of at most
+    /// [`FUNDINGS_WINDOW_HOURS`] hours walking back from now, each asking for as many rows as
+    /// it holds hours, so that `count_back` (documented as counting "starting from
+    /// `start_timestamp`") cannot hand back an old row as the newest.
+    pub(crate) async fn settled_fundings(
+        &self,
+        spec: &crate::http::parse::MarketSpec,
+        hours: u32,
+    ) -> Result<Vec<crate::http::models::Funding>, VenueError> {
+        const HOUR_MS: i64 = 3_600_000;
+        let mut end = self.now_ms() + 1;
+        let mut left = hours.max(1);
+        let mut rows = Vec::new();
+        while left > 0 {
+            let span = left.min(FUNDINGS_WINDOW_HOURS);
+            let start = end - i64::from(span) * HOUR_MS;
+            let r = self
+                .http
+                .fundings(u32::from(spec.market_index), start, end, span + 1)
+                .await?;
+            rows.extend(r.fundings.into_iter().filter(|f| {
+                let ts = parse::timestamp_ms(f.timestamp);
+                ts >= start && ts < end
+            }));
+            end = start;
+            left -= span;
+        }
+        rows.sort_by_key(|f| std::cmp::Reverse(parse::timestamp_ms(f.timestamp)));
+        rows.dedup_by_key(|f| parse::timestamp_ms(f.timestamp));
+        Ok(rows)
+    }
+}
+
 #[async_trait]
 impl Venue for LighterVenue {
     fn id(&self) -> &'static str {
@@ -72,18 +115,12 @@ impl Venue for LighterVenue {
             None => {}
         }
         let spec = self.market_spec(symbol).await?;
-        let now = self.now_ms();
-        let r = self
-            .http
-            .fundings(
-                u32::from(spec.market_index),
-                now - 3 * 24 * 3_600_000,
-                now,
-                1,
-            )
-            .await?;
-        let last = r.fundings.last().ok_or_else(|| VenueError::Decode {
-            reason: format!("no funding entries for {symbol}"),
+        // the last settled hourly rate: a short window ending now, newest row taken
+        let points = self.settled_fundings(&spec, FALLBACK_WINDOW_HOURS).await?;
+        let last = points.first().ok_or_else(|| VenueError::Decode {
+            reason: format!(
+                "no funding entries for {symbol} in the last {FALLBACK_WINDOW_HOURS} hours"
+            ),
             raw_body: String::new(),
         })?;
         parse::funding_rate(last)
@@ -125,19 +162,12 @@ impl Venue for LighterVenue {
         limit: usize,
     ) -> Result<Vec<FundingPoint>, VenueError> {
         let spec = self.market_spec(symbol).await?;
-        let now = self.now_ms();
-        let count = u32::try_from(limit.clamp(1, 500)).unwrap_or(500);
-        let start = now - i64::from(count + 2) * 3_600_000;
-        let r = self
-            .http
-            .fundings(u32::from(spec.market_index), start, now, count)
-            .await?;
-        let mut points = r
-            .fundings
+        let hours = u32::try_from(limit.clamp(1, MAX_HISTORY_HOURS)).unwrap_or(1);
+        let rows = self.settled_fundings(&spec, hours).await?;
+        let mut points = rows
             .iter()
             .map(parse::funding_point)
             .collect::<Result<Vec<_>, _>>()?;
-        points.sort_by_key(|p| std::cmp::Reverse(p.time));
         points.truncate(limit);
         Ok(points)
     }

@@ -110,10 +110,13 @@ fn balance_from(stats: &WireStats) -> Result<Balance, VenueError> {
     Ok(Balance {
         equity: dec("stats.portfolio_value", &stats.portfolio_value)?,
         available: dec("stats.available_balance", &stats.available_balance)?,
+        // the venue sends a percent ("2.07"); venue-api's unit is a fraction (0..1)
         margin_usage: stats
             .margin_usage
             .as_deref()
-            .map(|m| dec("stats.margin_usage", m))
+            .map(|m| {
+                dec("stats.margin_usage", m).map(|pct| pct / rust_decimal::Decimal::ONE_HUNDRED)
+            })
             .transpose()?,
     })
 }
