@@ -235,7 +235,6 @@ pub async fn start(options: PaperOptions) -> Result<PaperSession, SimError> {
         state_path: options.state_path.clone(),
         lighter_fill_delay: options.lighter_fill_delay,
         ports: options.ports,
-        edgex_v2_usdc_names: options.edgex_api == ApiVersion::V2,
         ..SimOptions::default()
     };
     let server = SimServer::start(sim_options, ex).await?;

@@ -71,7 +71,8 @@ pub struct SimOptions {
     /// leverage) becoming visible; the venue shows fills 1-3 s late. 0 = at once.
     pub lighter_fill_delay: Duration,
     /// Serve EdgeX contracts on `/api/v2` under their live V2 names (`BTCUSDC`, collateral
-    /// coin `USDC`); `false` = `…USD` as on V1 (what adapters that map V2 to `…USD` expect).
+    /// coin `USDC`; the default); `false` = `…USD` as on V1 (for clients that still map V2
+    /// to `…USD`; the adapter resolves both since it reads the metadata's coins).
     pub edgex_v2_usdc_names: bool,
     /// Lighter `fundings` as the findings describe the live venue: rows in
     /// `[start_timestamp, end_timestamp)` (end excluded), at most 100 per call, and
@@ -94,7 +95,7 @@ impl Default for SimOptions {
             ports: [0; 4],
             state_path: None,
             lighter_fill_delay: Duration::ZERO,
-            edgex_v2_usdc_names: false,
+            edgex_v2_usdc_names: true,
             lighter_fundings_from_start: false,
         }
     }

@@ -259,3 +259,45 @@ async fn a_late_order_past_its_expiry_never_executes() {
     assert_eq!(st.filled_size, dec!(0));
     assert!(env.edgex.position("ETH").await.unwrap().is_none());
 }
+
+/// `OrderRequest.expires_at` reaches the wire (EdgeX `expireTime`, Lighter `ExpiredAt`) and
+/// the simulator honours it: an order that would execute after it never does.
+#[tokio::test]
+async fn orders_executing_after_expires_at_never_fill() {
+    let env = env().await;
+    env.session
+        .faults()
+        .add_spec("edgex:createOrder:late=5000:1,lighter:sendTx:late=5000:1")
+        .unwrap();
+    let nonce = lighter_nonce(&env);
+    let deadline = env.clock.now() + chrono::Duration::seconds(2);
+    let venues: [(&dyn Venue, u64); 2] = [(&env.edgex, 71), (&env.lighter, 72)];
+    for (v, id) in venues {
+        let mut req = ioc(v, Side::Buy, id).await;
+        req.expires_at = Some(deadline);
+        place(v, &req).await.unwrap();
+    }
+    env.clock.advance(Duration::from_secs(6));
+    let e = env
+        .edgex
+        .order_status("ETH", cid(71))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.state, OrderState::Canceled, "EdgeX: expired unfilled");
+    assert_eq!(e.filled_size, dec!(0));
+    assert!(env
+        .lighter
+        .order_status("ETH", cid(72))
+        .await
+        .unwrap()
+        .is_none());
+    for (v, _) in venues {
+        assert!(v.position("ETH").await.unwrap().is_none(), "{}", v.id());
+    }
+    assert_eq!(
+        lighter_nonce(&env),
+        nonce,
+        "the expired tx gave its nonce back"
+    );
+}

@@ -10,8 +10,9 @@
 //! order base or quote amount; and (codes not recorded from the venue) 20001 invalid
 //! parameter, 20013 invalid auth token, 21001 invalid market, 21600 invalid tx, 21700
 //! invalid leverage, 21500 injected reject. A refused tx never consumes its nonce.
-//! A CreateOrder without enough margin is accepted and its order ends
-//! `canceled-margin-not-allowed`, as on the venue.
+//! A taker CreateOrder without enough margin is accepted and its order ends
+//! `canceled-margin-not-allowed`; a resting one fails in the sequencer after its HTTP 200
+//! without consuming its nonce, as the venue documents.
 
 mod exec;
 pub mod tx;
