@@ -641,20 +641,23 @@ pub async fn status(ctx: &Ctx) -> Result<u8, Failure> {
     );
     // Funding received since the position opened (W38), when a position exists.
     let mut funding_rows = Vec::new();
-    let mut funding_total = Decimal::ZERO;
+    // None once a venue's funding could not be read (D10): totals are never computed as if
+    // the missing venue had paid nothing.
+    let mut funding_total = Some(Decimal::ZERO);
     if !st.flat {
         for (k, v, p) in [(A, &e, &pe), (B, &l, &pl)] {
             let since = p.as_ref().and_then(|p| p.opened_at);
             match v.funding_payments(sym, since).await {
                 Ok(list) => {
                     let sum: Decimal = list.iter().map(|x| x.amount).sum();
-                    funding_total += sum;
+                    funding_total = funding_total.map(|t| t + sum);
                     funding_rows.push((
                         format!("{k} funding"),
                         format!("{} {} ({} payments)", money(sum), cfg.quote, list.len()),
                     ));
                 }
                 Err(x) => {
+                    funding_total = None;
                     funding_rows.push((format!("{k} funding"), format!("could not retrieve: {x}")))
                 }
             }
@@ -691,7 +694,7 @@ pub async fn status(ctx: &Ctx) -> Result<u8, Failure> {
             "hedged": st.hedged,
             "flat": st.flat,
             "analysis": st,
-            "funding_total": js(funding_total),
+            "funding_total": js_opt(funding_total),
         }));
         return Ok(exit);
     }
@@ -775,14 +778,23 @@ pub async fn status(ctx: &Ctx) -> Result<u8, Failure> {
     if !st.flat {
         rows.push((
             "Net funding".into(),
-            format!("{} {}", money(funding_total), cfg.quote),
+            match funding_total {
+                Some(t) => format!("{} {}", money(t), cfg.quote),
+                None => "unknown (a venue's funding could not be read)".into(),
+            },
         ));
         let fees = st.fees_open.zip(st.fees_close).map(|(o, c)| o + c);
         rows.push(("Fees (open + est. close)".into(), opt(fees, money)));
         if let Some(f) = fees {
-            rows.push(("Funding - fees".into(), money(funding_total - f)));
+            rows.push((
+                "Funding - fees".into(),
+                opt(funding_total.map(|t| t - f), money),
+            ));
             if let Some(u) = st.total_unrealized_pnl {
-                rows.push(("Funding + uPnL - fees".into(), money(funding_total + u - f)));
+                rows.push((
+                    "Funding + uPnL - fees".into(),
+                    opt(funding_total.map(|t| t + u - f), money),
+                ));
             }
         }
     }

@@ -193,6 +193,21 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
     Ok(exit)
 }
 
+/// The reason of every order that did not simply fill (D12: a refusal, a lost answer looked
+/// up, a timeout), one line per order under the table.
+fn print_order_notes(orders: &[OrderExecution]) {
+    for o in orders {
+        if let Some(e) = &o.error {
+            crate::outln!(
+                "  {} {:?} (client id {}): {e}",
+                o.venue,
+                o.purpose,
+                o.request.client_id
+            );
+        }
+    }
+}
+
 fn order_rows(orders: &[OrderExecution]) -> Vec<Vec<String>> {
     orders
         .iter()
@@ -296,6 +311,7 @@ fn print_open(ctx: &Ctx, r: &OpenReport) {
         return;
     }
     crate::outln!("{}", grid(ORDER_HEADER.to_vec(), order_rows(&r.orders)));
+    print_order_notes(&r.orders);
     if let Some(skew) = r.leg_skew_us {
         crate::outln!(
             "Leg skew: {skew} us; both acknowledged after {}; both final after {}",
@@ -425,6 +441,7 @@ fn print_close(ctx: &Ctx, r: &CloseReport) {
     }
     if !r.orders.is_empty() {
         crate::outln!("{}", grid(ORDER_HEADER.to_vec(), order_rows(&r.orders)));
+        print_order_notes(&r.orders);
     }
     // D1: after a failed read the table says "unknown", never the sizes before the close.
     let after = |f: fn(&hedge_engine::protocol::PairPositions) -> Decimal| {

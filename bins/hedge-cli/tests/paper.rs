@@ -159,6 +159,26 @@ fn open_status_close_round_trip() {
     );
     let o = run(dir.path(), &["status"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
+    // D10: a venue's funding that cannot be read makes the totals unknown, never 0.
+    let o = run(
+        dir.path(),
+        &[
+            "--sim-fault",
+            "lighter:positionFunding:5xx",
+            "status",
+            "--json",
+        ],
+    );
+    assert!(json(&o)["funding_total"].is_null(), "{}", text(&o));
+    let o = run(
+        dir.path(),
+        &["--sim-fault", "lighter:positionFunding:5xx", "status"],
+    );
+    assert!(
+        text(&o).contains("unknown (a venue's funding could not be read)"),
+        "{}",
+        text(&o)
+    );
     let o = run(dir.path(), &["close"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(
@@ -260,6 +280,8 @@ fn rejected_leg_is_unwound_and_nothing_is_left() {
     );
     assert_eq!(code(&o), 4, "{}", text(&o));
     let t = text(&o);
+    // D12: each refused order's reason is printed under the order table.
+    assert!(t.contains("edgex Open (client id "), "{t}");
     assert!(
         t.contains("NOTHING OPENED") && t.contains("unwound reduce-only"),
         "{t}"
