@@ -33,3 +33,9 @@ vectors-edgex path="../shared/fixtures/edgex-vectors.json":
 
 vectors-lighter path="../shared/fixtures/lighter-vectors.json":
     cargo run -q -p venue-lighter --example check_vectors -- {{path}}
+
+# Crash: kill -9 of the real hedge-cli at each protocol step (drawn from a seed, with faults)
+# against the simulator as a live venue, then status/open/close; prints the figures
+# (rounds, kill points, outcomes, double opens, resent orders). A short version runs in `cargo test`.
+crash rounds="100" seed="20261201":
+    CRASH_ROUNDS={{rounds}} CRASH_SEED={{seed}} cargo test -p hedge-cli --test crash -- --nocapture

@@ -4,16 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  success: the command did what it promises (a verified hedge, flat on both venues, ...)
-  1  a venue or read error, or a command that is not available yet
-  2  usage or configuration error (bad flag, bad config file, missing credentials)
-  3  positions are not as they should be: a naked leg was left (engine HALTED),
-     positions remain after close, or status found an unhedged/imbalanced position
-     or the engine HALTED
-  4  open: nothing was opened (refused before trading, or both legs unfilled/unwound)
-  5  open: a clean hedge, but smaller than requested (both legs equal; see the report)";
+const EXIT_CODES: &str = hedge_app::exit::HELP;
 
 /// Open, inspect and close a delta-neutral hedge: the same size long on one venue and short
 /// on the other (EdgeX and Lighter), earning the funding-rate difference.
@@ -108,10 +99,24 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "AMOUNT")]
     pub notional: Option<Decimal>,
 
-    /// Engine state file (HALTED flag, order journal). Default: ./hedge_state.json
-    /// (paper: ./paper/hedge_state.json)
+    /// Engine state file (HALTED flag, order journal). Default: hedge_state.json beside the
+    /// config file, whatever the working directory (paper: <paper-dir>/hedge_state.json).
     #[arg(long = "state-file", global = true, value_name = "FILE")]
     pub state_file: Option<PathBuf>,
+
+    /// Trade although the state file does not exist yet and positions exist that no journal
+    /// explains (the state was lost and the positions are known). Live mode only.
+    #[arg(long = "init-state", global = true)]
+    pub init_state: bool,
+
+    /// Longest wait, in seconds, for another trader holding the account lock.
+    #[arg(
+        long = "lock-wait",
+        global = true,
+        value_name = "SECS",
+        default_value_t = 30
+    )]
+    pub lock_wait: u64,
 
     /// Read environment variables from this file instead of ./.env
     #[arg(long = "env-file", global = true, value_name = "FILE")]
@@ -194,9 +199,13 @@ pub enum Command {
         /// Show the two signed orders without sending them.
         #[arg(long = "dry-run")]
         dry_run: bool,
+        /// Add to an existing balanced hedge in this symbol (otherwise open refuses).
+        #[arg(long)]
+        add: bool,
     },
 
-    /// Close both legs with reduce-only orders until flat.
+    /// Close both legs with reduce-only orders until flat (runs while HALTED; it only
+    /// reduces, and the HALT stays until `resume`).
     Close {
         /// Ticks beyond the best price for the aggressive limit orders.
         #[arg(long = "cross-ticks", default_value_t = 100, value_name = "N")]
@@ -204,7 +213,14 @@ pub enum Command {
         /// Show the closing orders without sending them.
         #[arg(long = "dry-run")]
         dry_run: bool,
+        /// Close only this venue's leg (edgex or lighter), e.g. a naked leg.
+        #[arg(long, value_name = "VENUE")]
+        leg: Option<String>,
     },
+
+    /// Resolve unfinished operations from the journal (look every order up, read positions,
+    /// finish the entry or HALT with the true residual). Every trading command runs it first.
+    Recover,
 
     /// Set leverage on both venues and read it back (no orders).
     #[command(name = "test_leverage", visible_alias = "test-leverage")]
@@ -259,8 +275,22 @@ impl Command {
             Command::Test { .. } => "test",
             Command::TestAuto { .. } => "test_auto",
             Command::Resume => "resume",
+            Command::Recover => "recover",
             Command::Doctor { .. } => "doctor",
         }
+    }
+
+    /// True for commands that trade (they take the account lock and recover first).
+    pub fn trades(&self) -> bool {
+        matches!(
+            self,
+            Command::Open { .. }
+                | Command::Close { .. }
+                | Command::TestLeverage
+                | Command::Test { .. }
+                | Command::TestAuto { .. }
+                | Command::Recover
+        )
     }
 
     /// True when the command reads the account or trades (needs live credentials).
@@ -271,7 +301,6 @@ impl Command {
                 | Command::Funding { .. }
                 | Command::FundingAll { .. }
                 | Command::CheckLeverage { .. }
-                | Command::Resume
                 | Command::Doctor { .. }
         )
     }

@@ -110,7 +110,7 @@ pub async fn capacity(ctx: &Ctx) -> Result<u8, Failure> {
                 format!("{} {}", size(cap.min_size), cfg.symbol),
             ),
         ];
-        println!(
+        crate::outln!(
             "{}",
             boxed(
                 &format!("{}CAPACITY (leverage {}x)", ctx.tag(), cfg.leverage),
@@ -118,7 +118,7 @@ pub async fn capacity(ctx: &Ctx) -> Result<u8, Failure> {
             )
         );
         if cap.below_minimum {
-            println!("{}warning: the largest possible size is below a venue minimum; no hedge can be opened", ctx.tag());
+            crate::outln!("{}warning: the largest possible size is below a venue minimum; no hedge can be opened", ctx.tag());
         }
     }
     Ok(code::OK)
@@ -210,7 +210,7 @@ pub async fn funding(
             Err(e) => rows.push(("Recent rates".into(), format!("could not retrieve: {e}"))),
         }
         if !ctx.json {
-            println!(
+            crate::outln!(
                 "{}",
                 boxed(
                     &format!(
@@ -296,12 +296,12 @@ pub async fn funding(
                     },
                 ),
             ];
-            println!("{}", boxed(&format!("{}FUNDING ANALYSIS", ctx.tag()), rows));
+            crate::outln!("{}", boxed(&format!("{}FUNDING ANALYSIS", ctx.tag()), rows));
         }
         if !matches && apply {
             code_out = code_out.max(rewrite_config(ctx, config_path, long, short)?);
         } else if !matches && !ctx.json {
-            println!("Run `hedge-cli funding --apply` to switch the config to long {long} / short {short}.");
+            crate::outln!("Run `hedge-cli funding --apply` to switch the config to long {long} / short {short}.");
         }
     }
     if ctx.json {
@@ -336,7 +336,7 @@ fn rewrite_config(
                 .into(),
         )),
     };
-    ctx.confirm(&format!(
+    ctx.confirm_always(&format!(
         "rewrite {} to long {} / short {}",
         path.display(),
         long.id(),
@@ -498,13 +498,13 @@ pub async fn funding_all(ctx: &Ctx, symbols: &[String], sort: bool) -> Result<u8
                 })
                 .collect(),
         );
-        println!(
+        crate::outln!(
             "{}FUNDING ACROSS {} SYMBOLS ({} ms)\n{table}",
             ctx.tag(),
             symbols.len(),
             started.elapsed().as_millis()
         );
-        println!("Legend: L = long venue, S = short venue, E = EdgeX, L = Lighter; net APR = APR(short) - APR(long), per-hour normalised.");
+        crate::outln!("Legend: L = long venue, S = short venue, E = EdgeX, L = Lighter; net APR = APR(short) - APR(long), per-hour normalised.");
     }
     Ok(code::OK)
 }
@@ -578,7 +578,7 @@ pub async fn check_leverage(
     if ctx.json {
         render::print_json(&json!({"mode": mode(ctx), "rows": js_rows}));
     } else {
-        println!(
+        crate::outln!(
             "{}LEVERAGE\n{}",
             ctx.tag(),
             grid(
@@ -595,9 +595,9 @@ pub async fn check_leverage(
                 rows
             )
         );
-        println!("Min max = the highest leverage usable on both venues. Lighter max comes from the market's minimum initial margin fraction.");
+        crate::outln!("Min max = the highest leverage usable on both venues. Lighter max comes from the market's minimum initial margin fraction.");
         if !with_account {
-            println!("Current account leverage needs credentials; not shown.");
+            crate::outln!("Current account leverage needs credentials; not shown.");
         }
     }
     Ok(code::OK)
@@ -660,12 +660,15 @@ pub async fn status(ctx: &Ctx) -> Result<u8, Failure> {
             }
         }
     }
-    let halted = ctx
+    let engine_state = ctx
         .wiring
         .engine
-        .halted()
+        .state()
         .map_err(|x| Failure::venue(x.to_string()))?;
-    let exit = if halted.is_some() || st.needs_attention() {
+    let halted = engine_state.halted.clone();
+    let unfinished: Vec<&hedge_engine::state::JournalEntry> = engine_state.unfinished();
+    let state_file = ctx.wiring.engine.state_location();
+    let exit = if halted.is_some() || st.needs_attention() || !unfinished.is_empty() {
         code::NOT_HEDGED
     } else {
         code::OK
@@ -683,6 +686,8 @@ pub async fn status(ctx: &Ctx) -> Result<u8, Failure> {
             "positions": positions,
             "halted": halted.is_some(),
             "halt": halted,
+            "state_file": state_file,
+            "unfinished_operations": unfinished,
             "hedged": st.hedged,
             "flat": st.flat,
             "analysis": st,
@@ -690,18 +695,31 @@ pub async fn status(ctx: &Ctx) -> Result<u8, Failure> {
         }));
         return Ok(exit);
     }
-    println!(
+    crate::outln!(
         "{}Fetching contract/market info... {:.2}s",
         ctx.tag(),
         t_markets.as_secs_f64()
     );
-    println!(
+    crate::outln!(
         "{}Fetching prices and positions... {:.2}s",
         ctx.tag(),
         t_positions.as_secs_f64()
     );
+    crate::outln!("{}State: {}", ctx.tag(), state_file);
+    for e in &unfinished {
+        crate::outln!(
+            "{}*** UNFINISHED operation {} ({} {}, started {}, {} order(s) journaled): \
+             run `hedge-cli recover` (every trading command does it first) ***",
+            ctx.tag(),
+            e.operation,
+            e.kind,
+            e.symbol,
+            render::time(e.started_at),
+            e.orders.len()
+        );
+    }
     if let Some(h) = &halted {
-        println!(
+        crate::outln!(
             "{}*** HALTED since {}: {} ***\n    Check both venues, then run `hedge-cli resume`.",
             ctx.tag(),
             render::time(h.since),
@@ -768,16 +786,16 @@ pub async fn status(ctx: &Ctx) -> Result<u8, Failure> {
             }
         }
     }
-    println!("{}", boxed(&format!("{}STATUS", ctx.tag()), rows));
+    crate::outln!("{}", boxed(&format!("{}STATUS", ctx.tag()), rows));
     for w in &st.warnings {
         match w {
             StatusWarning::OneSided { venue } => {
-                println!("{}WARNING: position on {venue} only: UNHEDGED", ctx.tag())
+                crate::outln!("{}WARNING: position on {venue} only: UNHEDGED", ctx.tag())
             }
             StatusWarning::SameDirection => {
-                println!("{}WARNING: both legs in the same direction", ctx.tag())
+                crate::outln!("{}WARNING: both legs in the same direction", ctx.tag())
             }
-            StatusWarning::Imbalanced { difference } => println!(
+            StatusWarning::Imbalanced { difference } => crate::outln!(
                 "{}WARNING: legs imbalanced by {} {sym}",
                 ctx.tag(),
                 size(*difference)

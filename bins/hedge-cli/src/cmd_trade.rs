@@ -9,26 +9,124 @@ use hedge_engine::ids::LegRole;
 use hedge_engine::pricing::PricingPolicy;
 use hedge_engine::protocol::{
     CloseReport, CloseRequest, CloseResult, EngineError, HedgeResult, LegMode, OpenReport,
-    OpenRequest, OrderExecution,
+    OpenRequest, OrderExecution, RecoveryReport,
 };
 use hedge_engine::sizing::SizeRequest;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::io::BufRead;
 use std::time::Duration;
 
 /// Exit code of an engine refusal (nothing was sent).
-fn engine_failure(e: EngineError) -> Failure {
+pub fn engine_failure(e: EngineError) -> Failure {
     let code = match &e {
-        EngineError::Halted { .. } => code::NOT_HEDGED,
-        EngineError::Venue { .. } | EngineError::State(_) | EngineError::Internal(_) => {
-            code::VENUE_ERROR
+        EngineError::Halted { .. } | EngineError::StateMissing(_) => code::NOT_HEDGED,
+        EngineError::PositionsExist { balanced, .. } => {
+            if *balanced {
+                code::NOTHING_OPENED
+            } else {
+                code::NOT_HEDGED
+            }
         }
+        EngineError::Venue {
+            source: venue_api::VenueError::UnknownMarket(_),
+            ..
+        } => code::CONFIG_ERROR,
+        EngineError::Venue { .. }
+        | EngineError::State(_)
+        | EngineError::Internal(_)
+        | EngineError::Locked(_) => code::VENUE_ERROR,
         _ => code::NOTHING_OPENED,
     };
     Failure {
         code,
         message: e.to_string(),
+    }
+}
+
+/// Runs recovery (under the account lock) and prints its block; every trading command
+/// calls it first. Returns the report (its HALT and unresolved operations decide later
+/// refusals inside the engine).
+pub async fn recover_and_print(ctx: &Ctx) -> Result<RecoveryReport, Failure> {
+    let venues = [ctx.wiring.edgex.clone(), ctx.wiring.lighter.clone()];
+    let rec = ctx
+        .wiring
+        .engine
+        .recover(&venues)
+        .await
+        .map_err(engine_failure)?;
+    if !ctx.json {
+        print_recovery(ctx, &rec);
+    }
+    Ok(rec)
+}
+
+/// The recovery block: the state file, and each unfinished operation found.
+pub fn print_recovery(ctx: &Ctx, rec: &RecoveryReport) {
+    if rec.operations.is_empty() {
+        crate::outln!(
+            "{}State: {} (no unfinished operation)",
+            ctx.tag(),
+            rec.state_file
+        );
+        return;
+    }
+    crate::outln!(
+        "{}RECOVERY: {} unfinished operation(s) found in {}",
+        ctx.tag(),
+        rec.operations.len(),
+        rec.state_file
+    );
+    for op in &rec.operations {
+        let orders: Vec<String> = op
+            .orders
+            .iter()
+            .map(|o| {
+                format!(
+                    "{} {:?} {}{} {:?} filled {}{}",
+                    o.venue,
+                    o.side,
+                    size(o.size),
+                    if o.reduce_only { " RO" } else { "" },
+                    o.outcome,
+                    size(o.filled_size),
+                    if o.found { "" } else { " (not found)" }
+                )
+            })
+            .collect();
+        let positions: Vec<String> = op
+            .positions
+            .iter()
+            .map(|p| format!("{} {}", p.venue, opt(p.size, size)))
+            .collect();
+        crate::outln!(
+            "  operation {} ({} {}, started {}): orders: {}; positions: {} -> {}",
+            op.operation,
+            op.kind,
+            op.symbol,
+            render::time(op.started_at),
+            if orders.is_empty() {
+                "none sent".into()
+            } else {
+                orders.join(", ")
+            },
+            if positions.is_empty() {
+                "not read".into()
+            } else {
+                positions.join(", ")
+            },
+            match &op.outcome {
+                Some(o) => o.to_string(),
+                None => "UNRESOLVED (HALTED; retried by the next command)".into(),
+            }
+        );
+    }
+    if let Some(h) = &rec.halted {
+        crate::outln!(
+            "{}*** HALTED since {}: {} ***",
+            ctx.tag(),
+            render::time(h.since),
+            h.reason
+        );
     }
 }
 
@@ -44,6 +142,7 @@ pub struct OpenArgs {
     pub cross_ticks: u32,
     pub leg_mode: CliLegMode,
     pub dry_run: bool,
+    pub add: bool,
 }
 
 pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
@@ -60,6 +159,7 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
             ),
         };
         ctx.confirm(&what)?;
+        recover_and_print(ctx).await?;
     }
     let req = OpenRequest {
         symbol: cfg.symbol.clone(),
@@ -80,6 +180,7 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
             },
         },
         dry_run: a.dry_run,
+        add: a.add,
     };
     let report = ctx.wiring.engine.open(&req).await.map_err(engine_failure)?;
     let exit = match &report.result {
@@ -140,12 +241,14 @@ fn print_open(ctx: &Ctx, r: &OpenReport) {
             "report": r,
             "size": js(r.plan.size),
             "leg_skew_us": r.leg_skew_us,
+            "naked_ms": r.naked_ms,
+            "state_file": ctx.wiring.engine.state_location(),
         }));
         return;
     }
     let cfg = ctx.cfg();
     let p = &r.plan;
-    println!(
+    crate::outln!(
         "{}",
         boxed(
             &format!("{}OPEN {}/{}", ctx.tag(), r.symbol, cfg.quote),
@@ -186,22 +289,23 @@ fn print_open(ctx: &Ctx, r: &OpenReport) {
         )
     );
     if matches!(r.result, HedgeResult::DryRun) {
-        println!("{}DRY RUN: signed, not sent:", ctx.tag());
+        crate::outln!("{}DRY RUN: signed, not sent:", ctx.tag());
         for preview in &p.previews {
-            println!("  {preview}");
+            crate::outln!("  {preview}");
         }
         return;
     }
-    println!("{}", grid(ORDER_HEADER.to_vec(), order_rows(&r.orders)));
+    crate::outln!("{}", grid(ORDER_HEADER.to_vec(), order_rows(&r.orders)));
     if let Some(skew) = r.leg_skew_us {
-        println!(
+        crate::outln!(
             "Leg skew: {skew} us; both acknowledged after {}; both final after {}",
             opt(r.both_acked_us, render::millis),
             opt(r.both_final_us, render::millis)
         );
     }
+    crate::outln!("Naked leg time: {} ms", r.naked_ms);
     if let Some(after) = r.positions_after {
-        println!(
+        crate::outln!(
             "{}",
             grid(
                 vec!["Verification", "Position"],
@@ -213,17 +317,22 @@ fn print_open(ctx: &Ctx, r: &OpenReport) {
         );
     }
     for w in &r.warnings {
-        println!("{}WARNING: {w}", ctx.tag());
+        crate::outln!("{}WARNING: {w}", ctx.tag());
     }
     match &r.result {
         HedgeResult::Hedged { size: s, requested } => {
-            println!("{}HEDGE OPENED: {} {} long on {}, short on {}", ctx.tag(), size(*s), r.symbol, r.long_venue, r.short_venue);
+            crate::outln!("{}HEDGE OPENED: {} {} long on {}, short on {}", ctx.tag(), size(*s), r.symbol, r.long_venue, r.short_venue);
+            if let (Some(b), Some(a)) = (r.positions_before, r.positions_after) {
+                if !b.long.is_zero() {
+                    crate::outln!("{}added {} to the existing hedge of {}: total {} {}", ctx.tag(), size(*s), size(b.long), size(a.long), r.symbol);
+                }
+            }
             if s < requested {
-                println!("{}note: filled {} of the {} requested (both legs equal)", ctx.tag(), size(*s), size(*requested));
+                crate::outln!("{}note: filled {} of the {} requested (both legs equal)", ctx.tag(), size(*s), size(*requested));
             }
         }
-        HedgeResult::NothingOpened { reason } => println!("{}NOTHING OPENED: {reason}", ctx.tag()),
-        HedgeResult::Halted { reason } => println!(
+        HedgeResult::NothingOpened { reason } => crate::outln!("{}NOTHING OPENED: {reason}", ctx.tag()),
+        HedgeResult::Halted { reason } => crate::outln!(
             "{}HALTED: {reason}\nA leg may be open without its hedge. Check both venues, close by hand if needed, then run `hedge-cli resume`.",
             ctx.tag()
         ),
@@ -231,16 +340,39 @@ fn print_open(ctx: &Ctx, r: &OpenReport) {
     }
 }
 
-pub async fn close(ctx: &Ctx, cross_ticks: u32, dry_run: bool) -> Result<u8, Failure> {
+pub async fn close(
+    ctx: &Ctx,
+    cross_ticks: u32,
+    dry_run: bool,
+    leg: Option<&str>,
+) -> Result<u8, Failure> {
     let cfg = ctx.cfg();
+    let only = match leg {
+        None => None,
+        Some(v) => {
+            let kind = v.parse::<VenueKind>().map_err(|_| {
+                Failure::usage(format!("--leg must be edgex or lighter, got {v:?}"))
+            })?;
+            Some(if kind == cfg.long_exchange {
+                LegRole::Long
+            } else {
+                LegRole::Short
+            })
+        }
+    };
     if !dry_run {
-        ctx.confirm(&format!("close both {} legs", cfg.symbol))?;
+        ctx.confirm(&match leg {
+            Some(v) => format!("close the {} leg on {v} alone", cfg.symbol),
+            None => format!("close both {} legs", cfg.symbol),
+        })?;
+        recover_and_print(ctx).await?;
     }
     let req = CloseRequest {
         symbol: cfg.symbol.clone(),
         venues: ctx.legs(),
         pricing: policy(cross_ticks),
         dry_run,
+        only,
     };
     let r = ctx.wiring.engine.close(&req).await.map_err(|e| {
         let f = engine_failure(e);
@@ -256,19 +388,24 @@ pub async fn close(ctx: &Ctx, cross_ticks: u32, dry_run: bool) -> Result<u8, Fai
     print_close(ctx, &r);
     Ok(match r.result {
         CloseResult::Flat { .. } | CloseResult::DryRun => code::OK,
-        CloseResult::Remaining { .. } | CloseResult::Halted { .. } => code::NOT_HEDGED,
+        CloseResult::Remaining { .. }
+        | CloseResult::Halted { .. }
+        | CloseResult::NothingSent { .. } => code::NOT_HEDGED,
     })
 }
 
 fn print_close(ctx: &Ctx, r: &CloseReport) {
     if ctx.json {
-        render::print_json(
-            &json!({"mode": if ctx.paper() { "paper" } else { "live" }, "report": r}),
-        );
+        render::print_json(&json!({
+            "mode": if ctx.paper() { "paper" } else { "live" },
+            "report": r,
+            "naked_ms": r.naked_ms,
+            "state_file": ctx.wiring.engine.state_location(),
+        }));
         return;
     }
     if let Some(b) = r.positions_before {
-        println!(
+        crate::outln!(
             "{}",
             grid(
                 vec!["Before close", "Position"],
@@ -280,44 +417,55 @@ fn print_close(ctx: &Ctx, r: &CloseReport) {
         );
     }
     if matches!(r.result, CloseResult::DryRun) {
-        println!("{}DRY RUN: signed, not sent:", ctx.tag());
+        crate::outln!("{}DRY RUN: signed, not sent:", ctx.tag());
         for p in &r.previews {
-            println!("  {p}");
+            crate::outln!("  {p}");
         }
         return;
     }
     if !r.orders.is_empty() {
-        println!("{}", grid(ORDER_HEADER.to_vec(), order_rows(&r.orders)));
+        crate::outln!("{}", grid(ORDER_HEADER.to_vec(), order_rows(&r.orders)));
     }
-    if let Some(a) = r.positions_after {
-        println!(
-            "{}",
-            grid(
-                vec!["After close", "Position"],
-                vec![
-                    vec![r.venues[0].clone(), size(a.long)],
-                    vec![r.venues[1].clone(), size(a.short)]
-                ]
-            )
-        );
+    // D1: after a failed read the table says "unknown", never the sizes before the close.
+    let after = |f: fn(&hedge_engine::protocol::PairPositions) -> Decimal| {
+        r.positions_after
+            .map(|a| size(f(&a)))
+            .unwrap_or_else(|| "unknown".into())
+    };
+    crate::outln!(
+        "{}",
+        grid(
+            vec!["After close", "Position"],
+            vec![
+                vec![r.venues[0].clone(), after(|a| a.long)],
+                vec![r.venues[1].clone(), after(|a| a.short)]
+            ]
+        )
+    );
+    if !r.orders.is_empty() {
+        crate::outln!("Naked leg time: {} ms", r.naked_ms);
     }
     for w in &r.warnings {
-        println!("{}WARNING: {w}", ctx.tag());
+        crate::outln!("{}WARNING: {w}", ctx.tag());
     }
     match &r.result {
-        CloseResult::Flat { already_flat: true } => println!(
+        CloseResult::Flat { already_flat: true } => crate::outln!(
             "{}Already flat on both venues: nothing to close.",
             ctx.tag()
         ),
         CloseResult::Flat {
             already_flat: false,
-        } => println!("{}CLOSED: flat on both venues.", ctx.tag()),
+        } => crate::outln!("{}CLOSED: flat on both venues.", ctx.tag()),
         CloseResult::Remaining { reason } => {
-            println!("{}POSITIONS REMAIN (still hedged): {reason}", ctx.tag())
+            crate::outln!("{}POSITIONS REMAIN (still hedged): {reason}", ctx.tag())
         }
         CloseResult::Halted { reason } => {
-            println!("{}HALTED: {reason}\nCheck both venues, close by hand if needed, then run `hedge-cli resume`.", ctx.tag())
+            crate::outln!("{}HALTED: {reason}\nCheck both venues; `hedge-cli close` (or `close --leg VENUE`) runs while HALTED; then run `hedge-cli resume`.", ctx.tag())
         }
+        CloseResult::NothingSent { reason } => crate::outln!(
+            "{}NOTHING SENT: {reason}. Both legs are still open and hedged; retry later (no HALT).",
+            ctx.tag()
+        ),
         CloseResult::DryRun => {}
     }
 }
@@ -328,6 +476,26 @@ pub async fn test_leverage(ctx: &Ctx) -> Result<u8, Failure> {
         "set leverage {}x for {} on both venues",
         cfg.leverage, cfg.symbol
     ))?;
+    recover_and_print(ctx).await?;
+    let _guard = ctx
+        .wiring
+        .engine
+        .lock_operation("test_leverage")
+        .await
+        .map_err(engine_failure)?;
+    // A leverage change moves the margin of any open leg: refused while HALTED, like every
+    // trading command.
+    if let Some(h) = ctx
+        .wiring
+        .engine
+        .halted()
+        .map_err(|e| Failure::venue(e.to_string()))?
+    {
+        return Err(engine_failure(EngineError::Halted {
+            since: h.since,
+            reason: h.reason,
+        }));
+    }
     let mut results = Vec::new();
     for kind in VenueKind::ALL {
         let v = ctx.venue(kind);
@@ -388,7 +556,7 @@ pub async fn test_leverage(ctx: &Ctx) -> Result<u8, Failure> {
                 )
             })
             .collect();
-        println!(
+        crate::outln!(
             "{}",
             boxed(
                 &format!(
@@ -418,8 +586,16 @@ pub async fn test_round_trip(
             "--notional must be > 0, got {notional}"
         )));
     }
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    // One line at a time, never holding the stdin lock across `open`/`close` (their
+    // confirmation prompt reads stdin too: a held lock deadlocked live `test`, L3).
+    let mut lines = std::iter::from_fn(|| {
+        let mut line = String::new();
+        match std::io::stdin().read_line(&mut line) {
+            Ok(0) => None,
+            Ok(_) => Some(Ok::<String, std::io::Error>(line.trim_end().to_string())),
+            Err(e) => Some(Err(e)),
+        }
+    });
     if interactive {
         eprintln!(
             "{}TEST: opens {notional} {} per leg of {}, waits at least {} s, then closes. ENTER to start, q to quit.",
@@ -442,6 +618,7 @@ pub async fn test_round_trip(
             cross_ticks,
             leg_mode: CliLegMode::Concurrent,
             dry_run: false,
+            add: false,
         },
     )
     .await?;
@@ -495,7 +672,7 @@ pub async fn test_round_trip(
             left -= step;
         }
     }
-    let c = close(ctx, cross_ticks, false).await?;
+    let c = close(ctx, cross_ticks, false, None).await?;
     eprintln!(
         "{}TEST: round trip {}",
         ctx.tag(),
@@ -508,29 +685,72 @@ pub async fn test_round_trip(
     Ok(c)
 }
 
-pub fn resume(ctx: &Ctx) -> Result<u8, Failure> {
-    let cleared = ctx
-        .wiring
-        .engine
-        .resume()
-        .map_err(|e| Failure::venue(e.to_string()))?;
-    if ctx.json {
-        render::print_json(&json!({"cleared": cleared}));
-    } else {
-        match cleared {
-            Some(h) => println!(
-                "{}HALT cleared (was: {} since {}). Residual at halt: {}",
-                ctx.tag(),
-                h.reason,
-                render::time(h.since),
-                h.residual
-                    .iter()
-                    .map(|r| format!("{} {}", r.venue, opt(r.size, size)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None => println!("{}Not halted; nothing to clear.", ctx.tag()),
+/// `resume`: shows the HALT and the current positions, asks, then clears the HALT.
+pub async fn resume(ctx: &Ctx) -> Result<u8, Failure> {
+    let engine = &ctx.wiring.engine;
+    let Some(h) = engine.halted().map_err(|e| Failure::venue(e.to_string()))? else {
+        if ctx.json {
+            render::print_json(&json!({"cleared": null}));
+        } else {
+            crate::outln!("{}Not halted; nothing to clear.", ctx.tag());
+        }
+        return Ok(code::OK);
+    };
+    let venues = [ctx.wiring.edgex.clone(), ctx.wiring.lighter.clone()];
+    let mut rows = Vec::new();
+    for v in &venues {
+        match v.positions().await {
+            Ok(ps) if ps.iter().all(|p| p.size.is_zero()) => {
+                rows.push(vec![v.id().to_string(), "flat".into()])
+            }
+            Ok(ps) => {
+                for p in ps.iter().filter(|p| !p.size.is_zero()) {
+                    rows.push(vec![
+                        v.id().to_string(),
+                        format!("{} {}", size(p.size), p.symbol),
+                    ]);
+                }
+            }
+            Err(e) => rows.push(vec![v.id().to_string(), format!("could not read: {e}")]),
         }
     }
+    if !ctx.json {
+        crate::outln!(
+            "{}HALTED since {}: {}\nResidual at halt: {}",
+            ctx.tag(),
+            render::time(h.since),
+            h.reason,
+            h.residual
+                .iter()
+                .map(|r| format!("{} {}", r.venue, opt(r.size, size)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        crate::outln!("{}", grid(vec!["Venue", "Positions now"], rows.clone()));
+    }
+    ctx.confirm_always("clear the HALT and allow trading again")?;
+    let cleared = engine.resume().map_err(engine_failure)?;
+    if ctx.json {
+        render::print_json(&json!({"cleared": cleared, "positions": rows}));
+    } else {
+        crate::outln!("{}HALT cleared.", ctx.tag());
+    }
     Ok(code::OK)
+}
+
+/// `recover`: recovery alone. Exit 0 when every unfinished operation was resolved and
+/// trading is not HALTED, else 3.
+pub async fn recover(ctx: &Ctx) -> Result<u8, Failure> {
+    let rec = recover_and_print(ctx).await?;
+    if ctx.json {
+        render::print_json(&json!({
+            "mode": if ctx.paper() { "paper" } else { "live" },
+            "recovery": rec,
+        }));
+    }
+    Ok(if rec.clean() {
+        code::OK
+    } else {
+        code::NOT_HEDGED
+    })
 }

@@ -6,7 +6,7 @@ use hedge_app::credentials::VenueSettings;
 use hedge_app::env::Env;
 use hedge_app::hedge_config::{HedgeConfig, HedgeOverrides, LoadedHedgeConfig};
 use hedge_app::venues::VenueKind;
-use hedge_app::wiring::{PaperSettings, Wiring};
+use hedge_app::wiring::{live_state_path, PaperSettings, StateSettings, Wiring};
 use hedge_engine::protocol::LegVenues;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
@@ -46,15 +46,27 @@ impl Ctx {
     /// Asks before a live trading action; paper mode and `--yes` skip the question. Without
     /// a terminal to ask on, refuses (exit 2) rather than trading unconfirmed.
     pub fn confirm(&self, what: &str) -> Result<(), Failure> {
-        if self.paper() || self.yes {
+        if self.paper() {
+            return Ok(());
+        }
+        self.confirm_always(what)
+    }
+
+    /// Asks even in paper mode (a rewrite of the operator's real files, `resume`); `--yes`
+    /// skips the question.
+    pub fn confirm_always(&self, what: &str) -> Result<(), Failure> {
+        if self.yes {
             return Ok(());
         }
         if !std::io::stdin().is_terminal() {
             return Err(Failure::usage(format!(
-                "refusing to {what} on LIVE venues without confirmation: pass --yes"
+                "refusing to {what} without confirmation: pass --yes"
             )));
         }
-        eprint!("LIVE: about to {what}. Type 'yes' to continue: ");
+        eprint!(
+            "{}: about to {what}. Type 'yes' to continue: ",
+            if self.paper() { "PAPER" } else { "LIVE" }
+        );
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         std::io::stdin()
@@ -100,14 +112,18 @@ pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
             speed: g.speed.max(1),
             faults: g.sim_fault.clone(),
             collateral: g.paper_collateral,
+            quote: loaded.config.quote.clone(),
+            command: cli.command.name(),
+            lock_wait: std::time::Duration::from_secs(g.lock_wait),
         };
         // Paper mode never reads live credentials: only the fault variable.
         let fault_env = std::env::var(hedge_app::wiring::SIM_FAULTS_ENV).ok();
         // Paper state lives under --paper-dir only, so a paper run can never touch the live
         // state file.
-        if g.state_file.is_some() {
+        if g.state_file.is_some() || g.init_state {
             return Err(Failure::usage(
-                "--state-file does not apply with --paper: paper state lives under --paper-dir"
+                "--state-file and --init-state do not apply with --paper: paper state lives \
+                 under --paper-dir"
                     .to_string(),
             ));
         }
@@ -126,7 +142,16 @@ pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
         if cli.command.needs_credentials() {
             settings.require_trading(&VenueKind::ALL)?;
         }
-        Wiring::live(&settings, &loaded.config.quote, g.state_file.clone())?
+        let config_file = match &loaded.origin {
+            hedge_app::hedge_config::ConfigOrigin::File(p) => Some(p.as_path()),
+            hedge_app::hedge_config::ConfigOrigin::PaperDefaults => None,
+        };
+        let state = StateSettings {
+            path: live_state_path(g.state_file.clone(), config_file),
+            init_state: g.init_state,
+            lock_wait: std::time::Duration::from_secs(g.lock_wait),
+        };
+        Wiring::live(&settings, &loaded.config.quote, &state)?
     };
     Ok(Ctx {
         loaded,

@@ -12,6 +12,7 @@ mod cmd_trade;
 mod ctx;
 mod logging;
 mod render;
+mod signals;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -24,14 +25,21 @@ use hedge_engine::sizing::SizeRequest;
 use serde_json::json;
 use std::process::ExitCode;
 
-/// Exit codes, documented in `--help` and the README.
-pub mod code {
-    pub const OK: u8 = 0;
-    pub const VENUE_ERROR: u8 = 1;
-    pub const CONFIG_ERROR: u8 = 2;
-    pub const NOT_HEDGED: u8 = 3;
-    pub const NOTHING_OPENED: u8 = 4;
-    pub const SMALLER_HEDGE: u8 = 5;
+/// Exit codes, defined once in `hedge_app::exit` for the three binaries.
+pub use hedge_app::exit as code;
+
+/// `println!` that never panics: a closed stdout (`| head`) is not an error of the command
+/// (the trading happened before printing; the exit code must say how it went).
+#[macro_export]
+macro_rules! outln {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
 }
 
 /// A command's failure, carrying its exit code.
@@ -93,6 +101,15 @@ fn main() -> ExitCode {
         Err(f) => {
             // To the log file only: the console gets the plain message below.
             tracing::info!(target: logging::OUTCOME_TARGET, command = cli.command.name(), code = f.code, "failed: {}", f.message);
+            if cli.global.json {
+                // One JSON document on stdout for refusals and errors too (D11).
+                render::print_json(&json!({
+                    "mode": if cli.global.paper { "paper" } else { "live" },
+                    "command": cli.command.name(),
+                    "error": f.message,
+                    "exit_code": f.code,
+                }));
+            }
             eprintln!("{}error: {}", paper_tag(cli.global.paper), f.message);
             ExitCode::from(f.code)
         }
@@ -104,32 +121,50 @@ async fn run(cli: &Cli) -> Result<u8, Failure> {
         return show_config(cli);
     }
     let ctx = ctx::build(cli).await?;
+    if cli.command.trades() {
+        // Signals: the first lets the operation finish, the second HALTs and exits.
+        return signals::guarded(&ctx, dispatch(cli, &ctx)).await;
+    }
+    dispatch(cli, &ctx).await
+}
+
+async fn dispatch(cli: &Cli, ctx: &ctx::Ctx) -> Result<u8, Failure> {
     match &cli.command {
         Command::Config => Ok(code::OK),
-        Command::Capacity => cmd_read::capacity(&ctx).await,
+        Command::Capacity => cmd_read::capacity(ctx).await,
         Command::Funding { hold_hours, apply } => {
             if *hold_hours <= rust_decimal::Decimal::ZERO {
                 return Err(Failure::usage(format!(
                     "--hold-hours must be > 0, got {hold_hours}"
                 )));
             }
-            cmd_read::funding(&ctx, *hold_hours, *apply, cli.global.config.as_deref()).await
+            cmd_read::funding(ctx, *hold_hours, *apply, cli.global.config.as_deref()).await
         }
-        Command::FundingAll { symbols, sort } => cmd_read::funding_all(&ctx, symbols, *sort).await,
+        Command::FundingAll { symbols, sort } => cmd_read::funding_all(ctx, symbols, *sort).await,
         Command::CheckLeverage { symbols } => {
             let with_account = ctx.paper()
                 || VenueSettings::from_env(&Env::load_default()?)?
                     .require_trading(&VenueKind::ALL)
                     .is_ok();
-            cmd_read::check_leverage(&ctx, symbols, with_account).await
+            cmd_read::check_leverage(ctx, symbols, with_account).await
         }
-        Command::Status => cmd_read::status(&ctx).await,
+        Command::Status => cmd_read::status(ctx).await,
         Command::Open {
             size,
             cross_ticks,
             leg_mode,
             dry_run,
+            add,
         } => {
+            if let Some(x) = size
+                .size_base
+                .or(size.size_quote)
+                .filter(|x| *x <= rust_decimal::Decimal::ZERO)
+            {
+                return Err(Failure::usage(format!(
+                    "--size-base/--size-quote must be > 0, got {x}"
+                )));
+            }
             let request = match (size.size_base, size.size_quote) {
                 (Some(b), _) => SizeRequest::Base(b),
                 (None, Some(q)) => SizeRequest::Quote(q),
@@ -144,12 +179,13 @@ async fn run(cli: &Cli) -> Result<u8, Failure> {
                 }
             };
             cmd_trade::open(
-                &ctx,
+                ctx,
                 cmd_trade::OpenArgs {
                     size: request,
                     cross_ticks: *cross_ticks,
                     leg_mode: *leg_mode,
                     dry_run: *dry_run,
+                    add: *add,
                 },
             )
             .await
@@ -157,19 +193,21 @@ async fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Close {
             cross_ticks,
             dry_run,
-        } => cmd_trade::close(&ctx, *cross_ticks, *dry_run).await,
-        Command::TestLeverage => cmd_trade::test_leverage(&ctx).await,
+            leg,
+        } => cmd_trade::close(ctx, *cross_ticks, *dry_run, leg.as_deref()).await,
+        Command::TestLeverage => cmd_trade::test_leverage(ctx).await,
         Command::Test {
             notional,
             cross_ticks,
-        } => cmd_trade::test_round_trip(&ctx, *notional, *cross_ticks, true).await,
+        } => cmd_trade::test_round_trip(ctx, *notional, *cross_ticks, true).await,
         Command::TestAuto {
             notional,
             cross_ticks,
-        } => cmd_trade::test_round_trip(&ctx, *notional, *cross_ticks, false).await,
-        Command::Resume => cmd_trade::resume(&ctx),
+        } => cmd_trade::test_round_trip(ctx, *notional, *cross_ticks, false).await,
+        Command::Resume => cmd_trade::resume(ctx).await,
+        Command::Recover => cmd_trade::recover(ctx).await,
         Command::Doctor { record } => {
-            cmd_doctor::doctor(&ctx, cli.global.env_file.as_deref(), record.as_ref()).await
+            cmd_doctor::doctor(ctx, cli.global.env_file.as_deref(), record.as_ref()).await
         }
     }
 }
@@ -276,7 +314,7 @@ fn render_config(
     for (venue, state) in credentials {
         rows.push((format!("{venue} credentials"), state));
     }
-    println!(
+    outln!(
         "{}",
         render::boxed(&format!("{}hedge configuration", paper_tag(paper)), rows)
     );

@@ -69,7 +69,7 @@ pub fn grid(header: Vec<&str>, rows: Vec<Vec<String>>) -> Table {
 
 /// Prints JSON to stdout.
 pub fn print_json(v: &Value) {
-    println!(
+    crate::outln!(
         "{}",
         serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into())
     );

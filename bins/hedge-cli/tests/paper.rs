@@ -217,14 +217,19 @@ fn open_by_base_size_sequential_and_dry_run() {
             .all(|(_, s)| s.abs() == rust_decimal::Decimal::from(2)),
         "{pos:?}"
     );
-    // Config notional when no size is given.
+    // Never open twice: a second open on the existing hedge refuses (exit 4, balanced).
     let o = run(dir.path(), &["open"]);
+    assert_eq!(code(&o), 4, "{}", text(&o));
+    assert!(text(&o).contains("--add"), "{}", text(&o));
+    // Config notional when no size is given; --add says what it added and the total.
+    let o = run(dir.path(), &["open", "--add"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(
         text(&o).contains("using the config's notional"),
         "{}",
         text(&o)
     );
+    assert!(text(&o).contains("added"), "{}", text(&o));
 }
 
 #[test]
@@ -400,7 +405,11 @@ fn failed_unwind_halts_until_resume() {
     let o = run(dir.path(), &["open", "--size-base", "1"]);
     assert_eq!(code(&o), 3, "refuses while HALTED: {}", text(&o));
     assert!(text(&o).contains("HALTED"), "{}", text(&o));
+    // resume shows the positions and asks (no terminal here: refused without --yes).
     let o = run(dir.path(), &["resume"]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("Positions now"), "{}", text(&o));
+    let o = run(dir.path(), &["resume", "--yes"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("HALT cleared"), "{}", text(&o));
     let o = run(dir.path(), &["close"]);

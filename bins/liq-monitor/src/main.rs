@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use clap::Parser;
+use hedge_app::exit;
 use hedge_app::hedge_config::{self, HedgeOverrides};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
@@ -69,11 +70,11 @@ fn main() -> ExitCode {
             "{tag}error: --margin-threshold must be in (0, 100], got {}",
             args.margin_threshold
         );
-        return ExitCode::from(2);
+        return ExitCode::from(exit::CONFIG_ERROR);
     }
     if args.interval == 0 {
         eprintln!("{tag}error: --interval must be at least 1 second, got 0");
-        return ExitCode::from(2);
+        return ExitCode::from(exit::CONFIG_ERROR);
     }
     match hedge_config::load(
         args.config.as_deref(),
@@ -85,11 +86,11 @@ fn main() -> ExitCode {
                 eprintln!("{n}");
             }
             eprintln!("{tag}error: the liquidation monitor is not available yet (a later issue)");
-            ExitCode::from(1)
+            ExitCode::from(exit::VENUE_ERROR)
         }
         Err(e) => {
             eprintln!("{tag}error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(exit::CONFIG_ERROR)
         }
     }
 }

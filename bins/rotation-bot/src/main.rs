@@ -8,6 +8,7 @@
 
 use clap::Parser;
 use hedge_app::bot_config;
+use hedge_app::exit;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,11 +54,11 @@ fn main() -> ExitCode {
                 loaded.config.leverage
             );
             eprintln!("{tag}error: the rotation bot is not available yet (its state machine is a later issue)");
-            ExitCode::from(1)
+            ExitCode::from(exit::VENUE_ERROR)
         }
         Err(e) => {
             eprintln!("{tag}error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(exit::CONFIG_ERROR)
         }
     }
 }

@@ -92,12 +92,14 @@ fn main() {
             },
             leg_mode: LegMode::Concurrent,
             dry_run: false,
+            add: false,
         };
         let close = CloseRequest {
             symbol: "HYPE".into(),
             venues,
             pricing: PricingPolicy::default(),
             dry_run: false,
+            only: None,
         };
         // Warm up connections, caches and the nonce manager.
         engine.open(&open).await.expect("warm-up open");

@@ -7,6 +7,7 @@
 //! - [`wiring`]: the venues (live adapters, or paper ones on the simulator) and the engine.
 //! - [`credentials`]: each venue's endpoints and credentials from the environment.
 //! - [`doctor`]: the read-only pre-flight of a live account (`hedge-cli doctor`, bots at start-up).
+//! - [`exit`]: the exit codes shared by the three binaries.
 //!
 //! Every validation error is one line naming the file, the field and the bad value; secrets
 //! never appear in one.
@@ -15,6 +16,7 @@ pub mod bot_config;
 pub mod credentials;
 pub mod doctor;
 pub mod env;
+pub mod exit;
 pub mod hedge_config;
 mod json;
 pub mod venues;

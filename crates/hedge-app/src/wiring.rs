@@ -7,6 +7,7 @@
 use crate::credentials::VenueSettings;
 use crate::venues::VenueKind;
 use crate::ConfigError;
+use hedge_engine::lock::{lock_path_for, AccountLock, LockGuard};
 use hedge_engine::protocol::{ExecutionOptions, HedgeEngine, LegVenues};
 use hedge_engine::state::FileStore;
 use rust_decimal::Decimal;
@@ -32,8 +33,73 @@ pub fn paper_execution_options() -> ExecutionOptions {
 /// The variable holding simulator faults for paper runs.
 pub const SIM_FAULTS_ENV: &str = venue_sim::paper::ENV_FAULTS;
 
-/// Default engine state file in live mode.
+/// Default engine state file name in live mode: beside the config file (not the working
+/// directory), so that every invocation with the same config finds the same HALT and journal.
 pub const LIVE_STATE_FILE: &str = "hedge_state.json";
+
+/// Longest wait for the account lock (another trader's operation) by default.
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The live state file: `--state-file`, else `hedge_state.json` beside the config file.
+pub fn live_state_path(
+    explicit: Option<PathBuf>,
+    config_file: Option<&std::path::Path>,
+) -> PathBuf {
+    if let Some(p) = explicit {
+        return p;
+    }
+    let dir = config_file
+        .and_then(|c| c.parent())
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    dir.join(LIVE_STATE_FILE)
+}
+
+/// Crash-test hook: the protocol step at which the engine pauses (see
+/// `ExecutionOptions::pause_at`). Unset in normal use; never set it on a live account.
+pub const PAUSE_AT_ENV: &str = "HEDGE_TEST_PAUSE_AT";
+
+/// How long the crash-test pause lasts, in milliseconds (default 60 000).
+pub const PAUSE_MS_ENV: &str = "HEDGE_TEST_PAUSE_MS";
+
+/// Settle timeout override in milliseconds, for runs against a simulator reached as a live
+/// venue (crash tests); unset in normal use.
+pub const SETTLE_TIMEOUT_ENV: &str = "HEDGE_SETTLE_TIMEOUT_MS";
+
+/// Settle grace override in milliseconds (as [`SETTLE_TIMEOUT_ENV`]).
+pub const SETTLE_GRACE_ENV: &str = "HEDGE_SETTLE_GRACE_MS";
+
+/// Applies the crash-test variables (inert when unset).
+pub fn apply_test_env(options: &mut ExecutionOptions, lookup: &dyn Fn(&str) -> Option<String>) {
+    options.pause_at = lookup(PAUSE_AT_ENV).filter(|s| !s.is_empty());
+    let ms = |k: &str| {
+        lookup(k)
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(std::time::Duration::from_millis)
+    };
+    if let Some(d) = ms(PAUSE_MS_ENV) {
+        options.pause_for = d;
+    }
+    if let Some(d) = ms(SETTLE_TIMEOUT_ENV) {
+        options.settle_timeout = d;
+    }
+    if let Some(d) = ms(SETTLE_GRACE_ENV) {
+        options.settle_grace = Some(d);
+    }
+}
+
+/// How the engine's state and lock behave for one process.
+#[derive(Debug, Clone)]
+pub struct StateSettings {
+    /// The state file (see [`live_state_path`]).
+    pub path: PathBuf,
+    /// `--init-state`: trade even though the state file is missing and positions exist.
+    pub init_state: bool,
+    /// Longest wait for another trader's lock.
+    pub lock_wait: std::time::Duration,
+}
 
 /// The venues and engine of one process.
 #[derive(Debug)]
@@ -52,6 +118,9 @@ pub struct Wiring {
     pub state_file: PathBuf,
     /// The in-process simulator of a paper run (saved when dropped).
     pub paper_session: Option<PaperSession>,
+    /// Paper mode: the paper directory's lock, held for the whole command (the simulator
+    /// lives in this process; two commands at once would lose a position).
+    pub paper_lock: Option<LockGuard>,
 }
 
 /// How to run paper mode.
@@ -67,6 +136,12 @@ pub struct PaperSettings {
     pub faults: Option<String>,
     /// Collateral of a new paper account on each venue (USD).
     pub collateral: Decimal,
+    /// Quote currency of the markets (the config's `quote`).
+    pub quote: String,
+    /// The command, named to a second paper command waiting for the directory.
+    pub command: &'static str,
+    /// Longest wait for another paper command holding the directory.
+    pub lock_wait: std::time::Duration,
 }
 
 impl Default for PaperSettings {
@@ -77,6 +152,9 @@ impl Default for PaperSettings {
             speed: 1,
             faults: None,
             collateral: Decimal::from(1000),
+            quote: "USD".into(),
+            command: "paper",
+            lock_wait: DEFAULT_LOCK_WAIT,
         }
     }
 }
@@ -102,7 +180,7 @@ impl Wiring {
     pub fn live(
         settings: &VenueSettings,
         quote: &str,
-        state_file: Option<PathBuf>,
+        state: &StateSettings,
     ) -> Result<Self, ConfigError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let edgex = venue_edgex::EdgexVenue::with_clock(
@@ -112,12 +190,22 @@ impl Wiring {
         .map_err(|e| ConfigError::new("environment", format!("EdgeX: {e}")))?;
         let lighter = venue_lighter::LighterVenue::new(settings.lighter.clone())
             .map_err(|e| ConfigError::new("environment", format!("Lighter: {e}")))?;
-        let state_file = state_file.unwrap_or_else(|| PathBuf::from(LIVE_STATE_FILE));
+        let state_file = state.path.clone();
+        let mut options = ExecutionOptions {
+            require_state_file: !state.init_state,
+            lock_wait: state.lock_wait,
+            ..ExecutionOptions::default()
+        };
+        apply_test_env(&mut options, &|k| std::env::var(k).ok());
         let engine = HedgeEngine::new(
             clock.clone(),
             Arc::new(FileStore::new(&state_file)),
-            ExecutionOptions::default(),
-        );
+            options,
+        )
+        .with_account_lock(AccountLock::new(
+            lock_path_for(&state_file),
+            state.lock_wait,
+        ));
         Ok(Self {
             edgex: Arc::new(edgex),
             lighter: Arc::new(lighter),
@@ -126,6 +214,7 @@ impl Wiring {
             paper: false,
             state_file,
             paper_session: None,
+            paper_lock: None,
         })
     }
 
@@ -138,6 +227,11 @@ impl Wiring {
     ) -> Result<Self, ConfigError> {
         let sim_state = settings.dir.join("sim_state.json");
         let err = |e: &dyn std::fmt::Display| ConfigError::new("paper", e.to_string());
+        // The simulator lives in this process: hold the paper directory for the whole command.
+        let paper_lock = AccountLock::new(settings.dir.join("paper.lock"), settings.lock_wait)
+            .acquire(settings.command)
+            .await
+            .map_err(|e| err(&e))?;
         // Continue from the simulator's saved time when it is ahead (after a --speed run).
         let saved = if settings.reset {
             None
@@ -170,6 +264,7 @@ impl Wiring {
         let edgex = venue_edgex::EdgexVenue::with_clock(
             session
                 .edgex_config()
+                .with_quote(&settings.quote)
                 .with_request_timeout(PAPER_REQUEST_TIMEOUT)
                 .with_request_budget(1000, 1000),
             clock.clone(),
@@ -189,10 +284,14 @@ impl Wiring {
                 Err(e) => return Err(err(&format!("cannot reset {}: {e}", state_file.display()))),
             }
         }
+        // The paper directory lock already excludes every other paper command.
+        let mut options = paper_execution_options();
+        apply_test_env(&mut options, &|k| std::env::var(k).ok());
+        options.order_validity = Some(options.settle_timeout * settings.speed.max(1));
         let engine = HedgeEngine::new(
             clock.clone(),
             Arc::new(FileStore::new(&state_file)),
-            paper_execution_options(),
+            options,
         );
         Ok(Self {
             edgex: Arc::new(edgex),
@@ -202,6 +301,7 @@ impl Wiring {
             paper: true,
             state_file,
             paper_session: Some(session),
+            paper_lock: Some(paper_lock),
         })
     }
 }

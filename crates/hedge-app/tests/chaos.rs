@@ -93,6 +93,7 @@ async fn random_faults_never_leave_an_unreported_naked_leg() {
         venues: venues.clone(),
         pricing: PricingPolicy::default(),
         dry_run: false,
+        only: None,
     };
     let (mut hedged, mut nothing, mut halted, mut refused) = (0, 0, 0, 0);
     for round in 0..rounds {
@@ -120,6 +121,7 @@ async fn random_faults_never_leave_an_unreported_naked_leg() {
             },
             leg_mode: mode,
             dry_run: false,
+            add: false,
         };
         let outcome = engine.open(&open).await;
         faults.clear();

@@ -15,7 +15,8 @@
 //! - [`pricing`]: aggressive bounded limit prices, book checks, the average mid.
 //! - [`store`]: atomic, durable file writes for state and config.
 //! - [`ids`]: deterministic client order ids from (operation, leg, attempt).
-//! - [`state`]: the persisted engine state (HALTED, order journal).
+//! - [`state`]: the persisted engine state (HALTED, typed order journal, HALT tombstone).
+//! - [`lock`]: one trader per account (advisory lock beside the state file).
 //! - [`protocol`]: the two-leg open/close protocol ([`protocol::HedgeEngine`]).
 
 pub mod analysis;
@@ -23,6 +24,7 @@ pub mod capacity;
 pub mod funding;
 pub mod grid;
 pub mod ids;
+pub mod lock;
 pub mod pricing;
 pub mod protocol;
 pub mod sizing;

@@ -42,6 +42,25 @@ impl Default for PricingPolicy {
     }
 }
 
+/// Slippage cap of reduce-only orders (close, unwind), basis points from the reference.
+pub const REDUCE_ONLY_MAX_SLIPPAGE_BPS: u32 = 300;
+
+impl PricingPolicy {
+    /// The looser policy of reduce-only orders (close, unwind): a wide spread or a one-sided
+    /// book is never a reason to keep a naked leg; the price is bounded by its own slippage
+    /// cap ([`REDUCE_ONLY_MAX_SLIPPAGE_BPS`]) instead. Cross ticks and book age are kept.
+    pub fn for_reduce_only(&self) -> PricingPolicy {
+        PricingPolicy {
+            cross_ticks: self.cross_ticks,
+            max_slippage_bps: Decimal::from(REDUCE_ONLY_MAX_SLIPPAGE_BPS)
+                .max(self.max_slippage_bps),
+            max_spread_bps: Decimal::MAX,
+            allow_one_sided: true,
+            max_book_age: self.max_book_age,
+        }
+    }
+}
+
 /// Why no price was produced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PricingError {

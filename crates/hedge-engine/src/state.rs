@@ -61,23 +61,184 @@ pub struct JournalOrder {
     pub price: Decimal,
     /// Reduce-only.
     pub reduce_only: bool,
+    /// The latest moment the venue may execute it (`None` in files written before orders
+    /// carried an expiry: the venue default applies).
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// One operation's record.
+/// What an operation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationKind {
+    /// Open (or add to) a hedge.
+    Open,
+    /// Close both legs (reduce-only).
+    Close,
+    /// Close one leg alone (reduce-only; operator or monitor facing a naked leg).
+    CloseLeg,
+    /// A kind written by another version.
+    #[serde(other)]
+    Other,
+}
+
+impl std::fmt::Display for OperationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OperationKind::Open => "open",
+            OperationKind::Close => "close",
+            OperationKind::CloseLeg => "close_leg",
+            OperationKind::Other => "other",
+        })
+    }
+}
+
+/// One leg as the operation intends it: where, which way, how much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalLeg {
+    /// Role.
+    pub leg: LegRole,
+    /// Venue id.
+    pub venue: String,
+    /// Direction of the intended orders (buy opens the long leg, sells close it).
+    pub side: Side,
+    /// Intended size (base units; for a close, the position to take off).
+    pub size: Decimal,
+    /// Signed position before the operation sent anything, when read.
+    #[serde(default)]
+    pub position_before: Option<Decimal>,
+}
+
+/// How an operation ended (typed: code never parses these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Outcome {
+    /// Both legs verified equal and opposite; `size` is what this operation added.
+    Hedged {
+        /// Size per leg added.
+        size: Decimal,
+    },
+    /// Nothing is left from this operation.
+    NothingOpened {
+        /// Why, for people.
+        reason: String,
+    },
+    /// Both venues flat after a close.
+    Flat,
+    /// Positions remain after a close but still hedge each other.
+    Remaining {
+        /// Signed size on the long-role venue.
+        long: Decimal,
+        /// Signed size on the short-role venue.
+        short: Decimal,
+    },
+    /// Stopped before any order was sent.
+    Aborted {
+        /// Why, for people.
+        reason: String,
+    },
+    /// The engine HALTED on this operation.
+    Halted {
+        /// Why, for people.
+        reason: String,
+    },
+    /// Dry run (never journaled today; kept for completeness).
+    DryRun,
+    /// An outcome written as free text by an older version (read only).
+    #[serde(skip)]
+    Legacy(String),
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Hedged { size } => write!(f, "hedged {size}"),
+            Outcome::NothingOpened { reason } => write!(f, "nothing opened: {reason}"),
+            Outcome::Flat => f.write_str("flat"),
+            Outcome::Remaining { long, short } => write!(f, "positions remain: {long} / {short}"),
+            Outcome::Aborted { reason } => write!(f, "aborted before sending: {reason}"),
+            Outcome::Halted { reason } => write!(f, "HALTED: {reason}"),
+            Outcome::DryRun => f.write_str("dry run"),
+            Outcome::Legacy(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Reads a typed outcome, or the free-text outcome of files written before it was typed.
+mod outcome_serde {
+    use super::Outcome;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Typed(Outcome),
+        Legacy(String),
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<Outcome>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(Outcome::Legacy(t)) => t.serialize(s),
+            other => other.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Outcome>, D::Error> {
+        Ok(match Option::<Repr>::deserialize(d)? {
+            None => None,
+            Some(Repr::Typed(o)) => Some(o),
+            Some(Repr::Legacy(t)) => Some(Outcome::Legacy(t)),
+        })
+    }
+}
+
+/// One operation's record. `outcome == None` means unfinished: the process stopped before
+/// recording how it ended, and [`crate::protocol::HedgeEngine::recover`] must resolve it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     /// Operation id.
     pub operation: OperationId,
-    /// "open", "close".
-    pub kind: String,
+    /// What it is.
+    pub kind: OperationKind,
     /// Symbol.
     pub symbol: String,
     /// Start time.
     pub started_at: DateTime<Utc>,
+    /// The legs as intended (empty in files written before legs were journaled).
+    #[serde(default)]
+    pub legs: Vec<JournalLeg>,
     /// Every order sent (recorded before sending).
     pub orders: Vec<JournalOrder>,
     /// How it ended, once known.
-    pub outcome: Option<String>,
+    #[serde(default, with = "outcome_serde")]
+    pub outcome: Option<Outcome>,
+    /// Set when the outcome was established by recovery after an interruption.
+    #[serde(default)]
+    pub recovered_at: Option<DateTime<Utc>>,
+    /// Process id and command that ran the operation.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+impl JournalEntry {
+    /// True while the outcome is not recorded.
+    pub fn unfinished(&self) -> bool {
+        self.outcome.is_none()
+    }
+
+    /// The venue of a role: from the journaled legs, else from the orders.
+    pub fn venue_of(&self, role: LegRole) -> Option<&str> {
+        self.legs
+            .iter()
+            .find(|l| l.leg == role)
+            .map(|l| l.venue.as_str())
+            .or_else(|| {
+                self.orders
+                    .iter()
+                    .find(|o| o.leg == role)
+                    .map(|o| o.venue.as_str())
+            })
+    }
 }
 
 /// The whole state file.
@@ -110,17 +271,29 @@ impl Default for EngineState {
 }
 
 impl EngineState {
-    /// Records an entry, keeping the journal bounded.
+    /// Records an entry, keeping the journal bounded: only finished entries are ever
+    /// dropped (oldest first); an unfinished one stays until recovery resolves it.
     pub fn record(&mut self, entry: JournalEntry) {
         self.journal.retain(|e| e.operation != entry.operation);
         self.journal.push(entry);
-        let excess = self.journal.len().saturating_sub(JOURNAL_LEN);
-        self.journal.drain(..excess);
+        while self.journal.len() > JOURNAL_LEN {
+            match self.journal.iter().position(|e| !e.unfinished()) {
+                Some(i) => {
+                    self.journal.remove(i);
+                }
+                None => break,
+            }
+        }
     }
 
     /// The journal entry of an operation.
     pub fn entry_mut(&mut self, op: OperationId) -> Option<&mut JournalEntry> {
         self.journal.iter_mut().find(|e| e.operation == op)
+    }
+
+    /// Operations whose outcome was never recorded, oldest first.
+    pub fn unfinished(&self) -> Vec<&JournalEntry> {
+        self.journal.iter().filter(|e| e.unfinished()).collect()
     }
 }
 
@@ -161,6 +334,27 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     fn load(&self) -> Result<EngineState, StateError>;
     /// Replaces the state durably.
     fn save(&self, state: &EngineState) -> Result<(), StateError>;
+    /// True when no state has ever been saved here (a missing file): in live mode that is not
+    /// "not halted", see [`crate::protocol::HedgeEngine::check_state_present`].
+    fn missing(&self) -> bool {
+        false
+    }
+    /// Where the state lives, for people.
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+}
+
+/// The HALT tombstone beside a state file: `<file>.HALTED`. Written before a HALT is saved and
+/// removed only after a resume is saved, so that deleting or replacing the state file while
+/// HALTED does not un-halt.
+pub fn tombstone_path(state: &Path) -> PathBuf {
+    let mut name = state
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".HALTED");
+    state.with_file_name(name)
 }
 
 /// A JSON file written atomically.
@@ -190,6 +384,68 @@ impl FileStore {
 
 impl StateStore for FileStore {
     fn load(&self) -> Result<EngineState, StateError> {
+        let mut state = self.load_file()?;
+        if state.halted.is_none() {
+            let tomb = tombstone_path(&self.path);
+            match std::fs::read_to_string(&tomb) {
+                Ok(text) => {
+                    let halt = serde_json::from_str::<Halt>(&text).unwrap_or_else(|_| Halt {
+                        since: DateTime::<Utc>::UNIX_EPOCH,
+                        reason: String::new(),
+                        operation: None,
+                        residual: Vec::new(),
+                    });
+                    state.halted = Some(Halt {
+                        reason: format!(
+                            "the state file {} was deleted or replaced while HALTED (tombstone {} remains); \
+                             original reason: {}",
+                            self.path.display(),
+                            tomb.display(),
+                            if halt.reason.is_empty() { "unknown" } else { &halt.reason }
+                        ),
+                        ..halt
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(self.err(e)),
+            }
+        }
+        Ok(state)
+    }
+
+    fn save(&self, state: &EngineState) -> Result<(), StateError> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
+        }
+        let tomb = tombstone_path(&self.path);
+        if let Some(h) = &state.halted {
+            let text = serde_json::to_string_pretty(h).map_err(|e| self.err(e))?;
+            store::write_atomic(&tomb, text.as_bytes()).map_err(|e| self.err(e))?;
+        }
+        let mut text = serde_json::to_string_pretty(state).map_err(|e| self.err(e))?;
+        text.push('\n');
+        store::write_atomic(&self.path, text.as_bytes()).map_err(|e| self.err(e))?;
+        if state.halted.is_none() {
+            match std::fs::remove_file(&tomb) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(self.err(e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn missing(&self) -> bool {
+        !self.path.exists()
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+impl FileStore {
+    fn load_file(&self) -> Result<EngineState, StateError> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(EngineState::default()),
@@ -207,15 +463,6 @@ impl StateStore for FileStore {
             });
         }
         Ok(state)
-    }
-
-    fn save(&self, state: &EngineState) -> Result<(), StateError> {
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
-        }
-        let mut text = serde_json::to_string_pretty(state).map_err(|e| self.err(e))?;
-        text.push('\n');
-        store::write_atomic(&self.path, text.as_bytes()).map_err(|e| self.err(e))
     }
 }
 
@@ -278,6 +525,38 @@ mod tests {
     }
 
     #[test]
+    fn deleting_a_halted_state_file_is_noticed_and_resume_clears_the_tombstone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("hedge_state.json");
+        let store = FileStore::new(&p);
+        let s = EngineState {
+            halted: Some(Halt {
+                since: DateTime::<Utc>::UNIX_EPOCH,
+                reason: "legs unbalanced".into(),
+                operation: None,
+                residual: vec![],
+            }),
+            ..EngineState::default()
+        };
+        store.save(&s).unwrap();
+        assert!(tombstone_path(&p).exists());
+        std::fs::remove_file(&p).unwrap();
+        assert!(store.missing());
+        let h = store.load().unwrap().halted.expect("still halted");
+        assert!(
+            h.reason.contains("deleted or replaced while HALTED"),
+            "{}",
+            h.reason
+        );
+        assert!(h.reason.contains("legs unbalanced"), "{}", h.reason);
+        let mut s = store.load().unwrap();
+        s.halted = None;
+        store.save(&s).unwrap();
+        assert!(!tombstone_path(&p).exists());
+        assert_eq!(store.load().unwrap().halted, None);
+    }
+
+    #[test]
     fn corrupt_and_newer_files_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s.json");
@@ -297,16 +576,65 @@ mod tests {
     fn journal_is_bounded() {
         let mut s = EngineState::default();
         for i in 1..=(JOURNAL_LEN as u64 + 5) {
-            s.record(JournalEntry {
-                operation: OperationId::new(i).unwrap(),
-                kind: "open".into(),
-                symbol: "BTC".into(),
-                started_at: DateTime::<Utc>::UNIX_EPOCH,
-                orders: vec![],
-                outcome: None,
-            });
+            s.record(entry(i, Some(Outcome::Flat)));
         }
         assert_eq!(s.journal.len(), JOURNAL_LEN);
         assert_eq!(s.journal[0].operation.get(), 6);
+    }
+
+    fn entry(op: u64, outcome: Option<Outcome>) -> JournalEntry {
+        JournalEntry {
+            operation: OperationId::new(op).unwrap(),
+            kind: OperationKind::Open,
+            symbol: "BTC".into(),
+            started_at: DateTime::<Utc>::UNIX_EPOCH,
+            legs: vec![],
+            orders: vec![],
+            outcome,
+            recovered_at: None,
+            owner: None,
+        }
+    }
+
+    #[test]
+    fn unfinished_entries_are_never_evicted() {
+        let mut s = EngineState::default();
+        s.record(entry(1, None));
+        for i in 2..=(JOURNAL_LEN as u64 * 2) {
+            s.record(entry(i, Some(Outcome::Flat)));
+        }
+        assert_eq!(s.journal.len(), JOURNAL_LEN);
+        assert_eq!(s.journal[0].operation.get(), 1);
+        assert_eq!(s.unfinished().len(), 1);
+    }
+
+    #[test]
+    fn old_files_with_free_text_outcomes_still_load_and_round_trip() {
+        let old = r#"{"version":1,"halted":null,"last_operation":9,"journal":[
+            {"operation":8,"kind":"open","symbol":"HYPE","started_at":"2026-12-01T00:00:00Z",
+             "orders":[{"venue":"edgex","leg":"short","client_id":822,"side":"sell","size":"3.3","price":"29.9","reduce_only":false}],
+             "outcome":"hedged 3.3"},
+            {"operation":9,"kind":"close","symbol":"HYPE","started_at":"2026-12-01T00:00:00Z",
+             "orders":[],"outcome":null}]}"#;
+        let s: EngineState = serde_json::from_str(old).unwrap();
+        assert_eq!(s.journal[0].kind, OperationKind::Open);
+        assert_eq!(
+            s.journal[0].outcome,
+            Some(Outcome::Legacy("hedged 3.3".into()))
+        );
+        assert_eq!(s.journal[0].orders[0].expires_at, None);
+        assert_eq!(s.journal[0].venue_of(LegRole::Short), Some("edgex"));
+        assert_eq!(s.unfinished().len(), 1);
+        let text = serde_json::to_string(&s).unwrap();
+        let back: EngineState = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, s);
+        let mut typed = s.clone();
+        typed.journal[1].outcome = Some(Outcome::Remaining {
+            long: "1.0".parse().unwrap(),
+            short: "-1.0".parse().unwrap(),
+        });
+        let text = serde_json::to_string(&typed).unwrap();
+        assert!(text.contains(r#""status":"remaining""#), "{text}");
+        assert_eq!(serde_json::from_str::<EngineState>(&text).unwrap(), typed);
     }
 }

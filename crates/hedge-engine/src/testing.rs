@@ -63,6 +63,10 @@ pub enum Fault {
     PartialFill(Decimal),
     /// Refuse reduce-only orders (an unwind that cannot go through).
     RejectReduceOnly,
+    /// Book and execute the order, then answer HTTP 502 (a gateway error after booking).
+    BookedThen5xx,
+    /// Refuse for insufficient margin (a definite refusal: never repaired).
+    InsufficientMargin,
 }
 
 #[derive(Debug, Default)]
@@ -358,6 +362,11 @@ impl Venue for MockVenue {
         if fault == Some(Fault::LoseRequest) {
             return Err(VenueError::Timeout(Duration::from_secs(10)));
         }
+        if fault == Some(Fault::InsufficientMargin) {
+            return Err(VenueError::InsufficientMargin(
+                "mock: not enough collateral".into(),
+            ));
+        }
         if fault == Some(Fault::Reject)
             || (fault == Some(Fault::RejectReduceOnly) && request.reduce_only)
         {
@@ -423,6 +432,11 @@ impl Venue for MockVenue {
         i.orders.insert(request.client_id, status);
         if fault == Some(Fault::LoseAnswerAfterAccept) {
             return Err(VenueError::Timeout(Duration::from_secs(10)));
+        }
+        if fault == Some(Fault::BookedThen5xx) {
+            return Err(VenueError::Unavailable(
+                "HTTP 502 (mock, after booking)".into(),
+            ));
         }
         Ok(ack)
     }

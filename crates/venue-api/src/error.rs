@@ -90,11 +90,17 @@ impl VenueError {
         )
     }
 
-    /// True when the outcome of a write is unknown: the venue may have acted on it.
+    /// True when the outcome of a write is unknown: the venue may have acted on it. A 5xx
+    /// ([`VenueError::Unavailable`]: 500, 502, 503, 504 without a venue error code) counts:
+    /// a gateway can answer 502/504 after the order reached the matching engine, so the
+    /// order must be looked up by client id, never counted as "not placed".
     pub fn outcome_unknown(&self) -> bool {
         matches!(
             self,
-            VenueError::Transport(_) | VenueError::Timeout(_) | VenueError::Decode { .. }
+            VenueError::Transport(_)
+                | VenueError::Timeout(_)
+                | VenueError::Decode { .. }
+                | VenueError::Unavailable(_)
         )
     }
 
@@ -123,7 +129,7 @@ mod tests {
     #[case::transport(VenueError::Transport("reset".into()), true, true)]
     #[case::timeout(VenueError::Timeout(Duration::from_secs(10)), true, true)]
     #[case::rate_limited(VenueError::RateLimited { retry_after: Some(Duration::from_secs(2)) }, true, false)]
-    #[case::unavailable(VenueError::Unavailable("503".into()), true, false)]
+    #[case::unavailable(VenueError::Unavailable("503".into()), true, true)]
     #[case::rejected(VenueError::Rejected { code: "X".into(), message: "no".into() }, false, false)]
     #[case::auth(VenueError::Auth("bad sig".into()), false, false)]
     #[case::unknown_market(VenueError::UnknownMarket("FOO".into()), false, false)]

@@ -214,8 +214,10 @@ mod tests {
             "{status} {body} -> {write:?}"
         );
         assert_eq!(write.outcome_unknown(), kind == "Transport", "{write:?}");
+        // A read has no outcome to be unknown about: what matters is that it may be retried
+        // when the venue gave no definite answer.
         let read = map_http_status(status, None, body, RequestKind::Read);
-        assert!(!read.outcome_unknown(), "{read:?}");
+        assert_eq!(read.is_retryable(), kind == "Transport", "{read:?}");
     }
 
     #[test]

@@ -130,3 +130,35 @@ pub fn register_edgex_v2(ex: &mut Exchange, reg: &EdgexV2Registration, collatera
         a.edgex_auth.trading_address = Some(reg.trading_address.clone());
     }
 }
+
+/// EdgeX V2 paper credentials: the registration the simulator checks, plus the trading key.
+#[derive(Debug, Clone)]
+pub struct EdgexV2PaperKeys {
+    /// API key triple and trading address as registered.
+    pub registration: EdgexV2Registration,
+    /// Trading private key (`0x` + 64 hex).
+    pub trading_private_key: Secret,
+}
+
+/// New EdgeX V2 credentials for `account_id` (random API key, passphrase, secret and
+/// secp256k1 trading key).
+pub fn edgex_v2_keys(account_id: u64) -> Result<EdgexV2PaperKeys, SimError> {
+    let text = |n: usize| -> Result<String, SimError> { Ok(hex::encode(&random::<32>()?[..n])) };
+    loop {
+        let trading = Secret::new(format!("0x{}", hex::encode(random::<32>()?)));
+        // A draw outside the curve order (probability ~2^-128) is simply drawn again.
+        let Ok(key) = venue_edgex::signing::eip712::EthKey::from_secret(&trading) else {
+            continue;
+        };
+        return Ok(EdgexV2PaperKeys {
+            registration: EdgexV2Registration {
+                account_id,
+                api_key: format!("paper-{}", text(8)?),
+                api_passphrase: Secret::new(text(8)?),
+                api_secret: Secret::new(text(16)?),
+                trading_address: key.address().to_checksum(),
+            },
+            trading_private_key: trading,
+        });
+    }
+}

@@ -8,6 +8,7 @@
 //! * [`server`]: [`SimServer`], the running simulator on 127.0.0.1.
 //! * [`paper`]: [`paper::start`], the in-process simulator with a persistent paper account.
 
+pub mod cli;
 pub mod edgex;
 pub mod engine;
 pub mod faults;

@@ -1,75 +1,31 @@
-//! `venue-sim serve`: runs the simulator with a paper account until Ctrl-C and prints the
+//! `venue-sim serve`: runs the simulator with a paper account until Ctrl-C / SIGTERM and prints the
 //! URLs and PAPER credentials to point the binaries at it.
 //!
 //! ```text
-//! cargo run -p venue-sim -- serve [--state PATH | --no-state] [--reset] [--seed N]
-//!     [--speed N] [--sim-fault SPEC] [--collateral USD]
+//! cargo run -p venue-sim -- serve [--state PATH | --state-dir DIR | --no-state] [--reset]
+//!     [--seed N] [--speed N] [--sim-fault SPEC] [--collateral USD]
+//!     [--lighter-fill-delay MS] [--edgex-api v1|v2] [--ports E,EW,L,LW]
 //! ```
 
-use rust_decimal::Decimal;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use venue_api::ScaledClock;
-use venue_sim::paper::{self, PaperOptions};
+use venue_sim::cli::{self, Command, USAGE};
+use venue_sim::paper;
 
-const USAGE: &str = "usage: venue-sim serve [--state PATH | --no-state] [--reset] [--seed N] [--speed N] [--sim-fault SPEC] [--collateral USD]
-
-Runs a loopback EdgeX + Lighter simulator (PAPER: no real venue, no real money) until Ctrl-C.
-  --state PATH       state file (default ./paper/sim_state.json); --no-state keeps it in memory
-  --reset            start from a fresh state
-  --seed N           seed of prices and funding for a fresh state
-  --speed N          run the simulator's clock N times faster than real time
-  --sim-fault SPEC   inject faults, e.g. lighter:sendTx:reject:1 (also VENUE_SIM_FAULTS)
-  --collateral USD   collateral of new paper accounts on each venue (default 1000)";
-
-fn parse(args: &[String]) -> Result<PaperOptions, String> {
-    let mut o = PaperOptions::default();
-    let mut i = 0;
-    let value = |i: usize| {
-        args.get(i + 1)
-            .cloned()
-            .ok_or_else(|| format!("{} needs a value", args[i]))
-    };
-    while i < args.len() {
-        match args[i].as_str() {
-            "--state" => {
-                o.state_path = Some(PathBuf::from(value(i)?));
-                i += 1;
+/// Waits for Ctrl-C or (on Unix) SIGTERM, so that `kill` and `docker stop` save the state.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
             }
-            "--no-state" => o.state_path = None,
-            "--reset" => o.reset = true,
-            "--seed" => {
-                o.seed = Some(value(i)?.parse().map_err(|_| "--seed needs an integer")?);
-                i += 1;
-            }
-            "--speed" => {
-                let n: u32 = value(i)?.parse().map_err(|_| "--speed needs an integer")?;
-                o.clock = Some(Arc::new(ScaledClock::new(chrono::Utc::now(), n)));
-                i += 1;
-            }
-            "--sim-fault" => {
-                let spec = value(i)?;
-                o.faults = Some(match o.faults.take() {
-                    Some(f) => format!("{f},{spec}"),
-                    None => spec,
-                });
-                i += 1;
-            }
-            "--collateral" => {
-                let c: Decimal = value(i)?
-                    .parse()
-                    .map_err(|_| "--collateral needs a decimal")?;
-                o.edgex_collateral = c;
-                o.lighter_collateral = c;
-                i += 1;
-            }
-            other => return Err(format!("unknown option {other}")),
+            return;
         }
-        i += 1;
     }
-    Ok(o.with_env_faults(&|k| std::env::var(k).ok()))
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 #[tokio::main]
@@ -86,17 +42,19 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    if args.first().map(String::as_str) != Some("serve") {
-        let _ = writeln!(err, "{USAGE}");
-        return ExitCode::from(2);
-    }
-    let options = match parse(&args[1..]) {
-        Ok(o) => o,
+    let options = match cli::parse(&args, &|k| std::env::var(k).ok()) {
+        Ok(Command::Help) => {
+            let _ = writeln!(out, "{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Serve(o)) => o,
         Err(e) => {
             let _ = writeln!(err, "error: {e}\n\n{USAGE}");
             return ExitCode::from(2);
         }
     };
+    let state = options.state_path.clone();
+    let fill_delay = options.lighter_fill_delay;
     let session = match paper::start(options).await {
         Ok(s) => s,
         Err(e) => {
@@ -133,8 +91,20 @@ async fn main() -> ExitCode {
     for line in session.env_lines() {
         let _ = writeln!(out, "{line}");
     }
+    let _ = writeln!(
+        out,
+        "VENUE_SIM_STATE={}",
+        state.map_or_else(|| "-".to_string(), |p| p.display().to_string())
+    );
+    let _ = writeln!(
+        out,
+        "{}={}",
+        paper::ENV_LIGHTER_FILL_DELAY,
+        fill_delay.as_millis()
+    );
+    let _ = writeln!(out, "VENUE_SIM_READY=1");
     let _ = out.flush();
-    let _ = tokio::signal::ctrl_c().await;
+    shutdown_signal().await;
     match session.save() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -17,21 +17,31 @@
 
 use crate::engine::Exchange;
 use crate::faults::Faults;
-use crate::keys::{self, EdgexPaperKeys, LighterPaperKeys};
+use crate::keys::{self, EdgexPaperKeys, EdgexV2PaperKeys, LighterPaperKeys};
 use crate::persist;
 use crate::server::{SimError, SimOptions, SimServer};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use venue_api::Secret;
 use venue_api::{Clock, SystemClock};
-use venue_edgex::{ApiVersion, EdgexConfig, EdgexCredentials, V1Credentials};
+use venue_edgex::{ApiVersion, EdgexConfig, EdgexCredentials, V1Credentials, V2Credentials};
 use venue_lighter::LighterConfig;
 
 /// Default state file.
 pub const DEFAULT_STATE_PATH: &str = "./paper/sim_state.json";
 /// Environment variable holding a fault spec (see [`crate::faults`]).
 pub const ENV_FAULTS: &str = "VENUE_SIM_FAULTS";
+/// Environment variable overriding [`PaperOptions::lighter_fill_delay`] (milliseconds of
+/// clock time; `0` = Lighter txs execute at once). Read by [`PaperOptions::with_env`].
+pub const ENV_LIGHTER_FILL_DELAY: &str = "VENUE_SIM_LIGHTER_FILL_DELAY_MS";
+/// The realistic Lighter fill-visibility delay: the venue answers a tx, matches it, and shows
+/// the fill in order status and positions 1-3 s later. `venue-sim serve` uses it by default;
+/// in-process paper mode will once the engine survives its chaos run with it (today the
+/// engine can report "flat" while a fill is still invisible, so [`PaperOptions::default`]
+/// keeps 0 and [`ENV_LIGHTER_FILL_DELAY`] opts in).
+pub const REALISTIC_LIGHTER_FILL_DELAY: Duration = Duration::from_millis(1500);
 /// API key index of the paper Lighter key.
 pub const PAPER_API_KEY_INDEX: u8 = 2;
 
@@ -56,8 +66,14 @@ pub struct PaperOptions {
     /// Seed of a new world (random when `None`).
     pub seed: Option<u64>,
     /// Clock time before a Lighter order/cancel takes effect (the venue shows fills 1-3 s
-    /// late); 0 = at once.
+    /// late); 0 = at once (the default, see [`REALISTIC_LIGHTER_FILL_DELAY`]);
+    /// [`ENV_LIGHTER_FILL_DELAY`] overrides it through [`PaperOptions::with_env`].
     pub lighter_fill_delay: Duration,
+    /// EdgeX API generation of the paper credentials (both are served; V2 also serves its
+    /// contracts under their live `…USDC` names on `/api/v2`).
+    pub edgex_api: ApiVersion,
+    /// Ports (0 = any free port): EdgeX REST, EdgeX WS, Lighter REST, Lighter WS.
+    pub ports: [u16; 4],
 }
 
 impl Default for PaperOptions {
@@ -71,11 +87,50 @@ impl Default for PaperOptions {
             faults: None,
             seed: None,
             lighter_fill_delay: Duration::ZERO,
+            edgex_api: ApiVersion::V1,
+            ports: [0; 4],
         }
     }
 }
 
+/// A bad value of a paper-mode environment variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}={value:?}: {reason}")]
+pub struct EnvError {
+    /// The variable.
+    pub name: &'static str,
+    /// Its value.
+    pub value: String,
+    /// What is wrong.
+    pub reason: &'static str,
+}
+
+/// Parses a Lighter fill delay in milliseconds (at most one hour).
+pub fn parse_fill_delay_ms(text: &str) -> Result<Duration, &'static str> {
+    let ms: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "expected whole milliseconds, e.g. 1500 (0 = at once)")?;
+    if ms > 3_600_000 {
+        return Err("at most 3600000 ms (one hour)");
+    }
+    Ok(Duration::from_millis(ms))
+}
+
 impl PaperOptions {
+    /// Applies the paper-mode environment read through `lookup`: [`ENV_FAULTS`] (added to
+    /// `faults`) and [`ENV_LIGHTER_FILL_DELAY`] (replaces `lighter_fill_delay`).
+    pub fn with_env(mut self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
+        if let Some(v) = lookup(ENV_LIGHTER_FILL_DELAY).filter(|v| !v.trim().is_empty()) {
+            self.lighter_fill_delay = parse_fill_delay_ms(&v).map_err(|reason| EnvError {
+                name: ENV_LIGHTER_FILL_DELAY,
+                value: v.clone(),
+                reason,
+            })?;
+        }
+        Ok(self.with_env_faults(lookup))
+    }
+
     /// Adds the rules of `VENUE_SIM_FAULTS` (read through `lookup`) to `faults`.
     pub fn with_env_faults(mut self, lookup: &dyn Fn(&str) -> Option<String>) -> Self {
         if let Some(env) = lookup(ENV_FAULTS).filter(|v| !v.trim().is_empty()) {
@@ -103,6 +158,7 @@ pub fn saved_time(
 pub struct PaperSession {
     server: SimServer,
     edgex: EdgexPaperKeys,
+    edgex_v2: Option<EdgexV2PaperKeys>,
     lighter: LighterPaperKeys,
     state_path: Option<PathBuf>,
     resumed: bool,
@@ -160,6 +216,14 @@ pub async fn start(options: PaperOptions) -> Result<PaperSession, SimError> {
         PAPER_API_KEY_INDEX,
     )?;
     keys::register_edgex(&mut ex, &edgex, options.edgex_collateral);
+    let edgex_v2 = match options.edgex_api {
+        ApiVersion::V1 => None,
+        ApiVersion::V2 => {
+            let v2 = keys::edgex_v2_keys(edgex_id)?;
+            keys::register_edgex_v2(&mut ex, &v2.registration, options.edgex_collateral);
+            Some(v2)
+        }
+    };
     keys::register_lighter(&mut ex, &lighter, options.lighter_collateral);
     ex.meta.insert(META_EDGEX.into(), edgex_id.to_string());
     ex.meta.insert(META_LIGHTER.into(), lighter_id.to_string());
@@ -170,12 +234,15 @@ pub async fn start(options: PaperOptions) -> Result<PaperSession, SimError> {
         auth_window: Duration::from_secs(if options.clock.is_some() { 86_400 } else { 300 }),
         state_path: options.state_path.clone(),
         lighter_fill_delay: options.lighter_fill_delay,
+        ports: options.ports,
+        edgex_v2_usdc_names: options.edgex_api == ApiVersion::V2,
         ..SimOptions::default()
     };
     let server = SimServer::start(sim_options, ex).await?;
     let session = PaperSession {
         server,
         edgex,
+        edgex_v2,
         lighter,
         state_path: options.state_path,
         resumed,
@@ -185,17 +252,33 @@ pub async fn start(options: PaperOptions) -> Result<PaperSession, SimError> {
 }
 
 impl PaperSession {
-    /// The EdgeX adapter's config: V1, the simulator's URLs, the paper account and key.
+    /// The EdgeX adapter's config: the simulator's URLs, the paper account and its keys (V1
+    /// by default; V2 with quote `USDC` when the session was started with V2).
     pub fn edgex_config(&self) -> EdgexConfig {
+        let version = self.edgex_api();
         let config = EdgexConfig::new(
-            ApiVersion::V1,
+            version,
             self.server.edgex_base_url(),
             self.server.edgex_ws_url(),
         )
         .with_account_id(self.edgex.account_id);
-        let creds = EdgexCredentials::V1(V1Credentials {
-            stark_private_key: self.edgex.stark_private_key.clone(),
-        });
+        let (config, creds) = match &self.edgex_v2 {
+            Some(v2) => (
+                config.with_quote("USDC"),
+                EdgexCredentials::V2(V2Credentials {
+                    api_key: Secret::new(v2.registration.api_key.clone()),
+                    api_passphrase: v2.registration.api_passphrase.clone(),
+                    api_secret: v2.registration.api_secret.clone(),
+                    trading_private_key: v2.trading_private_key.clone(),
+                }),
+            ),
+            None => (
+                config,
+                EdgexCredentials::V1(V1Credentials {
+                    stark_private_key: self.edgex.stark_private_key.clone(),
+                }),
+            ),
+        };
         // The generation matches by construction; fall back to the keyless config otherwise.
         config.clone().with_credentials(creds).unwrap_or(config)
     }
@@ -225,6 +308,15 @@ impl PaperSession {
         let settings = venue_lighter::HttpSettings::from_config(&config);
         venue_lighter::LighterVenue::with_parts(config, settings, self.clock())
             .map_err(|e| SimError::Setup(format!("Lighter adapter: {e}")))
+    }
+
+    /// The EdgeX API generation of this session's credentials.
+    pub fn edgex_api(&self) -> ApiVersion {
+        if self.edgex_v2.is_some() {
+            ApiVersion::V2
+        } else {
+            ApiVersion::V1
+        }
     }
 
     /// The running simulator.
@@ -260,15 +352,35 @@ impl PaperSession {
     /// `NAME=value` lines pointing the binaries at this simulator with the paper keys
     /// (PAPER keys: worthless on the real venues).
     pub fn env_lines(&self) -> Vec<String> {
-        vec![
+        let mut lines = vec![
             format!("EDGEX_BASE_URL={}", self.server.edgex_base_url()),
             format!("EDGEX_WS_URL={}", self.server.edgex_ws_url()),
-            "EDGEX_API_VERSION=v1".to_string(),
-            format!("EDGEX_ACCOUNT_ID={}", self.edgex.account_id),
-            format!(
-                "EDGEX_STARK_PRIVATE_KEY={}",
-                self.edgex.stark_private_key.expose()
-            ),
+        ];
+        match &self.edgex_v2 {
+            None => lines.extend([
+                "EDGEX_API_VERSION=v1".to_string(),
+                format!("EDGEX_ACCOUNT_ID={}", self.edgex.account_id),
+                format!(
+                    "EDGEX_STARK_PRIVATE_KEY={}",
+                    self.edgex.stark_private_key.expose()
+                ),
+            ]),
+            Some(v2) => lines.extend([
+                "EDGEX_API_VERSION=v2".to_string(),
+                format!("EDGEX_ACCOUNT_ID={}", self.edgex.account_id),
+                format!("EDGEX_API_KEY={}", v2.registration.api_key),
+                format!(
+                    "EDGEX_API_PASSPHRASE={}",
+                    v2.registration.api_passphrase.expose()
+                ),
+                format!("EDGEX_API_SECRET={}", v2.registration.api_secret.expose()),
+                format!(
+                    "EDGEX_TRADING_PRIVATE_KEY={}",
+                    v2.trading_private_key.expose()
+                ),
+            ]),
+        }
+        lines.extend([
             format!("LIGHTER_BASE_URL={}", self.server.lighter_base_url()),
             format!("LIGHTER_WS_URL={}", self.server.lighter_ws_url()),
             format!(
@@ -278,7 +390,8 @@ impl PaperSession {
             format!("LIGHTER_ACCOUNT_INDEX={}", self.lighter.account_index),
             format!("LIGHTER_API_KEY_INDEX={}", self.lighter.api_key_index),
             format!("LIGHTER_PRIVATE_KEY={}", self.lighter.private_key.expose()),
-        ]
+        ]);
+        lines
     }
 
     /// Writes the state file now.

@@ -70,6 +70,15 @@ pub struct SimOptions {
     /// Clock time between a Lighter tx being accepted and its effect (orders, cancels,
     /// leverage) becoming visible; the venue shows fills 1-3 s late. 0 = at once.
     pub lighter_fill_delay: Duration,
+    /// Serve EdgeX contracts on `/api/v2` under their live V2 names (`BTCUSDC`, collateral
+    /// coin `USDC`); `false` = `…USD` as on V1 (what adapters that map V2 to `…USD` expect).
+    pub edgex_v2_usdc_names: bool,
+    /// Lighter `fundings` as the findings describe the live venue: rows in
+    /// `[start_timestamp, end_timestamp)` (end excluded), at most 100 per call, and
+    /// `count_back` rows counted from `start_timestamp` (oldest first). `false` = the
+    /// lenient legacy behaviour (end included, the newest `count_back` rows, up to 1000),
+    /// which adapters that query a 3-day window with `count_back=1` still rely on.
+    pub lighter_fundings_from_start: bool,
 }
 
 impl Default for SimOptions {
@@ -85,6 +94,8 @@ impl Default for SimOptions {
             ports: [0; 4],
             state_path: None,
             lighter_fill_delay: Duration::ZERO,
+            edgex_v2_usdc_names: false,
+            lighter_fundings_from_start: false,
         }
     }
 }

@@ -112,3 +112,53 @@ async fn v2_hmac_and_eip712_orders() {
         "{err:?}"
     );
 }
+
+/// Live V2: contracts named `…USDC`, finished orders only in `getHistoryOrderPage`, the V1
+/// history-by-client-id endpoint gone (HTTP 404). The adapter still finds a filled order, an
+/// order whose answer was lost (time-window scan) and reports a never-placed one as absent.
+#[tokio::test]
+async fn v2_finished_and_lost_orders_are_found_through_the_live_v2_endpoints() {
+    let env = env_with(venue_sim::paper::PaperOptions {
+        edgex_api: venue_edgex::ApiVersion::V2,
+        lighter_fill_delay: std::time::Duration::ZERO,
+        ..Default::default()
+    })
+    .await;
+    let v = &env.edgex;
+    assert_eq!(env.session.edgex_api(), venue_edgex::ApiVersion::V2);
+    let ioc = |id| {
+        aggressive(
+            v,
+            "ETH",
+            Side::Buy,
+            dec!(0.1),
+            5,
+            TimeInForce::ImmediateOrCancel,
+            false,
+            id,
+        )
+    };
+    place(v, &ioc(301).await).await.unwrap();
+    let st = v.order_status("ETH", cid(301)).await.unwrap().unwrap();
+    assert_eq!(st.state, OrderState::Filled);
+    assert_eq!(st.filled_size, dec!(0.1));
+
+    env.session
+        .faults()
+        .add_spec("edgex:createOrder:lost:1")
+        .unwrap();
+    let req = ioc(302).await;
+    let prepared = v.prepare_order(&req).await.unwrap();
+    let lost = tokio::time::timeout(std::time::Duration::from_secs(5), v.submit_order(prepared))
+        .await
+        .map_or(true, |r| r.is_err());
+    assert!(lost, "the answer never came");
+    let st = v.order_status("ETH", cid(302)).await.unwrap().unwrap();
+    assert_eq!(
+        st.state,
+        OrderState::Filled,
+        "found by the time-window scan"
+    );
+    assert!(v.order_status("ETH", cid(303)).await.unwrap().is_none());
+    assert_eq!(v.position("ETH").await.unwrap().unwrap().size, dec!(0.2));
+}

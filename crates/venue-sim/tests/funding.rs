@@ -96,3 +96,57 @@ async fn payments_accrue_at_each_interval() {
     let total: Decimal = e_pay.iter().map(|p| p.amount).sum();
     assert_eq!(booked, total);
 }
+
+/// The live `fundings` window semantics (opt-in until the adapter queries ≤ 99-hour windows
+/// ending now): end excluded, `count_back` rows counted from the start, 100 per call.
+#[tokio::test]
+async fn lighter_fundings_live_window_semantics() {
+    use std::sync::Arc;
+    use venue_sim::engine::Exchange;
+    use venue_sim::{SimOptions, SimServer};
+    let clock = Arc::new(venue_api::ManualClock::new(t0()));
+    let t = t0().timestamp_millis();
+    let options = SimOptions {
+        clock: clock.clone(),
+        lighter_fundings_from_start: true,
+        ..SimOptions::default()
+    };
+    let sim = SimServer::start(options, Exchange::with_defaults(4, t))
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(300 * 3600 + 60));
+    let config = venue_lighter::LighterConfig::new(
+        sim.lighter_base_url(),
+        sim.lighter_ws_url(),
+        None,
+        None,
+        None,
+    )
+    .unwrap();
+    let v = lighter_venue(config, clock.clone());
+    let hour = 3_600_000;
+    let now = t + 300 * hour;
+    // 3-day window, count_back 1: the OLDEST row of the window, not the newest
+    let r = v.http().fundings(1, now - 72 * hour, now, 1).await.unwrap();
+    assert_eq!(r.fundings.len(), 1);
+    assert_eq!(r.fundings[0].timestamp, (now - 72 * hour) / 1000);
+    // end excluded: [now-3h, now) holds the settlements at now-3h, now-2h, now-1h
+    let r = v.http().fundings(1, now - 3 * hour, now, 10).await.unwrap();
+    let times: Vec<i64> = r.fundings.iter().map(|f| f.timestamp).collect();
+    assert_eq!(
+        times,
+        vec![
+            (now - 3 * hour) / 1000,
+            (now - 2 * hour) / 1000,
+            (now - hour) / 1000
+        ]
+    );
+    // at most 100 rows per call
+    let r = v
+        .http()
+        .fundings(1, now - 250 * hour, now, 500)
+        .await
+        .unwrap();
+    assert_eq!(r.fundings.len(), 100);
+    assert_eq!(r.fundings[0].timestamp, (now - 250 * hour) / 1000);
+}

@@ -16,6 +16,7 @@ async fn state_persists_across_sessions_and_reset_starts_fresh() {
     let path = dir.path().join("paper").join("sim_state.json");
     let options = || PaperOptions {
         state_path: Some(path.clone()),
+        lighter_fill_delay: std::time::Duration::ZERO,
         ..PaperOptions::default()
     };
     let (edgex_id, lighter_id, edgex_key) = {
@@ -108,4 +109,30 @@ async fn state_persists_across_sessions_and_reset_starts_fresh() {
         .env_lines()
         .iter()
         .any(|l| l.starts_with("EDGEX_BASE_URL=http://127.0.0.1:")));
+}
+
+#[test]
+fn the_lighter_fill_delay_is_set_through_the_environment() {
+    use std::time::Duration;
+    use venue_sim::paper::{ENV_LIGHTER_FILL_DELAY, REALISTIC_LIGHTER_FILL_DELAY};
+    assert!(REALISTIC_LIGHTER_FILL_DELAY >= Duration::from_secs(1));
+    assert_eq!(PaperOptions::default().lighter_fill_delay, Duration::ZERO);
+    let env = |value: &'static str| {
+        move |k: &str| (k == ENV_LIGHTER_FILL_DELAY).then(|| value.to_string())
+    };
+    let o = PaperOptions::default().with_env(&env("1500")).unwrap();
+    assert_eq!(o.lighter_fill_delay, Duration::from_millis(1500));
+    let o = PaperOptions::default().with_env(&env("0")).unwrap();
+    assert_eq!(o.lighter_fill_delay, Duration::ZERO);
+    for bad in ["-1", "1.5s", "abc", "99999999"] {
+        let e = PaperOptions::default().with_env(&env(bad)).unwrap_err();
+        assert!(e.to_string().contains(ENV_LIGHTER_FILL_DELAY), "{e}");
+        assert!(e.to_string().contains(bad), "{e}");
+    }
+    let faults = |k: &str| {
+        (k == venue_sim::paper::ENV_FAULTS).then(|| "lighter:sendTx:dropped:1".to_string())
+    };
+    let o = PaperOptions::default().with_env(&faults).unwrap();
+    assert_eq!(o.faults.as_deref(), Some("lighter:sendTx:dropped:1"));
+    assert_eq!(o.lighter_fill_delay, Duration::ZERO);
 }

@@ -1,19 +1,27 @@
 //! Closing a hedge: reduce-only orders on both venues, repeated (bounded) until flat.
 //!
+//! A close only ever reduces risk. While both legs are open, both closing orders are priced
+//! and signed before either is sent: if one cannot be built, nothing is sent (the report says
+//! why; no HALT). Close runs while HALTED (HALT stays until `resume`). Reduce-only orders use
+//! the looser reduce-only pricing policy. `only` closes one leg alone (an operator or the
+//! monitor facing a naked leg).
+//!
 //! "Already flat" is a successful close. A venue counts as flat when its position is below
 //! one size step. If positions remain and still hedge each other, the close reports them
 //! (exit 3); if one side remains without the other, the engine HALTS.
 
 use super::engine::{venue_err, EngineError, HedgeEngine, LegVenues};
+use super::recover::RecoveryReport;
 use super::report::{CloseReport, CloseResult, OrderPurpose, PairPositions};
 use super::settle::{micros, Sent};
 use crate::grid;
-use crate::ids::LegRole;
+use crate::ids::{LegRole, OperationId};
 use crate::pricing::PricingPolicy;
-use crate::state::Residual;
+use crate::state::{JournalLeg, OperationKind, Outcome, Residual};
 use rust_decimal::Decimal;
 use std::time::Instant;
-use venue_api::{MarketInfo, OrderRequest, Side};
+use tracing::Instrument;
+use venue_api::{MarketInfo, OrderRequest, PreparedOrder, Side};
 
 /// What to close.
 #[derive(Debug, Clone)]
@@ -22,10 +30,12 @@ pub struct CloseRequest {
     pub symbol: String,
     /// The venues (roles only number the client ids; the side follows each position's sign).
     pub venues: LegVenues,
-    /// Pricing and book policy.
+    /// Pricing and book policy (loosened for reduce-only orders).
     pub pricing: PricingPolicy,
     /// Build and sign, but send nothing.
     pub dry_run: bool,
+    /// Close this leg alone (`None`: both).
+    pub only: Option<LegRole>,
 }
 
 fn get(p: &PairPositions, role: LegRole) -> Decimal {
@@ -36,19 +46,39 @@ fn get(p: &PairPositions, role: LegRole) -> Decimal {
 }
 
 impl HedgeEngine {
-    /// Closes both legs. `Err` means nothing was sent.
+    /// Closes both legs (or `only` one). `Err` means nothing was sent.
     pub async fn close(&self, req: &CloseRequest) -> Result<CloseReport, EngineError> {
-        self.ensure_not_halted()?;
+        // Every log line of the operation carries its id (recorded once journaled).
+        let span = tracing::info_span!("close", symbol = %req.symbol, op = tracing::field::Empty);
+        self.close_locked(req).instrument(span).await
+    }
+
+    async fn close_locked(&self, req: &CloseRequest) -> Result<CloseReport, EngineError> {
+        let _guard = if req.dry_run {
+            None
+        } else {
+            self.lock_operation("close").await?
+        };
         let (long, short) = (req.venues.long.as_ref(), req.venues.short.as_ref());
         let sym = req.symbol.as_str();
+        let recovery = if req.dry_run {
+            RecoveryReport {
+                state_file: self.state_location(),
+                operations: Vec::new(),
+                halted: self.halted()?,
+            }
+        } else {
+            self.resync_both(&req.venues).await?;
+            self.recover_locked(&[req.venues.long.clone(), req.venues.short.clone()])
+                .await?
+        };
         let (lm, sm) = tokio::join!(long.market(sym), short.market(sym));
         let lm = lm.map_err(venue_err(long, "market lookup"))?;
         let sm = sm.map_err(venue_err(short, "market lookup"))?;
         let markets = [lm, sm];
         let market =
             |r: LegRole| -> &MarketInfo { &markets[if r == LegRole::Long { 0 } else { 1 }] };
-        let common = grid::common_step(markets[0].step_size, markets[1].step_size)
-            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        let tol = markets[0].step_size.min(markets[1].step_size) / Decimal::TWO;
         let before = self.read_positions(&req.venues, sym).await?;
         let mut report = CloseReport {
             operation: None,
@@ -56,19 +86,23 @@ impl HedgeEngine {
             venues: [long.id().to_string(), short.id().to_string()],
             orders: Vec::new(),
             leg_skew_us: None,
+            naked_ms: 0,
             positions_before: Some(before),
-            positions_after: Some(before),
+            positions_after: None,
             result: CloseResult::Flat { already_flat: true },
             previews: Vec::new(),
             warnings: Vec::new(),
+            recovery,
         };
         let open_legs = |p: &PairPositions| -> Vec<LegRole> {
             LegRole::BOTH
                 .into_iter()
+                .filter(|r| req.only.is_none_or(|o| o == *r))
                 .filter(|r| get(p, *r).abs() >= market(*r).step_size)
                 .collect()
         };
         if open_legs(&before).is_empty() {
+            report.positions_after = Some(before);
             return Ok(report);
         }
 
@@ -89,43 +123,94 @@ impl HedgeEngine {
             return Ok(report);
         }
 
-        let op = self.begin("close", sym)?;
+        let legs0 = open_legs(&before);
+        let journal_legs = LegRole::BOTH
+            .into_iter()
+            .map(|role| JournalLeg {
+                leg: role,
+                venue: req.venues.get(role).id().to_string(),
+                side: Side::closing(get(&before, role)).unwrap_or(Side::Buy),
+                size: get(&before, role).abs(),
+                position_before: Some(get(&before, role)),
+            })
+            .collect();
+        let kind = if req.only.is_some() {
+            OperationKind::CloseLeg
+        } else {
+            OperationKind::Close
+        };
+        let op = self.begin(kind, sym, journal_legs)?;
+        tracing::Span::current().record("op", tracing::field::display(op));
         report.operation = Some(op);
+        // Round 0 is built in full (both legs priced and signed) before anything is sent: a
+        // leg that cannot be built means nothing is sent at all.
+        let mut pending = match self.build_round(req, &markets, op, &legs0, before, 0).await {
+            Ok(o) => Some(o),
+            Err(reason) => {
+                self.finish_close(
+                    op,
+                    Outcome::Aborted {
+                        reason: reason.clone(),
+                    },
+                    &mut report,
+                );
+                report.result = CloseResult::NothingSent { reason };
+                report.positions_after = Some(before);
+                return Ok(report);
+            }
+        };
+        let first_send = Instant::now();
+        let mut imbalanced = false;
         let mut positions = before;
         for round in 0..self.options.max_close_rounds.max(1) {
             let legs = open_legs(&positions);
             if legs.is_empty() {
                 break;
             }
-            let mut orders: Vec<(LegRole, OrderRequest)> = Vec::new();
-            for role in legs {
-                match self
-                    .close_order(req, market(role), op, role, get(&positions, role), round)
+            let orders = match pending.take() {
+                Some(o) => o,
+                None => match self
+                    .build_round(req, &markets, op, &legs, positions, round)
                     .await
                 {
-                    Ok(o) => orders.push((role, o)),
-                    Err(e) => report.warnings.push(format!("round {}: {e}", round + 1)),
-                }
-            }
-            if orders.is_empty() {
-                break;
-            }
+                    Ok(o) => o,
+                    Err(reason) => {
+                        report
+                            .warnings
+                            .push(format!("round {}: {reason}", round + 1));
+                        break;
+                    }
+                },
+            };
             let journal: Vec<(&str, LegRole, &OrderRequest)> = orders
                 .iter()
-                .map(|(r, o)| (req.venues.get(*r).id(), *r, o))
+                .map(|(r, o, _)| (req.venues.get(*r).id(), *r, o))
                 .collect();
-            self.journal_orders(op, &journal)?;
-            let mut prepared = Vec::new();
-            for (role, o) in &orders {
-                match self.prepare(req.venues.get(*role).as_ref(), o).await {
-                    Ok(p) => prepared.push((*role, p)),
-                    Err(e) => report.warnings.push(format!("round {}: {e}", round + 1)),
+            if let Err(e) = self.journal_orders(op, &journal) {
+                if round == 0 {
+                    self.finish_close(
+                        op,
+                        Outcome::Aborted {
+                            reason: format!("journal failed: {e}"),
+                        },
+                        &mut report,
+                    );
+                    return Err(e);
                 }
+                // M7: after a send, never an Err: stop and report what is known.
+                report.warnings.push(format!(
+                    "round {}: not sent, journal failed: {e}",
+                    round + 1
+                ));
+                break;
+            }
+            if round == 0 {
+                self.pause_point("close:journaled").await;
             }
             let mut sent: Vec<(LegRole, Sent)> = Vec::new();
-            let mut it = prepared.into_iter();
+            let mut it = orders.into_iter();
             match (it.next(), it.next()) {
-                (Some((ra, pa)), Some((rb, pb))) => {
+                (Some((ra, _, pa)), Some((rb, _, pb))) => {
                     let (sa, sb) = Self::send_pair(
                         (req.venues.get(ra).as_ref(), pa),
                         (req.venues.get(rb).as_ref(), pb),
@@ -138,10 +223,13 @@ impl HedgeEngine {
                     }
                     sent.extend([(ra, sa), (rb, sb)]);
                 }
-                (Some((ra, pa)), None) => {
+                (Some((ra, _, pa)), None) => {
                     sent.push((ra, Self::send_one(req.venues.get(ra).as_ref(), pa).await))
                 }
                 _ => break,
+            }
+            if round == 0 {
+                self.pause_point("close:sent").await;
             }
             let mut execs = Vec::new();
             for (role, s) in sent {
@@ -173,53 +261,101 @@ impl HedgeEngine {
                     let reason = format!(
                         "positions could not be read after closing orders ({e}); exposure unknown"
                     );
+                    report.positions_after = None;
+                    report.naked_ms = micros_ms(first_send);
                     self.halt_close(op, &reason, None, &req.symbol, &mut report);
                     report.result = CloseResult::Halted { reason };
                     return Ok(report);
                 }
             };
             report.positions_after = Some(positions);
+            if (positions.long + positions.short).abs() > tol {
+                imbalanced = true;
+            }
+        }
+        if imbalanced {
+            report.naked_ms = micros_ms(first_send);
         }
 
         let remaining = open_legs(&positions);
-        if remaining.is_empty() {
-            self.finish_close(op, "flat", &mut report);
+        let all_flat = LegRole::BOTH
+            .into_iter()
+            .all(|r| get(&positions, r).abs() < market(r).step_size);
+        let desc = format!(
+            "{} {} and {} {} remain",
+            long.id(),
+            positions.long.normalize(),
+            short.id(),
+            positions.short.normalize()
+        );
+        let hedged = (positions.long > Decimal::ZERO) != (positions.short > Decimal::ZERO)
+            && !positions.long.is_zero()
+            && !positions.short.is_zero()
+            && (positions.long + positions.short).abs() <= tol;
+        if all_flat {
+            self.finish_close(op, Outcome::Flat, &mut report);
             report.result = CloseResult::Flat {
                 already_flat: false,
             };
-        } else {
-            let desc = format!(
-                "{} {} and {} {} remain",
-                long.id(),
-                positions.long,
-                short.id(),
-                positions.short
+        } else if hedged {
+            self.finish_close(
+                op,
+                Outcome::Remaining {
+                    long: positions.long,
+                    short: positions.short,
+                },
+                &mut report,
             );
-            let hedged = (positions.long > Decimal::ZERO) != (positions.short > Decimal::ZERO)
-                && !positions.long.is_zero()
-                && !positions.short.is_zero()
-                && (positions.long + positions.short).abs() < common / Decimal::TWO;
-            if hedged {
-                self.finish_close(
-                    op,
-                    &format!("positions remain (hedged): {desc}"),
-                    &mut report,
-                );
-                report.result = CloseResult::Remaining { reason: desc };
-            } else {
-                let reason = format!("close left an unhedged position: {desc}");
-                self.halt_close(op, &reason, Some(positions), &req.symbol, &mut report);
-                report.result = CloseResult::Halted { reason };
-            }
+            report.result = CloseResult::Remaining { reason: desc };
+        } else if remaining.is_empty() && req.only.is_some() {
+            // The asked leg is flat; the other leg was left as it was by request.
+            let reason = format!(
+                "closed the {} leg alone: {desc}",
+                req.only.map(|r| r.to_string()).unwrap_or_default()
+            );
+            self.halt_close(op, &reason, Some(positions), &req.symbol, &mut report);
+            report.result = CloseResult::Halted { reason };
+        } else {
+            let reason = format!("close left an unhedged position: {desc}");
+            self.halt_close(op, &reason, Some(positions), &req.symbol, &mut report);
+            report.result = CloseResult::Halted { reason };
         }
         Ok(report)
+    }
+
+    /// Prices, builds and signs the closing orders of one round. While both legs are open,
+    /// either both are built or neither (the reason is returned; nothing is sent).
+    async fn build_round(
+        &self,
+        req: &CloseRequest,
+        markets: &[MarketInfo; 2],
+        op: OperationId,
+        legs: &[LegRole],
+        positions: PairPositions,
+        round: u8,
+    ) -> Result<Vec<(LegRole, OrderRequest, PreparedOrder)>, String> {
+        let mut out = Vec::new();
+        for &role in legs {
+            let market = &markets[usize::from(role == LegRole::Short)];
+            let venue = req.venues.get(role).as_ref();
+            let order = self
+                .close_order(req, market, op, role, get(&positions, role), round)
+                .await
+                .map_err(|e| format!("{} leg could not be priced: {e}", venue.id()))?;
+            let prepared = self
+                .prepare(venue, &order)
+                .await
+                .map_err(|e| format!("{} leg could not be signed: {e}", venue.id()))?;
+            out.push((role, order, prepared));
+        }
+        Ok(out)
     }
 
     async fn close_order(
         &self,
         req: &CloseRequest,
         market: &MarketInfo,
-        op: crate::ids::OperationId,
+        op: OperationId,
         role: LegRole,
         position: Decimal,
         attempt: u8,
@@ -230,12 +366,18 @@ impl HedgeEngine {
         let size = grid::floor_to_step(position.abs(), market.step_size)
             .map_err(|e| EngineError::Internal(e.to_string()))?;
         let price = self
-            .fresh_price(venue, market, side, &req.symbol, &req.pricing)
+            .fresh_price(
+                venue,
+                market,
+                side,
+                &req.symbol,
+                &req.pricing.for_reduce_only(),
+            )
             .await?;
         self.order(&req.symbol, op, role, side, size, price, true, attempt)
     }
 
-    fn finish_close(&self, op: crate::ids::OperationId, outcome: &str, report: &mut CloseReport) {
+    fn finish_close(&self, op: OperationId, outcome: Outcome, report: &mut CloseReport) {
         if let Err(e) = self.finish(op, outcome, None) {
             report.warnings.push(format!(
                 "could not record the outcome in the state file: {e}"
@@ -245,7 +387,7 @@ impl HedgeEngine {
 
     fn halt_close(
         &self,
-        op: crate::ids::OperationId,
+        op: OperationId,
         reason: &str,
         p: Option<PairPositions>,
         symbol: &str,
@@ -265,7 +407,9 @@ impl HedgeEngine {
         ];
         if let Err(e) = self.finish(
             op,
-            &format!("HALTED: {reason}"),
+            Outcome::Halted {
+                reason: reason.to_string(),
+            },
             Some((reason.to_string(), residual)),
         ) {
             report.warnings.push(format!(
@@ -273,4 +417,8 @@ impl HedgeEngine {
             ));
         }
     }
+}
+
+fn micros_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }

@@ -3,10 +3,12 @@
 use super::report::PairPositions;
 use crate::capacity::{CapacityError, CapacityParams};
 use crate::ids::{LegRole, OperationId};
+use crate::lock::{AccountLock, LockError, LockGuard};
 use crate::pricing::PricingError;
 use crate::sizing::SizingError;
 use crate::state::{
-    EngineState, Halt, JournalEntry, JournalOrder, Residual, StateError, StateStore,
+    EngineState, Halt, JournalEntry, JournalLeg, JournalOrder, OperationKind, Outcome, Residual,
+    StateError, StateStore,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -34,6 +36,23 @@ pub struct ExecutionOptions {
     /// Replaces the venues' own settle grace (e.g. against a simulator that shows fills at
     /// once); `None` uses the longer of the two venues' graces.
     pub settle_grace: Option<Duration>,
+    /// Longest wait for the account lock held by another trader.
+    pub lock_wait: Duration,
+    /// How long after it is built an order may still execute (its `expires_at`); `None` is
+    /// the settle timeout, so that an order declared "not placed" at the end of its settle
+    /// window can no longer fill. Paper mode at `--speed N` stretches it by N (the clock
+    /// runs N times faster than journaling and signing).
+    pub order_validity: Option<Duration>,
+    /// Crash-test hook: pause (for `pause_for`) when the protocol reaches this named step, so
+    /// that a test can `kill -9` the process exactly there. `None` (always, outside crash
+    /// tests) makes it inert. Steps: `open:journaled`, `open:sent`, `open:pilot_sent`,
+    /// `open:settled`, `open:repair`, `open:unwind`, `close:journaled`, `close:sent`.
+    pub pause_at: Option<String>,
+    /// How long the crash-test hook pauses.
+    pub pause_for: Duration,
+    /// Refuse to trade when the state file does not exist yet and positions exist that no
+    /// journal explains (live mode; `--init-state` turns it off for one run).
+    pub require_state_file: bool,
 }
 
 impl Default for ExecutionOptions {
@@ -47,6 +66,11 @@ impl Default for ExecutionOptions {
             position_read_attempts: 3,
             capacity: CapacityParams::default(),
             settle_grace: None,
+            lock_wait: Duration::from_secs(30),
+            require_state_file: false,
+            order_validity: None,
+            pause_at: None,
+            pause_for: Duration::from_secs(60),
         }
     }
 }
@@ -74,7 +98,7 @@ impl LegVenues {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {
     /// A previous operation left a leg it could not repair.
-    #[error("trading is HALTED since {since}: {reason}. Check both venues, then run `resume`")]
+    #[error("trading is HALTED since {}: {reason}. Check both venues (`close` still runs), then run `resume`", since.format("%Y-%m-%d %H:%M:%S UTC"))]
     Halted {
         /// When.
         since: DateTime<Utc>,
@@ -139,14 +163,21 @@ pub enum EngineError {
         /// Why.
         source: PricingError,
     },
-    /// Positions already open in the symbol that this operation would not handle safely.
-    #[error("existing positions in {symbol}: {detail}; close them first")]
-    ExistingPositions {
-        /// Symbol.
-        symbol: String,
-        /// What was found.
+    /// Positions exist that this open must not trade on top of (nothing was sent).
+    /// `balanced` is true when every venue pair found still hedges itself.
+    #[error("{detail}; nothing was sent")]
+    PositionsExist {
+        /// True when the legs found balance each other (exit 4), false otherwise (exit 3).
+        balanced: bool,
+        /// What exists where.
         detail: String,
     },
+    /// No state file in live mode while positions exist that no journal explains.
+    #[error("{0}")]
+    StateMissing(String),
+    /// Another trader holds the account.
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// The state could not be read or saved: nothing is traded without a journal.
     #[error(transparent)]
     State(#[from] StateError),
@@ -162,6 +193,8 @@ pub struct HedgeEngine {
     store: Arc<dyn StateStore>,
     pub(super) options: ExecutionOptions,
     state_lock: std::sync::Mutex<()>,
+    account_lock: Option<AccountLock>,
+    in_flight: std::sync::Mutex<Option<OperationId>>,
 }
 
 impl HedgeEngine {
@@ -176,6 +209,64 @@ impl HedgeEngine {
             store,
             options,
             state_lock: std::sync::Mutex::new(()),
+            account_lock: None,
+            in_flight: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The operation journaled and not yet finished by this engine, if any.
+    pub fn in_flight(&self) -> Option<OperationId> {
+        *self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes HALTED ("operation N interrupted") for the operation in flight (a second
+    /// signal aborts it). Its journal entry stays unfinished for recovery. `None` when no
+    /// operation was journaled (nothing was sent).
+    pub fn halt_interrupted(&self) -> Result<Option<OperationId>, StateError> {
+        let Some(op) = self.in_flight() else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        self.update(|s| {
+            if s.halted.is_none() {
+                s.halted = Some(Halt {
+                    since: now,
+                    reason: format!("operation {op} interrupted"),
+                    operation: Some(op),
+                    residual: Vec::new(),
+                });
+            }
+        })?;
+        Ok(Some(op))
+    }
+
+    /// Takes `lock` (waiting at most `options.lock_wait`) for each trading operation and each
+    /// read-modify-write of the state outside one.
+    pub fn with_account_lock(mut self, lock: AccountLock) -> Self {
+        self.account_lock = Some(lock);
+        self
+    }
+
+    /// The account lock, if any.
+    pub fn account_lock(&self) -> Option<&AccountLock> {
+        self.account_lock.as_ref()
+    }
+
+    /// Where the state lives (a path, or "memory").
+    pub fn state_location(&self) -> String {
+        self.store.describe()
+    }
+
+    /// True when no state file exists yet.
+    pub fn state_missing(&self) -> bool {
+        self.store.missing()
+    }
+
+    /// Takes the account lock for one operation (`None` without a configured lock).
+    pub async fn lock_operation(&self, command: &str) -> Result<Option<LockGuard>, EngineError> {
+        match &self.account_lock {
+            Some(l) => Ok(Some(l.acquire(command).await?)),
+            None => Ok(None),
         }
     }
 
@@ -194,9 +285,14 @@ impl HedgeEngine {
         Ok(self.store.load()?.halted)
     }
 
-    /// Clears HALTED (operator command). Returns the halt that was cleared.
-    pub fn resume(&self) -> Result<Option<Halt>, StateError> {
-        self.update(|s| s.halted.take())
+    /// Clears HALTED (operator command), under the account lock. Returns the halt that was
+    /// cleared.
+    pub fn resume(&self) -> Result<Option<Halt>, EngineError> {
+        let _guard = match &self.account_lock {
+            Some(l) => Some(l.acquire_blocking("resume")?),
+            None => None,
+        };
+        Ok(self.update(|s| s.halted.take())?)
     }
 
     pub(super) fn ensure_not_halted(&self) -> Result<(), EngineError> {
@@ -209,7 +305,7 @@ impl HedgeEngine {
         }
     }
 
-    fn update<T>(&self, f: impl FnOnce(&mut EngineState) -> T) -> Result<T, StateError> {
+    pub(super) fn update<T>(&self, f: impl FnOnce(&mut EngineState) -> T) -> Result<T, StateError> {
         let _guard = self.state_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut state = self.store.load()?;
         let out = f(&mut state);
@@ -224,8 +320,14 @@ impl HedgeEngine {
             .ok_or_else(|| EngineError::Internal("operation ids exhausted".into()))
     }
 
-    /// Allocates an operation id and records the operation before anything is sent.
-    pub(super) fn begin(&self, kind: &str, symbol: &str) -> Result<OperationId, EngineError> {
+    /// Allocates an operation id and records the operation (kind, symbol, intended legs)
+    /// before anything is sent.
+    pub(super) fn begin(
+        &self,
+        kind: OperationKind,
+        symbol: &str,
+        legs: Vec<JournalLeg>,
+    ) -> Result<OperationId, EngineError> {
         let now = self.clock.now();
         let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         self.update(|s| {
@@ -234,24 +336,29 @@ impl HedgeEngine {
             s.last_operation = Some(op);
             s.record(JournalEntry {
                 operation: op,
-                kind: kind.to_string(),
+                kind,
                 symbol: symbol.to_string(),
                 started_at: now,
+                legs,
                 orders: Vec::new(),
                 outcome: None,
+                recovered_at: None,
+                owner: Some(format!("pid {} {kind}", std::process::id())),
             });
+            *self.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(op);
             Ok(op)
         })?
     }
 
-    /// Journals orders before they are sent. If this fails, they must not be sent.
+    /// Journals orders before they are sent. If this fails (including a missing entry), they
+    /// must not be sent.
     pub(super) fn journal_orders(
         &self,
         op: OperationId,
         orders: &[(&str, LegRole, &OrderRequest)],
     ) -> Result<(), EngineError> {
-        self.update(|s| {
-            if let Some(e) = s.entry_mut(op) {
+        self.update(|s| match s.entry_mut(op) {
+            Some(e) => {
                 for (venue, leg, r) in orders {
                     e.orders.push(JournalOrder {
                         venue: venue.to_string(),
@@ -261,11 +368,15 @@ impl HedgeEngine {
                         size: r.size,
                         price: r.price,
                         reduce_only: r.reduce_only,
+                        expires_at: r.expires_at,
                     });
                 }
+                Ok(())
             }
-        })?;
-        Ok(())
+            None => Err(EngineError::Internal(format!(
+                "journal entry of operation {op} is missing from the state file; not sending"
+            ))),
+        })?
     }
 
     /// Records how an operation ended; sets HALTED when `halt` is given. A failure to save
@@ -273,13 +384,14 @@ impl HedgeEngine {
     pub(super) fn finish(
         &self,
         op: OperationId,
-        outcome: &str,
+        outcome: Outcome,
         halt: Option<(String, Vec<Residual>)>,
     ) -> Result<(), StateError> {
         let now = self.clock.now();
+        *self.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.update(|s| {
             if let Some(e) = s.entry_mut(op) {
-                e.outcome = Some(outcome.to_string());
+                e.outcome = Some(outcome);
             }
             if let Some((reason, residual)) = halt {
                 s.halted = Some(Halt {
@@ -329,6 +441,62 @@ impl HedgeEngine {
             action: "position read",
             source: last.unwrap_or_else(|| VenueError::Transport("no attempt made".into())),
         })
+    }
+
+    /// The latest moment an order built now may execute: the end of its settle window. An
+    /// order the engine later declares "not placed" can then no longer fill.
+    pub(super) fn order_expiry(&self) -> DateTime<Utc> {
+        self.clock.now()
+            + chrono::Duration::from_std(
+                self.options
+                    .order_validity
+                    .unwrap_or(self.options.settle_timeout),
+            )
+            .unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// The crash-test hook (see [`ExecutionOptions::pause_at`]); inert unless configured.
+    pub(super) async fn pause_point(&self, step: &str) {
+        if self.options.pause_at.as_deref() == Some(step) {
+            tracing::warn!("TEST PAUSE at step {step} (pid {})", std::process::id());
+            tokio::time::sleep(self.options.pause_for).await;
+        }
+    }
+
+    /// `Venue::resync` on both venues before anything is sent; an error sends nothing.
+    pub(super) async fn resync_both(&self, venues: &LegVenues) -> Result<(), EngineError> {
+        let (a, b) = tokio::join!(venues.long.resync(), venues.short.resync());
+        a.map_err(venue_err(venues.long.as_ref(), "resync"))?;
+        b.map_err(venue_err(venues.short.as_ref(), "resync"))?;
+        Ok(())
+    }
+
+    /// A missing state file is not "not halted": with `require_state_file`, positions on any
+    /// symbol of either venue refuse trading (no journal explains them).
+    pub async fn check_state_present(&self, venues: &LegVenues) -> Result<(), EngineError> {
+        if !self.options.require_state_file || !self.store.missing() {
+            return Ok(());
+        }
+        let mut found = Vec::new();
+        for v in [&venues.long, &venues.short] {
+            let ps = v
+                .positions()
+                .await
+                .map_err(venue_err(v.as_ref(), "positions read (all symbols)"))?;
+            for p in ps.into_iter().filter(|p| !p.size.is_zero()) {
+                found.push(format!("{} {} {}", v.id(), p.symbol, p.size.normalize()));
+            }
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        Err(EngineError::StateMissing(format!(
+            "no state file at {} (HALT and journal unknown), and positions exist that no journal \
+             explains: {}. Run from the right config directory or pass --state-file; if these \
+             positions are known and the state was lost, pass --init-state",
+            self.store.describe(),
+            found.join(", ")
+        )))
     }
 
     /// The configured settle grace, else the longer of both venues' graces.

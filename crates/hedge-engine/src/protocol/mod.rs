@@ -18,12 +18,14 @@
 mod close;
 mod engine;
 mod open;
+mod recover;
 mod report;
 mod settle;
 
 pub use close::CloseRequest;
 pub use engine::{EngineError, ExecutionOptions, HedgeEngine, LegVenues};
 pub use open::{LegMode, OpenPlan, OpenRequest};
+pub use recover::{RecoveredOperation, RecoveredOrder, RecoveryReport};
 pub use report::{
     CloseReport, CloseResult, HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose,
     PairPositions,
@@ -31,3 +33,5 @@ pub use report::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_recovery;

@@ -1,6 +1,7 @@
 //! Opening a hedge: plan, leverage, send both legs, verify, repair or unwind, or halt.
 
 use super::engine::{venue_err, EngineError, HedgeEngine, LegVenues};
+use super::recover::RecoveryReport;
 use super::report::{
     HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose, PairPositions,
 };
@@ -10,10 +11,11 @@ use crate::grid;
 use crate::ids::{LegRole, OperationId};
 use crate::pricing::{aggressive_price, average_mid, check_book, PricingPolicy};
 use crate::sizing::{size_hedge, LegMarket, SizeRequest};
-use crate::state::Residual;
+use crate::state::{JournalLeg, OperationKind, Outcome, Residual};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::time::Instant;
+use tracing::Instrument;
 use venue_api::{MarketInfo, MarketStatus, OrderRequest, Side, TimeInForce, Venue};
 
 /// How the two first orders are sent.
@@ -45,6 +47,8 @@ pub struct OpenRequest {
     pub leg_mode: LegMode,
     /// Build and sign, but send nothing.
     pub dry_run: bool,
+    /// Add to an existing balanced hedge in this symbol and direction (never set by the bots).
+    pub add: bool,
 }
 
 /// Everything decided before trading.
@@ -94,9 +98,47 @@ impl HedgeEngine {
     /// Opens a hedge. `Err` means nothing was sent; every outcome after sending is in the
     /// report's `result`.
     pub async fn open(&self, req: &OpenRequest) -> Result<OpenReport, EngineError> {
-        self.ensure_not_halted()?;
-        let mut plan = self.plan_open(req).await?;
+        if req.dry_run {
+            return self.open_dry_run(req).await;
+        }
+        // Every log line of the operation carries its id (recorded once journaled).
+        let span = tracing::info_span!("open", symbol = %req.symbol, op = tracing::field::Empty);
+        self.open_locked(req).instrument(span).await
+    }
+
+    async fn open_locked(&self, req: &OpenRequest) -> Result<OpenReport, EngineError> {
+        let _guard = self.lock_operation("open").await?;
         let (long, short) = (req.venues.long.as_ref(), req.venues.short.as_ref());
+        self.resync_both(&req.venues).await?;
+        let recovery = self
+            .recover_locked(&[req.venues.long.clone(), req.venues.short.clone()])
+            .await?;
+        self.ensure_not_halted()?;
+        self.check_state_present(&req.venues).await?;
+        // Positions first (L12: before leverage touches an existing position's margin).
+        let before = self.read_positions(&req.venues, &req.symbol).await?;
+        let mut plan = self.plan_open(req).await?;
+        self.refuse_existing(req, &plan, before).await?;
+        self.setup_leverage(req).await?;
+        // M9: prices from fresh books right before signing, not from the plan's books.
+        let (lp, sp) = tokio::join!(
+            self.fresh_price(
+                long,
+                &plan.long_market,
+                Side::Buy,
+                &req.symbol,
+                &req.pricing
+            ),
+            self.fresh_price(
+                short,
+                &plan.short_market,
+                Side::Sell,
+                &req.symbol,
+                &req.pricing
+            )
+        );
+        plan.long_price = lp?;
+        plan.short_price = sp?;
         let mut report = OpenReport {
             operation: None,
             symbol: req.symbol.clone(),
@@ -107,58 +149,31 @@ impl HedgeEngine {
             leg_skew_us: None,
             both_acked_us: None,
             both_final_us: None,
-            positions_before: None,
+            naked_ms: 0,
+            positions_before: Some(before),
             positions_after: None,
             result: HedgeResult::DryRun,
             warnings: Vec::new(),
+            recovery,
         };
 
-        if req.dry_run {
-            let op = self.next_operation_id()?;
-            for role in LegRole::BOTH {
-                let r = self.order(
-                    &req.symbol,
-                    op,
-                    role,
-                    side_of(role),
-                    plan.size,
-                    price_of(&plan, role),
-                    false,
-                    0,
-                )?;
-                let p = self.prepare(req.venues.get(role).as_ref(), &r).await?;
-                plan.previews.push(
-                    p.preview()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| format!("{r:?}")),
-                );
-            }
-            report.plan = plan;
-            return Ok(report);
-        }
-
-        self.setup_leverage(req).await?;
-        let before = self.read_positions(&req.venues, &req.symbol).await?;
-        report.positions_before = Some(before);
-        let half = plan.common_step / Decimal::TWO;
-        if before.long < Decimal::ZERO
-            || before.short > Decimal::ZERO
-            || (before.long + before.short).abs() >= half
-        {
-            return Err(EngineError::ExistingPositions {
-                symbol: req.symbol.clone(),
-                detail: format!(
-                    "{} {} and {} {} are not a hedge in this direction",
-                    long.id(),
-                    before.long,
-                    short.id(),
-                    before.short
-                ),
-            });
-        }
-
-        let op = self.begin("open", &req.symbol)?;
+        let legs = LegRole::BOTH
+            .into_iter()
+            .map(|role| JournalLeg {
+                leg: role,
+                venue: req.venues.get(role).id().to_string(),
+                side: side_of(role),
+                size: plan.size,
+                position_before: Some(match role {
+                    LegRole::Long => before.long,
+                    LegRole::Short => before.short,
+                }),
+            })
+            .collect();
+        let op = self.begin(OperationKind::Open, &req.symbol, legs)?;
+        tracing::Span::current().record("op", tracing::field::display(op));
         report.operation = Some(op);
+        let first_send = Instant::now();
         let long_req = self.order(
             &req.symbol,
             op,
@@ -197,14 +212,18 @@ impl HedgeEngine {
                     (Err(e), _) | (_, Err(e)) => {
                         self.finish_quietly(
                             op,
-                            "aborted before sending: signing failed",
+                            Outcome::Aborted {
+                                reason: format!("signing failed: {e}"),
+                            },
                             None,
                             &mut report.warnings,
                         );
                         return Err(e);
                     }
                 };
+                self.pause_point("open:journaled").await;
                 let (sl, ss) = Self::send_pair((long, pl), (short, ps)).await;
+                self.pause_point("open:sent").await;
                 let first = sl.start.min(ss.start);
                 report.leg_skew_us = Some(micros(sl.start.max(ss.start).duration_since(first)));
                 report.both_acked_us =
@@ -230,7 +249,9 @@ impl HedgeEngine {
                     Err(e) => {
                         self.finish_quietly(
                             op,
-                            "aborted before sending: signing failed",
+                            Outcome::Aborted {
+                                reason: format!("signing failed: {e}"),
+                            },
                             None,
                             &mut report.warnings,
                         );
@@ -238,7 +259,9 @@ impl HedgeEngine {
                     }
                 };
                 let first = Instant::now();
+                self.pause_point("open:journaled").await;
                 let sent = Self::send_one(pilot_venue, prepared).await;
+                self.pause_point("open:pilot_sent").await;
                 let pilot_exec = self
                     .settle(pilot_venue, &req.symbol, pilot, OrderPurpose::Open, sent)
                     .await;
@@ -260,6 +283,7 @@ impl HedgeEngine {
                             false,
                             0,
                             OrderPurpose::Open,
+                            &mut report.warnings,
                         )
                         .await
                     {
@@ -270,13 +294,24 @@ impl HedgeEngine {
             }
         }
 
-        let (result, after) = self
+        self.pause_point("open:settled").await;
+        let (result, after, imbalanced) = self
             .reconcile_open(req, &plan, op, before, &mut report)
             .await;
         report.positions_after = after;
+        report.naked_ms = if imbalanced {
+            u64::try_from(first_send.elapsed().as_millis()).unwrap_or(u64::MAX)
+        } else {
+            0
+        };
         let (outcome, halt) = match &result {
-            HedgeResult::Hedged { size, .. } => (format!("hedged {size}"), None),
-            HedgeResult::NothingOpened { reason } => (format!("nothing opened: {reason}"), None),
+            HedgeResult::Hedged { size, .. } => (Outcome::Hedged { size: *size }, None),
+            HedgeResult::NothingOpened { reason } => (
+                Outcome::NothingOpened {
+                    reason: reason.clone(),
+                },
+                None,
+            ),
             HedgeResult::Halted { reason } => {
                 let residual = vec![
                     Residual {
@@ -291,21 +326,167 @@ impl HedgeEngine {
                     },
                 ];
                 (
-                    format!("HALTED: {reason}"),
+                    Outcome::Halted {
+                        reason: reason.clone(),
+                    },
                     Some((reason.clone(), residual)),
                 )
             }
-            HedgeResult::DryRun => ("dry run".into(), None),
+            HedgeResult::DryRun => (Outcome::DryRun, None),
         };
-        self.finish_quietly(op, &outcome, halt, &mut report.warnings);
+        self.finish_quietly(op, outcome, halt, &mut report.warnings);
         report.result = result;
         Ok(report)
     }
 
-    fn finish_quietly(
+    /// `--dry-run`: plan, build and sign both orders; nothing is sent, nothing journaled.
+    async fn open_dry_run(&self, req: &OpenRequest) -> Result<OpenReport, EngineError> {
+        self.ensure_not_halted()?;
+        let mut plan = self.plan_open(req).await?;
+        let op = self.next_operation_id()?;
+        for role in LegRole::BOTH {
+            let r = self.order(
+                &req.symbol,
+                op,
+                role,
+                side_of(role),
+                plan.size,
+                price_of(&plan, role),
+                false,
+                0,
+            )?;
+            let p = self.prepare(req.venues.get(role).as_ref(), &r).await?;
+            plan.previews.push(
+                p.preview()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{r:?}")),
+            );
+        }
+        Ok(OpenReport {
+            operation: None,
+            symbol: req.symbol.clone(),
+            long_venue: req.venues.long.id().to_string(),
+            short_venue: req.venues.short.id().to_string(),
+            plan,
+            orders: Vec::new(),
+            leg_skew_us: None,
+            both_acked_us: None,
+            both_final_us: None,
+            naked_ms: 0,
+            positions_before: None,
+            positions_after: None,
+            result: HedgeResult::DryRun,
+            warnings: Vec::new(),
+            recovery: RecoveryReport {
+                state_file: self.state_location(),
+                operations: Vec::new(),
+                halted: None,
+            },
+        })
+    }
+
+    /// Refuses to open on top of positions: in this symbol unless `add` (and then only on a
+    /// balanced hedge in this direction), and in any symbol whose legs do not balance.
+    async fn refuse_existing(
+        &self,
+        req: &OpenRequest,
+        plan: &OpenPlan,
+        before: PairPositions,
+    ) -> Result<(), EngineError> {
+        let (long, short) = (req.venues.long.as_ref(), req.venues.short.as_ref());
+        let tol = plan.long_market.step_size.min(plan.short_market.step_size) / Decimal::TWO;
+        let others = self.other_symbols(&req.venues, &req.symbol).await?;
+        let unbalanced: Vec<String> = others
+            .iter()
+            .filter(|(_, l, s)| !(*l + *s).is_zero())
+            .map(|(sym, l, s)| format!("{sym}: {} {l}, {} {s}", long.id(), short.id()))
+            .collect();
+        if !unbalanced.is_empty() {
+            return Err(EngineError::PositionsExist {
+                balanced: false,
+                detail: format!(
+                    "unbalanced positions in other symbols: {}",
+                    unbalanced.join("; ")
+                ),
+            });
+        }
+        let here_open = before.long.abs() > tol || before.short.abs() > tol;
+        if !here_open {
+            return Ok(());
+        }
+        let balanced = (before.long + before.short).abs() < tol;
+        let right_way = before.long > Decimal::ZERO && before.short < Decimal::ZERO;
+        let desc = format!(
+            "{}: {} {}, {} {}",
+            req.symbol,
+            long.id(),
+            before.long.normalize(),
+            short.id(),
+            before.short.normalize()
+        );
+        if !balanced || !right_way {
+            return Err(EngineError::PositionsExist {
+                balanced: false,
+                detail: format!(
+                    "positions exist that are not a hedge in this direction ({desc}); close them first"
+                ),
+            });
+        }
+        if !req.add {
+            return Err(EngineError::PositionsExist {
+                balanced: true,
+                detail: format!(
+                    "a hedge is already open ({desc}); pass --add to add to it, or close it first"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Signed sizes per symbol other than `symbol` on both venues (long-role venue first).
+    async fn other_symbols(
+        &self,
+        venues: &LegVenues,
+        symbol: &str,
+    ) -> Result<Vec<(String, Decimal, Decimal)>, EngineError> {
+        let (l, s) = tokio::join!(venues.long.positions(), venues.short.positions());
+        let l = l.map_err(venue_err(
+            venues.long.as_ref(),
+            "positions read (all symbols)",
+        ))?;
+        let s = s.map_err(venue_err(
+            venues.short.as_ref(),
+            "positions read (all symbols)",
+        ))?;
+        let mut out: Vec<(String, Decimal, Decimal)> = Vec::new();
+        for (p, is_long) in l
+            .iter()
+            .map(|p| (p, true))
+            .chain(s.iter().map(|p| (p, false)))
+        {
+            if p.symbol.eq_ignore_ascii_case(symbol) || p.size.is_zero() {
+                continue;
+            }
+            let i = match out.iter().position(|(sym, _, _)| sym == &p.symbol) {
+                Some(i) => i,
+                None => {
+                    out.push((p.symbol.clone(), Decimal::ZERO, Decimal::ZERO));
+                    out.len() - 1
+                }
+            };
+            if is_long {
+                out[i].1 += p.size;
+            } else {
+                out[i].2 += p.size;
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn finish_quietly(
         &self,
         op: OperationId,
-        outcome: &str,
+        outcome: Outcome,
         halt: Option<(String, Vec<Residual>)>,
         warnings: &mut Vec<String>,
     ) {
@@ -345,7 +526,7 @@ impl HedgeEngine {
             time_in_force: TimeInForce::ImmediateOrCancel,
             reduce_only,
             client_id,
-            expires_at: None,
+            expires_at: Some(self.order_expiry()),
         })
     }
 
@@ -363,6 +544,7 @@ impl HedgeEngine {
         reduce_only: bool,
         attempt: u8,
         purpose: OrderPurpose,
+        warnings: &mut Vec<String>,
     ) -> Option<OrderExecution> {
         let venue = req.venues.get(role).as_ref();
         let market = plan.market(role);
@@ -370,13 +552,21 @@ impl HedgeEngine {
         if size <= Decimal::ZERO {
             return None;
         }
+        // Reduce-only orders (unwinds) use the looser reduce-only pricing policy.
+        let policy = if reduce_only {
+            req.pricing.for_reduce_only()
+        } else {
+            req.pricing.clone()
+        };
         let price = match self
-            .fresh_price(venue, market, side, &req.symbol, &req.pricing)
+            .fresh_price(venue, market, side, &req.symbol, &policy)
             .await
         {
             Ok(p) => p,
             Err(e) => {
-                tracing::warn!(venue = venue.id(), "no {purpose:?} order: {e}");
+                let msg = format!("{} {purpose:?} order not sent: {e}", venue.id());
+                tracing::warn!("{msg}");
+                warnings.push(msg);
                 return None;
             }
         };
@@ -393,13 +583,20 @@ impl HedgeEngine {
             )
             .ok()?;
         if let Err(e) = self.journal_orders(op, &[(venue.id(), role, &order)]) {
-            tracing::error!("not sending {purpose:?} order: journal failed: {e}");
+            let msg = format!(
+                "{} {purpose:?} order not sent: journal failed: {e}",
+                venue.id()
+            );
+            tracing::error!("{msg}");
+            warnings.push(msg);
             return None;
         }
         let prepared = match self.prepare(venue, &order).await {
             Ok(p) => p,
             Err(e) => {
-                tracing::warn!("no {purpose:?} order: {e}");
+                let msg = format!("{} {purpose:?} order not sent: {e}", venue.id());
+                tracing::warn!("{msg}");
+                warnings.push(msg);
                 return None;
             }
         };
@@ -544,7 +741,7 @@ impl HedgeEngine {
         op: OperationId,
         before: PairPositions,
         report: &mut OpenReport,
-    ) -> (HedgeResult, Option<PairPositions>) {
+    ) -> (HedgeResult, Option<PairPositions>, bool) {
         // Both legs' fills lie on their own venue's grid, so they can always be made exactly
         // equal (reduce both to a size on the common grid); "balanced" therefore means equal
         // to within half of the FINER step, and any excess on a leg is unwound.
@@ -553,6 +750,8 @@ impl HedgeEngine {
         let mut unwinds_left = self.options.max_unwind_attempts;
         let mut next_attempt = [1u8, 1u8];
         let idx = |r: LegRole| if r == LegRole::Long { 0 } else { 1 };
+        // True once the legs were seen unequal: one leg stood without its hedge.
+        let mut imbalanced = false;
         loop {
             let after = match self
                 .settled_positions(&req.venues, &req.symbol, before, &report.orders)
@@ -567,6 +766,7 @@ impl HedgeEngine {
                             ),
                         },
                         None,
+                        true,
                     )
                 }
             };
@@ -581,6 +781,7 @@ impl HedgeEngine {
                         ),
                     },
                     Some(after),
+                    true,
                 );
             }
             if (a - b).abs() < tol {
@@ -590,6 +791,7 @@ impl HedgeEngine {
                             reason: describe_failures(&report.orders),
                         },
                         Some(after),
+                        imbalanced,
                     )
                 } else {
                     (
@@ -598,9 +800,11 @@ impl HedgeEngine {
                             requested: plan.size,
                         },
                         Some(after),
+                        imbalanced,
                     )
                 };
             }
+            imbalanced = true;
             // Imbalanced: first try to bring the short-filled leg up to the other.
             if repairs_left > 0 {
                 repairs_left -= 1;
@@ -612,8 +816,20 @@ impl HedgeEngine {
                 let target = grid::floor_to_step(other, plan.common_step).unwrap_or(Decimal::ZERO);
                 let missing = target - have;
                 let market = plan.market(under);
-                let placeable = missing >= market.min_size && missing > Decimal::ZERO;
+                // M3: a definite refusal (margin, invalid, auth, market) is not repaired: the
+                // other leg is unwound at once. M1: a leg whose last order is still unknown is
+                // cancelled and resolved first; if it stays unknown, no repair is sent.
+                let resolved = self.resolve_last_unknown(req, under, report).await;
+                let refused = report
+                    .orders
+                    .iter()
+                    .rev()
+                    .find(|o| o.leg == under)
+                    .is_some_and(|o| o.definite_refusal);
+                let placeable =
+                    resolved && !refused && missing >= market.min_size && missing > Decimal::ZERO;
                 if placeable {
+                    self.pause_point("open:repair").await;
                     let attempt = next_attempt[idx(under)];
                     next_attempt[idx(under)] += 1;
                     if let Some(exec) = self
@@ -627,6 +843,7 @@ impl HedgeEngine {
                             false,
                             attempt,
                             OrderPurpose::Repair,
+                            &mut report.warnings,
                         )
                         .await
                     {
@@ -642,6 +859,7 @@ impl HedgeEngine {
                 let target =
                     grid::floor_to_step(a.min(b), plan.common_step).unwrap_or(Decimal::ZERO);
                 let mut sent_any = false;
+                self.pause_point("open:unwind").await;
                 for (role, have) in [(LegRole::Long, a), (LegRole::Short, b)] {
                     let excess = have - target;
                     if excess >= tol {
@@ -658,6 +876,7 @@ impl HedgeEngine {
                                 true,
                                 attempt,
                                 OrderPurpose::Unwind,
+                                &mut report.warnings,
                             )
                             .await
                         {
@@ -678,8 +897,44 @@ impl HedgeEngine {
                     ),
                 },
                 Some(after),
+                true,
             );
         }
+    }
+
+    /// Cancels and re-reads the last order of `leg` when its outcome is unknown. True when
+    /// the leg has no unknown order left (a repair may be judged from positions).
+    async fn resolve_last_unknown(
+        &self,
+        req: &OpenRequest,
+        leg: LegRole,
+        report: &mut OpenReport,
+    ) -> bool {
+        let Some(i) = report.orders.iter().rposition(|o| o.leg == leg) else {
+            return true;
+        };
+        if report.orders[i].outcome != LegOutcome::Unknown {
+            return true;
+        }
+        let venue = req.venues.get(leg).as_ref();
+        let cid = report.orders[i].request.client_id;
+        if let Err(e) = venue.cancel_order(&req.symbol, cid).await {
+            tracing::warn!(venue = venue.id(), %cid, "cancel of an unknown order failed: {e}");
+        }
+        for _ in 0..self.options.position_read_attempts.max(1) {
+            if let Ok(Some(st)) = venue.order_status(&req.symbol, cid).await {
+                if st.state.is_final() {
+                    report.orders[i].apply_status(&st);
+                    return true;
+                }
+            }
+            self.clock.sleep(self.options.poll_interval).await;
+        }
+        report.warnings.push(format!(
+            "{}: order {cid} still unknown after cancel; no repair sent on that leg",
+            venue.id()
+        ));
+        false
     }
 
     /// Waits the settle grace, then reads positions until they match the fills reported by

@@ -58,6 +58,10 @@ pub struct OrderExecution {
     pub error: Option<String>,
     /// True when the answer was lost and the order was found (or not) by client id.
     pub resolved_by_lookup: bool,
+    /// True when the venue definitely refused it for a reason a retry cannot fix (margin,
+    /// invalid request, authentication, unknown market): no repair, unwind at once.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub definite_refusal: bool,
     /// Building and signing, microseconds.
     pub signing_us: u64,
     /// From the start of the send to the venue's answer, microseconds.
@@ -145,6 +149,9 @@ pub struct OpenReport {
     pub both_acked_us: Option<u64>,
     /// From the first send to both final states, microseconds.
     pub both_final_us: Option<u64>,
+    /// How long one leg stood without its hedge, milliseconds (from the first send to
+    /// balanced or flat, an upper bound; 0 when the legs filled together).
+    pub naked_ms: u64,
     /// Positions before.
     pub positions_before: Option<PairPositions>,
     /// Positions after (as verified).
@@ -153,6 +160,8 @@ pub struct OpenReport {
     pub result: HedgeResult,
     /// Problems that did not change the outcome (e.g. the state file could not be updated).
     pub warnings: Vec<String>,
+    /// What recovery found before this operation.
+    pub recovery: super::RecoveryReport,
 }
 
 /// How a close ended.
@@ -174,6 +183,12 @@ pub enum CloseResult {
         /// What is left where.
         reason: String,
     },
+    /// A closing order could not be priced or signed while both legs were open: nothing was
+    /// sent (a close never makes a leg naked). Positions are as before; no HALT.
+    NothingSent {
+        /// Why.
+        reason: String,
+    },
     /// `--dry-run`.
     DryRun,
 }
@@ -191,9 +206,11 @@ pub struct CloseReport {
     pub orders: Vec<OrderExecution>,
     /// Gap between the starts of the two first sends, microseconds.
     pub leg_skew_us: Option<u64>,
+    /// How long one leg stood without its hedge, milliseconds (0 when both closed together).
+    pub naked_ms: u64,
     /// Positions before.
     pub positions_before: Option<PairPositions>,
-    /// Positions after.
+    /// Positions after (`None` when they could not be read: never the sizes before).
     pub positions_after: Option<PairPositions>,
     /// Outcome.
     pub result: CloseResult,
@@ -201,4 +218,6 @@ pub struct CloseReport {
     pub previews: Vec<String>,
     /// Problems that did not change the outcome.
     pub warnings: Vec<String>,
+    /// What recovery found before this operation.
+    pub recovery: super::RecoveryReport,
 }

@@ -10,6 +10,7 @@ use super::report::{LegOutcome, OrderExecution, OrderPurpose};
 use crate::ids::LegRole;
 use rust_decimal::Decimal;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 use venue_api::{OrderAck, OrderRequest, PreparedOrder, Venue, VenueError};
 
 /// An order after its send: when it started and ended, and what the venue answered.
@@ -67,8 +68,31 @@ impl HedgeEngine {
         tokio::join!(Self::send_one(a.0, a.1), Self::send_one(b.0, b.1))
     }
 
-    /// Follows a sent order to a final state and reports it.
+    /// Follows a sent order to a final state and reports it (inside a span carrying the
+    /// venue, leg, attempt and client id).
     pub(super) async fn settle(
+        &self,
+        venue: &dyn Venue,
+        symbol: &str,
+        leg: LegRole,
+        purpose: OrderPurpose,
+        sent: Sent,
+    ) -> OrderExecution {
+        let cid = sent.request.client_id;
+        let span = tracing::info_span!(
+            "order",
+            venue = venue.id(),
+            %leg,
+            attempt = cid.get() % 10,
+            %cid,
+            ?purpose
+        );
+        self.settle_inner(venue, symbol, leg, purpose, sent)
+            .instrument(span)
+            .await
+    }
+
+    async fn settle_inner(
         &self,
         venue: &dyn Venue,
         symbol: &str,
@@ -88,6 +112,7 @@ impl HedgeEngine {
             fee: None,
             error: None,
             resolved_by_lookup: false,
+            definite_refusal: false,
             signing_us: micros(sent.signing),
             ack_us: Some(micros(sent.answered.duration_since(sent.start))),
             final_us: None,
@@ -101,6 +126,13 @@ impl HedgeEngine {
                 // The venue answered and refused: no order exists.
                 exec.outcome = LegOutcome::Rejected;
                 exec.error = Some(e.to_string());
+                exec.definite_refusal = matches!(
+                    e,
+                    VenueError::InsufficientMargin(_)
+                        | VenueError::InvalidRequest(_)
+                        | VenueError::Auth(_)
+                        | VenueError::UnknownMarket(_)
+                );
                 exec.final_us = exec.ack_us;
                 return exec;
             }
@@ -121,6 +153,8 @@ impl HedgeEngine {
                 .unwrap_or(chrono::Duration::MAX);
         let mut last_error: Option<VenueError> = None;
         let mut cancel_sent = false;
+        // After a cancel (asynchronous on Lighter), a few more reads before "still working".
+        let mut reads_after_cancel = 0u8;
         loop {
             let expired = self.clock.now() >= deadline;
             match venue.order_status(symbol, cid).await {
@@ -136,7 +170,9 @@ impl HedgeEngine {
                     if let Err(e) = venue.cancel_order(symbol, cid).await {
                         last_error = Some(e);
                     }
-                    continue;
+                }
+                Ok(Some(_)) if expired && reads_after_cancel < 5 => {
+                    reads_after_cancel += 1;
                 }
                 Ok(Some(st)) if expired => {
                     exec.apply_status(&st);

@@ -10,14 +10,14 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use std::sync::Arc;
 
-struct World {
-    long: Arc<MockVenue>,
-    short: Arc<MockVenue>,
-    store: Arc<MemoryStore>,
-    engine: HedgeEngine,
+pub(super) struct World {
+    pub(super) long: Arc<MockVenue>,
+    pub(super) short: Arc<MockVenue>,
+    pub(super) store: Arc<MemoryStore>,
+    pub(super) engine: HedgeEngine,
 }
 
-fn world() -> World {
+pub(super) fn world() -> World {
     // Long venue: 0.01 step; short venue: 0.1 step -> common grid 0.1. Mid ~ 40.
     let long = Arc::new(MockVenue::new(
         "alpha",
@@ -52,14 +52,14 @@ fn world() -> World {
 }
 
 impl World {
-    fn venues(&self) -> LegVenues {
+    pub(super) fn venues(&self) -> LegVenues {
         LegVenues {
             long: self.long.clone(),
             short: self.short.clone(),
         }
     }
 
-    fn open_request(&self, size: SizeRequest) -> OpenRequest {
+    pub(super) fn open_request(&self, size: SizeRequest) -> OpenRequest {
         OpenRequest {
             symbol: "HYPE".into(),
             venues: self.venues(),
@@ -71,19 +71,21 @@ impl World {
             },
             leg_mode: LegMode::Concurrent,
             dry_run: false,
+            add: false,
         }
     }
 
-    fn close_request(&self) -> CloseRequest {
+    pub(super) fn close_request(&self) -> CloseRequest {
         CloseRequest {
             symbol: "HYPE".into(),
             venues: self.venues(),
             pricing: PricingPolicy::default(),
             dry_run: false,
+            only: None,
         }
     }
 
-    fn positions(&self) -> (Decimal, Decimal) {
+    pub(super) fn positions(&self) -> (Decimal, Decimal) {
         (self.long.position_now(), self.short.position_now())
     }
 }
@@ -118,7 +120,14 @@ async fn clean_open_is_verified_hedged_with_distinct_journaled_ids() {
     assert!(state.halted.is_none());
     let entry = state.journal.iter().find(|e| e.operation == op).unwrap();
     assert_eq!(entry.orders.len(), 2);
-    assert_eq!(entry.outcome.as_deref(), Some("hedged 5.0"));
+    assert_eq!(
+        entry.outcome,
+        Some(crate::state::Outcome::Hedged { size: dec!(5.0) })
+    );
+    assert_eq!(entry.kind, crate::state::OperationKind::Open);
+    assert_eq!(entry.legs.len(), 2);
+    assert!(entry.orders.iter().all(|o| o.expires_at.is_some()));
+    assert_eq!(r.naked_ms, 0);
     // Both orders are IOC and aggressive: buy above the ask, sell below the bid.
     let long_order = &w.long.submissions()[0];
     assert!(long_order.price > dec!(40.01) && !long_order.reduce_only);
@@ -200,11 +209,13 @@ async fn failed_unwind_halts_and_every_trade_refuses_until_resume() {
         .open(&w.open_request(SizeRequest::Base(dec!(1))))
         .await;
     assert!(matches!(again, Err(EngineError::Halted { .. })));
-    assert!(matches!(
-        w.engine.close(&w.close_request()).await,
-        Err(EngineError::Halted { .. })
-    ));
-    assert!(w.engine.resume().unwrap().is_some());
+    // Close only reduces: it runs while HALTED, and the HALT stays until `resume`.
+    let still = w.engine.close(&w.close_request()).await.unwrap();
+    assert!(
+        matches!(still.result, CloseResult::Halted { .. }),
+        "{:?}",
+        still.result
+    );
     w.long.set_sticky_fault(None);
     let closed = w.engine.close(&w.close_request()).await.unwrap();
     assert_eq!(
@@ -214,6 +225,9 @@ async fn failed_unwind_halts_and_every_trade_refuses_until_resume() {
         }
     );
     assert_eq!(w.positions(), (dec!(0), dec!(0)));
+    assert!(w.engine.halted().unwrap().is_some());
+    assert!(w.engine.resume().unwrap().is_some());
+    assert!(w.engine.halted().unwrap().is_none());
 }
 
 #[tokio::test]
@@ -353,9 +367,16 @@ async fn existing_naked_position_refuses_to_open() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, EngineError::ExistingPositions { .. }),
+        matches!(
+            err,
+            EngineError::PositionsExist {
+                balanced: false,
+                ..
+            }
+        ),
         "{err}"
     );
+    assert!(w.long.submissions().is_empty() && w.short.submissions().is_empty());
 }
 
 #[tokio::test]

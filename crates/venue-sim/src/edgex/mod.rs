@@ -90,6 +90,12 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
     }
     // A delayed request is processed at the clock time it is processed at.
     let now = core.now_ms();
+    if gen == Gen::V2 && V2_REMOVED.contains(&endpoint.as_str()) {
+        return SimResponse::value(
+            404,
+            &fail("NOT_FOUND", format!("{} was removed in V2", req.path), now),
+        );
+    }
     let reply = route(&core, &req, gen, &endpoint, now);
     if req.method == "POST" {
         core.autosave();
@@ -106,14 +112,48 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
     }
     match reply {
         Ok(data) => SimResponse::value(200, &wire::ok(data, now)),
+        // An unknown path is an HTTP 404, as on the venue's gateway.
+        Err(env) if env.get("code").and_then(Value::as_str) == Some("NOT_FOUND") => {
+            SimResponse::value(404, &env)
+        }
         Err(env) => SimResponse::value(200, &env),
     }
 }
 
+/// V1 endpoints V2 removed (`CHANGELOG_API_V2.md` §2.1: "verify deleted interfaces return
+/// 404"); V2 finds finished orders through `getHistoryOrderPage` / `getOrderById`.
+const V2_REMOVED: [&str; 2] = [
+    "private/order/getHistoryOrderByClientOrderId",
+    "private/order/getHistoryOrderById",
+];
+
 fn route(core: &SimCore, req: &SimRequest, gen: Gen, endpoint: &str, now: i64) -> Reply {
+    // Live V2 names its contracts `…USDC`; served so when the options ask for it.
+    let quote = if gen == Gen::V2 && core.options.edgex_v2_usdc_names {
+        "USDC"
+    } else {
+        "USD"
+    };
+    let mut reply = route_inner(core, req, gen, endpoint, now, quote);
+    if quote != "USD" && matches!(endpoint, "public/quote/getTicker" | "public/quote/getDepth") {
+        if let Ok(v) = reply.as_mut() {
+            wire::requote(v, quote);
+        }
+    }
+    reply
+}
+
+fn route_inner(
+    core: &SimCore,
+    req: &SimRequest,
+    gen: Gen,
+    endpoint: &str,
+    now: i64,
+    quote: &str,
+) -> Reply {
     match (req.method.as_str(), endpoint) {
         ("GET", "public/meta/getServerTime") => Ok(json!({"timeMillis": now.to_string()})),
-        ("GET", "public/meta/getMetaData") => Ok(core.with(|ex| wire::metadata(ex))),
+        ("GET", "public/meta/getMetaData") => Ok(core.with(|ex| wire::metadata_quoted(ex, quote))),
         ("GET", "public/quote/getTicker") => {
             public_market(core, req, now, |ex, m| Ok(json!([wire::ticker(ex, m)])))
         }
@@ -146,11 +186,12 @@ fn route(core: &SimCore, req: &SimRequest, gen: Gen, endpoint: &str, now: i64) -
         | ("GET", "private/order/getOrderByClientOrderId")
         | ("GET", "private/order/getHistoryOrderById")
         | ("GET", "private/order/getHistoryOrderByClientOrderId")
+        | ("GET", "private/order/getHistoryOrderPage")
         | ("GET", "private/order/getActiveOrderPage") => {
             let payload = auth::canonical_query(&req.query);
             let account =
                 authenticate(core, req, gen, &payload, req.query_param("accountId"), now)?;
-            private::get(core, req, endpoint, &account, now)
+            private::get(core, req, gen, endpoint, &account, now)
         }
         ("POST", e) if e.starts_with("private/") => {
             let body: Value = serde_json::from_slice(&req.body)

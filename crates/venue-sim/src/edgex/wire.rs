@@ -58,10 +58,10 @@ pub fn resolution_hex(exp: u32) -> String {
     hex_u(10u64.saturating_pow(exp))
 }
 
-fn contract(m: &MarketSpec) -> Value {
+fn contract(m: &MarketSpec, quote: &str) -> Value {
     json!({
         "contractId": m.market_id,
-        "contractName": format!("{}USD", m.symbol),
+        "contractName": format!("{}{quote}", m.symbol),
         "baseCoinId": m.market_id.replacen("1000", "2000", 1),
         "quoteCoinId": COLLATERAL_COIN_ID,
         "tickSize": s(m.tick),
@@ -90,15 +90,24 @@ fn contract(m: &MarketSpec) -> Value {
     })
 }
 
-/// `getMetaData` data (V1 and V2 fields together).
+/// `getMetaData` data (V1 and V2 fields together), contracts named `SYMBOL+USD`.
 pub fn metadata(ex: &Exchange) -> Value {
+    metadata_quoted(ex, "USD")
+}
+
+/// `getMetaData` data with contracts named `SYMBOL+quote` and the collateral coin named
+/// `quote` (live V2: `BTCUSDC`, `USDC`).
+pub fn metadata_quoted(ex: &Exchange, quote: &str) -> Value {
     let collateral = json!({
-        "coinId": COLLATERAL_COIN_ID, "coinName": "USD", "stepSize": "0.000001",
+        "coinId": COLLATERAL_COIN_ID, "coinName": quote, "stepSize": "0.000001",
         "starkExAssetId": COLLATERAL_ASSET_ID,
         "starkExResolution": resolution_hex(COLLATERAL_RESOLUTION_EXP),
         "resolution": resolution_hex(COLLATERAL_RESOLUTION_EXP),
     });
-    let contracts: Vec<Value> = ex.markets_of(VenueKind::Edgex).map(contract).collect();
+    let contracts: Vec<Value> = ex
+        .markets_of(VenueKind::Edgex)
+        .map(|m| contract(m, quote))
+        .collect();
     let mut coins = vec![collateral.clone()];
     for m in ex.markets_of(VenueKind::Edgex) {
         coins.push(json!({
@@ -318,4 +327,17 @@ pub fn funding_transaction(r: &FundingRecord, account_id: &str) -> Value {
         "fundingPositionSize": s(r.size), "censorStatus": "L2_APPROVED",
         "createdTime": r.time_ms.to_string(), "updatedTime": r.time_ms.to_string(),
     })
+}
+
+/// Renames `contractName` of every object in `v` (a ticker or depth array) to
+/// `SYMBOL+quote`, for the V2 names.
+pub fn requote(v: &mut Value, quote: &str) {
+    if let Some(items) = v.as_array_mut() {
+        for item in items {
+            if let Some(name) = item.get("contractName").and_then(Value::as_str) {
+                let base = name.strip_suffix("USD").unwrap_or(name).to_string();
+                item["contractName"] = Value::String(format!("{base}{quote}"));
+            }
+        }
+    }
 }

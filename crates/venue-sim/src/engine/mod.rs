@@ -171,6 +171,10 @@ pub struct Pending {
     /// consume its nonce, and the later txs of that key sent after it fail with it.
     #[serde(default)]
     pub nonce: Option<(u8, i64)>,
+    /// Mid of the order's market when the venue accepted it: the order executes against
+    /// the book of that moment (the venue matched it then; only its visibility is late).
+    #[serde(default)]
+    pub mid: Option<Decimal>,
 }
 
 /// What a queued action does.

@@ -84,6 +84,20 @@ impl Exchange {
         fill_ratio: Option<Decimal>,
         order_id: Option<u64>,
     ) -> Result<Order, EngineError> {
+        self.place_order_at(venue, account_id, order, fill_ratio, order_id, None)
+    }
+
+    /// [`Exchange::place_order_as`] taking liquidity from the book around `mid` (the mid
+    /// when the venue accepted the order) instead of the current one.
+    pub(super) fn place_order_at(
+        &mut self,
+        venue: VenueKind,
+        account_id: &str,
+        order: NewOrder,
+        fill_ratio: Option<Decimal>,
+        order_id: Option<u64>,
+        mid: Option<Decimal>,
+    ) -> Result<Order, EngineError> {
         let market = self.check_order(venue, account_id, &order)?;
         let account = self.account(venue, account_id)?;
         let position = account.position_size(&market.market_id);
@@ -96,7 +110,10 @@ impl Exchange {
                 cancel = Some(CancelReason::ReduceOnly);
             }
         }
-        let book = self.book(venue, &market.market_id)?;
+        let book = match mid {
+            Some(mid) => book::synthetic(&market, mid, &self.params),
+            None => self.book(venue, &market.market_id)?,
+        };
         let crosses = book.crosses(order.side, order.price);
         if cancel.is_none() && matches!(order.tif, Tif::PostOnly(_)) && crosses {
             cancel = Some(CancelReason::PostOnly);

@@ -29,8 +29,10 @@ impl Exchange {
         nonce: Option<(u8, i64)>,
     ) -> Result<(), EngineError> {
         self.account(venue, account_id)?;
+        let mut mid = None;
         if let PendingAction::Place { order, .. } = &action {
             self.check_order(venue, account_id, order)?;
+            mid = Some(self.mark(venue, &order.market_id)?);
         }
         self.pending.push(Pending {
             due_ms,
@@ -39,6 +41,7 @@ impl Exchange {
             action,
             expires_ms,
             nonce,
+            mid,
         });
         Ok(())
     }
@@ -129,27 +132,30 @@ impl Exchange {
                     order,
                     fill_ratio,
                     order_id,
-                } => match self.place_order_as(venue, id, order.clone(), fill_ratio, order_id) {
-                    Ok(_) => {}
-                    Err(EngineError::InsufficientMargin(_)) => {
-                        let _ = self.record_refused_as(
-                            venue,
-                            id,
-                            order,
-                            CancelReason::Margin,
-                            order_id,
-                        );
+                } => {
+                    match self.place_order_at(venue, id, order.clone(), fill_ratio, order_id, p.mid)
+                    {
+                        Ok(_) => {}
+                        Err(EngineError::InsufficientMargin(_)) => {
+                            let _ = self.record_refused_as(
+                                venue,
+                                id,
+                                order,
+                                CancelReason::Margin,
+                                order_id,
+                            );
+                        }
+                        Err(_) => {
+                            let _ = self.record_refused_as(
+                                venue,
+                                id,
+                                order,
+                                CancelReason::Rejected,
+                                order_id,
+                            );
+                        }
                     }
-                    Err(_) => {
-                        let _ = self.record_refused_as(
-                            venue,
-                            id,
-                            order,
-                            CancelReason::Rejected,
-                            order_id,
-                        );
-                    }
-                },
+                }
                 PendingAction::Cancel(index) => {
                     let _ = self.cancel(venue, id, OrderRef::Either(index));
                 }

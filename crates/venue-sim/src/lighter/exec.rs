@@ -101,7 +101,7 @@ fn submit_in(
         .api_keys
         .get(&rx.api_key_index)
         .cloned()
-        .ok_or_else(|| bad(21101, "api key not found"))?;
+        .ok_or_else(|| bad(21109, "api key not found"))?;
     if !tx::verify(&rx, &pk) {
         return Err(bad(21120, "invalid signature"));
     }
@@ -184,8 +184,8 @@ fn execute(
                 (0, 2) => Tif::PostOnly((expiry > 0).then_some(expiry)),
                 (t, f) => {
                     return Err(bad(
-                        21600,
-                        format!("order type {t} / time in force {f} not supported"),
+                        21705,
+                        format!("invalid order time in force: type {t} / time in force {f}"),
                     ))
                 }
             };

@@ -3,9 +3,13 @@
 //! Schnorr signature verified against the account's registered API key, nonces enforced per
 //! (account, key), and auth tokens checked on private reads. WebSocket: [`ws`].
 //!
-//! Errors are HTTP 400 with `{"code", "message"}`: 21100 account not found, 21101 api key not
-//! found, 21104 invalid nonce, 21116 transaction expired, 21120 invalid signature,
-//! 20013 invalid auth token, 21600 invalid order, 21700 invalid leverage, 21500 injected reject.
+//! Errors are HTTP 400 with `{"code", "message"}`, the venue's codes where they are known
+//! (`../shared/docs/findings/live-lighter.md` row 15): 21100 account not found, 21109 api key
+//! not found, 21104 invalid nonce, 21116 transaction expired, 21120 invalid signature, 21701
+//! invalid base amount, 21702 invalid price, 21705 invalid order time in force, 21706 invalid
+//! order base or quote amount; and (codes not recorded from the venue) 20001 invalid
+//! parameter, 20013 invalid auth token, 21001 invalid market, 21600 invalid tx, 21700
+//! invalid leverage, 21500 injected reject. A refused tx never consumes its nonce.
 //! A CreateOrder without enough margin is accepted and its order ends
 //! `canceled-margin-not-allowed`, as on the venue.
 
@@ -136,7 +140,7 @@ fn route(core: &SimCore, req: &SimRequest, endpoint: &str) -> Reply {
                     .account(VenueKind::Lighter, &acct)
                     .map_err(|_| bad(21100, "account not found"))?;
                 if !a.lighter_auth.api_keys.contains_key(&key) {
-                    return Err(bad(21101, "api key not found"));
+                    return Err(bad(21109, "api key not found"));
                 }
                 Ok(json!({"nonce": a.lighter_auth.nonces.get(&key).copied().unwrap_or(0)}))
             })
@@ -203,6 +207,7 @@ fn route(core: &SimCore, req: &SimRequest, endpoint: &str) -> Reply {
                 Ok(json!({"orders": orders, "next_cursor": ""}))
             })
         }
+        ("GET", "accountOrders") => account_orders(core, req),
         ("GET", "fundings") => fundings(core, req),
         ("GET", "funding-rates") => Err(funding_rates(core)),
         ("GET", "positionFunding") => {
@@ -291,9 +296,76 @@ fn route(core: &SimCore, req: &SimRequest, endpoint: &str) -> Reply {
 pub(crate) fn market_err(e: EngineError) -> SimResponse {
     match e {
         EngineError::UnknownMarket(m) => bad(21001, format!("invalid market id {m}")),
+        EngineError::InvalidOrder(m) => {
+            let code = if m.contains("not a positive multiple of step") {
+                (21701, "invalid base amount")
+            } else if m.contains("not a positive multiple of tick") {
+                (21702, "invalid price")
+            } else {
+                (21706, "invalid order base or quote amount")
+            };
+            bad(code.0, format!("{}: {m}", code.1))
+        }
         other => bad(21600, other.to_string()),
     }
 }
+
+/// How far back `accountOrders` reaches for finished orders (the venue: "the last 1K
+/// inactive orders (in the last 24 hours)"; active ones: the last 10K).
+const ACCOUNT_ORDERS_INACTIVE_MS: i64 = 24 * 3600 * 1000;
+
+/// `GET /api/v1/accountOrders?account_index=&client_order_indexes=a,b` (auth, 1..=20 ids,
+/// any market): the orders with those client order indexes, active or recently finished.
+fn account_orders(core: &SimCore, req: &SimRequest) -> Reply {
+    let acct = q_int(req, "account_index")?;
+    check_token(core, req, acct)?;
+    let ids: Vec<String> = req
+        .query_param("client_order_indexes")
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if ids.is_empty() || ids.len() > 20 || ids.iter().any(|i| i.parse::<u64>().is_err()) {
+        return Err(bad(
+            20001,
+            "client_order_indexes must be 1 to 20 comma-separated integers",
+        ));
+    }
+    let now = core.now_ms();
+    core.with(|ex| {
+        let a = ex
+            .account(VenueKind::Lighter, &acct.to_string())
+            .map_err(|_| bad(21100, "account not found"))?;
+        let (mut active, mut inactive) = (0usize, 0usize);
+        let mut orders = Vec::new();
+        for o in a.orders.iter().rev() {
+            let open = o.state == OrderState::Open;
+            if open {
+                active += 1;
+            } else {
+                inactive += 1;
+            }
+            let reachable = if open {
+                active <= 10_000
+            } else {
+                inactive <= 1_000 && now - o.updated_ms <= ACCOUNT_ORDERS_INACTIVE_MS
+            };
+            if reachable && ids.contains(&o.client_id) {
+                let m = ex
+                    .market(VenueKind::Lighter, &o.market_id)
+                    .map_err(market_err)?;
+                orders.push(wire::order(o, m, &a.id));
+            }
+        }
+        Ok(json!({"orders": orders, "next_cursor": ""}))
+    })
+}
+
+/// Rows one `fundings` call returns at most on the live venue (NautilusTrader's client pages
+/// at 100; the SDK's "750" is not what the venue answers).
+const FUNDINGS_PER_CALL: usize = 100;
 
 fn fundings(core: &SimCore, req: &SimRequest) -> Reply {
     let market = q_int(req, "market_id")?.to_string();
@@ -302,18 +374,28 @@ fn fundings(core: &SimCore, req: &SimRequest) -> Reply {
     let count = req
         .query_param("count_back")
         .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(100)
-        .clamp(1, 1000);
+        .unwrap_or(100);
+    let live = core.options.lighter_fundings_from_start;
     core.with(|ex| {
-        let hist = ex
-            .funding_history(
+        let hist = if live {
+            // [start, end), oldest first, the first `count_back` rows, 100 per call at most.
+            // (the simulator keeps 90 days of funding history)
+            let from = start.max(ex.now_ms - 90 * 24 * 3_600_000);
+            let mut all = ex
+                .funding_history(VenueKind::Lighter, &market, from, end, usize::MAX)
+                .map_err(market_err)?;
+            all.truncate(count.clamp(1, FUNDINGS_PER_CALL));
+            all
+        } else {
+            ex.funding_history(
                 VenueKind::Lighter,
                 &market,
                 start,
                 end.saturating_add(1),
-                count,
+                count.clamp(1, 1000),
             )
-            .map_err(market_err)?;
+            .map_err(market_err)?
+        };
         let items: Vec<Value> = hist
             .iter()
             .map(|(t, r)| {

@@ -43,8 +43,14 @@ pub fn lighter_venue(mut config: LighterConfig, clock: Arc<dyn Clock>) -> Lighte
     LighterVenue::with_parts(config, settings, clock).unwrap()
 }
 
+/// Lighter executes txs at once here (explicitly, whatever the paper default); tests of
+/// the delay use [`env_with`].
 pub async fn env() -> Env {
-    env_with(PaperOptions::default()).await
+    env_with(PaperOptions {
+        lighter_fill_delay: Duration::ZERO,
+        ..PaperOptions::default()
+    })
+    .await
 }
 
 pub async fn env_with(mut options: PaperOptions) -> Env {
