@@ -249,6 +249,14 @@ pub enum Command {
 
     /// Clear the HALTED state after an operator has checked both venues.
     Resume,
+
+    /// Read-only pre-flight of both venues (credentials, clock, account, API key, symbols,
+    /// funding, leverage, request budget); exit 0 only when every check passes.
+    Doctor {
+        /// Save one redacted response of every read endpoint under DIR (fixtures/ layout).
+        #[arg(long, value_name = "DIR")]
+        record: Option<std::path::PathBuf>,
+    },
 }
 
 impl Command {
@@ -268,6 +276,7 @@ impl Command {
             Command::TestAuto { .. } => "test_auto",
             Command::Resume => "resume",
             Command::Recover => "recover",
+            Command::Doctor { .. } => "doctor",
         }
     }
 
@@ -292,6 +301,7 @@ impl Command {
                 | Command::Funding { .. }
                 | Command::FundingAll { .. }
                 | Command::CheckLeverage { .. }
+                | Command::Doctor { .. }
         )
     }
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod cmd_doctor;
 mod cmd_read;
 mod cmd_trade;
 mod ctx;
@@ -205,6 +206,9 @@ async fn dispatch(cli: &Cli, ctx: &ctx::Ctx) -> Result<u8, Failure> {
         } => cmd_trade::test_round_trip(ctx, *notional, *cross_ticks, false).await,
         Command::Resume => cmd_trade::resume(ctx).await,
         Command::Recover => cmd_trade::recover(ctx).await,
+        Command::Doctor { record } => {
+            cmd_doctor::doctor(ctx, cli.global.env_file.as_deref(), record.as_ref()).await
+        }
     }
 }
 

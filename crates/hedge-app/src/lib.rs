@@ -7,12 +7,14 @@
 //! - [`wiring`]: the venues (live adapters, or paper ones on the simulator) and the engine.
 //! - [`credentials`]: each venue's endpoints and credentials from the environment.
 //! - [`exit`]: the exit codes shared by the three binaries.
+//! - [`doctor`]: the read-only pre-flight of a live account (`hedge-cli doctor`, bots at start-up).
 //!
 //! Every validation error is one line naming the file, the field and the bad value; secrets
 //! never appear in one.
 
 pub mod bot_config;
 pub mod credentials;
+pub mod doctor;
 pub mod env;
 pub mod exit;
 pub mod hedge_config;

@@ -215,6 +215,7 @@ pub struct EdgexConfig {
     max_read_retries: u32,
     requests_per_second: u32,
     request_burst: u32,
+    write_reserve: u32,
     retry_base_delay: Duration,
     retry_max_delay: Duration,
 }
@@ -238,6 +239,7 @@ impl EdgexConfig {
             max_read_retries: 3,
             requests_per_second: 10,
             request_burst: 20,
+            write_reserve: 5,
             retry_base_delay: Duration::from_millis(250),
             retry_max_delay: Duration::from_secs(10),
         }
@@ -508,6 +510,28 @@ impl EdgexConfig {
     /// Burst size of the request budget.
     pub fn request_burst(&self) -> u32 {
         self.request_burst
+    }
+
+    /// Tokens of the budget reads may not take (kept for order sends; default 5).
+    pub fn write_reserve(&self) -> u32 {
+        self.write_reserve
+    }
+
+    /// Sets the tokens kept for order sends (reads never take them).
+    pub fn with_write_reserve(mut self, reserve: u32) -> Self {
+        self.write_reserve = reserve;
+        self
+    }
+
+    /// The request budget in force: `requests_per_second × 60` a minute, the burst, the
+    /// write reserve (defaults `venue_transport::BudgetConfig::EDGEX_DEFAULT`).
+    pub fn budget(&self) -> venue_transport::BudgetConfig {
+        venue_transport::BudgetConfig {
+            per_minute: self.requests_per_second.saturating_mul(60),
+            burst: self.request_burst,
+            write_reserve: self.write_reserve,
+        }
+        .normalized()
     }
 }
 

@@ -91,6 +91,9 @@ pub struct LighterConfig {
     /// Maximum number of REST requests per minute this client sends (shared by all calls;
     /// default 60, the standard-account limit, with a burst of 10).
     pub requests_per_minute: u32,
+    /// Tokens of that budget status polls and market reads may not take: they stay for
+    /// sendTx and the nonce read (default 3 of the burst of 10).
+    pub write_reserve: u32,
     /// Lifetime of the auth tokens the client creates (keep it to minutes).
     pub auth_token_ttl: Duration,
 }
@@ -106,6 +109,7 @@ impl fmt::Debug for LighterConfig {
             .field("api_key_index", &self.api_key_index)
             .field("request_timeout", &self.request_timeout)
             .field("requests_per_minute", &self.requests_per_minute)
+            .field("write_reserve", &self.write_reserve)
             .field("auth_token_ttl", &self.auth_token_ttl)
             .finish()
     }
@@ -123,6 +127,7 @@ impl Default for LighterConfig {
             api_key_index: None,
             request_timeout: Duration::from_secs(10),
             requests_per_minute: 60,
+            write_reserve: 3,
             auth_token_ttl: Duration::from_secs(10 * 60),
         }
     }
@@ -183,6 +188,8 @@ impl LighterConfig {
     /// `WEBSOCKET_URL` (default mainnet), `LIGHTER_PRIVATE_KEY`/`API_KEY_PRIVATE_KEY`,
     /// `LIGHTER_ACCOUNT_INDEX`/`ACCOUNT_INDEX`, `LIGHTER_API_KEY_INDEX`/`API_KEY_INDEX`,
     /// `LIGHTER_CHAIN_ID`/`CHAIN_ID` (default from the base URL: 300 testnet, else 304).
+    /// `LIGHTER_REQUESTS_PER_MINUTE` (default 60, the Standard account) and
+    /// `LIGHTER_WRITE_RESERVE` (default 3) set the request budget.
     /// Missing credentials are not an error here.
     pub fn from_lookup(
         lookup: &dyn Fn(&str) -> Option<String>,
@@ -236,6 +243,18 @@ impl LighterConfig {
                 .map_err(|_| invalid(var, &v, "must be an unsigned integer"))?,
             None => chain_id_for_url(&base_url),
         };
+        let defaults = Self::default();
+        let budget_figure = |var: &'static str, default: u32| -> Result<u32, LighterConfigError> {
+            match lookup(var)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            {
+                Some(v) => v
+                    .parse::<u32>()
+                    .map_err(|_| invalid(var, &v, "must be an unsigned integer")),
+                None => Ok(default),
+            }
+        };
         Ok(Self {
             base_url,
             ws_url,
@@ -243,7 +262,14 @@ impl LighterConfig {
             private_key,
             account_index,
             api_key_index,
-            ..Self::default()
+            // Standard account: 60 a minute; Premium accounts may raise it
+            requests_per_minute: budget_figure(
+                "LIGHTER_REQUESTS_PER_MINUTE",
+                defaults.requests_per_minute,
+            )?
+            .max(1),
+            write_reserve: budget_figure("LIGHTER_WRITE_RESERVE", defaults.write_reserve)?,
+            ..defaults
         })
     }
 

@@ -80,12 +80,13 @@ async fn order_book_details_failures_map_to_typed_errors() {
 }
 
 #[tokio::test]
-async fn rest_top_of_book_sorts_levels() {
+async fn rest_top_of_book_sorts_levels_and_sums_the_best_level() {
     let server = MockServer::start().await;
     mount_markets(&server).await;
     Mock::given(method("GET"))
         .and(path("/api/v1/orderBookOrders"))
         .and(query_param("market_id", "0"))
+        .and(query_param("limit", "20"))
         .respond_with(json("orderBookOrders.json"))
         .mount(&server)
         .await;
@@ -93,6 +94,8 @@ async fn rest_top_of_book_sorts_levels() {
     assert_eq!(top.bid_price(), Some(dec!(3021.40)));
     assert_eq!(top.ask_price(), Some(dec!(3021.50)));
     assert_eq!(top.ask.unwrap().size, dec!(1.1));
+    // two resting bids at 3021.40: the level is 2.0 + 0.5, not one order's size
+    assert_eq!(top.bid.unwrap().size, dec!(2.5));
     assert_eq!(top.source, BookSource::Rest);
 }
 

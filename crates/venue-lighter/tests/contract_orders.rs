@@ -707,3 +707,69 @@ async fn expires_at_caps_the_tx_deadline_and_a_past_moment_is_refused() {
         VenueError::InvalidRequest(_)
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_sends_go_ahead_of_queued_reads_in_the_request_budget() {
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    mount_nonce(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/sendTx"))
+        .respond_with(json("sendTx.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/orderBookOrders"))
+        .respond_with(json("orderBookOrders.json"))
+        .mount(&server)
+        .await;
+    // 600 a minute (one token per 100 ms), burst 10, 3 kept for writes
+    let config = venue_lighter::LighterConfig::new(
+        server.uri(),
+        "ws://127.0.0.1:9/stream",
+        Some(venue_api::Secret::new(SK)),
+        Some(ACCOUNT),
+        Some(KEY_INDEX),
+    )
+    .unwrap();
+    let mut s = settings();
+    s.requests_per_minute = 600;
+    let v = std::sync::Arc::new(
+        venue_lighter::LighterVenue::with_parts(
+            config,
+            s,
+            std::sync::Arc::new(venue_api::ManualClock::new(now())),
+        )
+        .unwrap(),
+    );
+    v.market("ETH").await.unwrap(); // 2 reads: orderBooks + orderBookDetails
+    let mut polls = Vec::new();
+    for _ in 0..10 {
+        let v = v.clone();
+        polls.push(tokio::spawn(async move { v.top_of_book("ETH").await }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let order = v.prepare_order(&order(77)).await.unwrap();
+    v.submit_order(order).await.unwrap();
+    for p in polls {
+        p.await.unwrap().unwrap();
+    }
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    let send = paths.iter().position(|p| p == "/api/v1/sendTx").unwrap();
+    let reads_before = paths[..send]
+        .iter()
+        .filter(|p| p.as_str() == "/api/v1/orderBookOrders")
+        .count();
+    // reads may use 10 - 3 = 7 banked tokens (2 went to the market list): 5 polls, then the
+    // nonce read and sendTx take reserved tokens ahead of the 5 polls still waiting
+    assert!(
+        reads_before <= 6,
+        "{reads_before} polls went first: {paths:?}"
+    );
+}

@@ -1,11 +1,12 @@
 //! The EdgeX REST transport: paths, auth headers, budget, timeouts, retries, envelope checks.
 //!
-//! Reads go through [`EdgexHttpClient::get`] and are retried (bounded, jittered, honouring
+//! Every call takes a token of the account's request budget (`venue-transport`): writes
+//! (every POST) are served before reads, and a 429's `Retry-After` pauses both. Reads go
+//! through [`EdgexHttpClient::get`] and are retried (bounded, jittered, honouring
 //! `Retry-After`) on transport errors, timeouts, 5xx and 429; each attempt is re-signed with a
 //! fresh timestamp. Writes ([`EdgexHttpClient::post`], [`EdgexHttpClient::post_signed`]) are
 //! sent once: a lost answer is resolved by looking the order up, never by resending.
 
-use super::budget::{backoff_delay, RequestBudget};
 use super::models::Envelope;
 use crate::config::{ApiVersion, EdgexConfig};
 use crate::error::{decode_error, map_http_status, map_venue_code, RequestKind};
@@ -19,6 +20,8 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use venue_api::{Clock, VenueError};
+pub use venue_transport::RetryPolicy;
+use venue_transport::{backoff_delay, Priority, RequestBudget};
 
 /// How private requests are authenticated.
 #[derive(Debug, Clone)]
@@ -75,17 +78,6 @@ impl RequestSigner {
     }
 }
 
-/// Retry policy of reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// First backoff.
-    pub base_delay: Duration,
-    /// Longest wait (also caps `Retry-After`).
-    pub max_delay: Duration,
-}
-
 /// REST client of one EdgeX account.
 #[derive(Debug)]
 pub struct EdgexHttpClient {
@@ -102,10 +94,9 @@ pub struct EdgexHttpClient {
     offset_ms: std::sync::atomic::AtomicI64,
 }
 
-/// Installs the `ring` rustls provider once (the only TLS stack in this crate's tree).
+/// Installs the `ring` rustls provider once (the workspace's one TLS stack).
 pub fn install_tls_provider() {
-    // Err means a provider is already installed (ours or the application's): fine either way.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    venue_transport::install_tls_provider();
 }
 
 impl EdgexHttpClient {
@@ -127,7 +118,7 @@ impl EdgexHttpClient {
             base_url: config.base_url().to_string(),
             version: config.api_version(),
             signer,
-            budget: RequestBudget::new(config.requests_per_second(), config.request_burst()),
+            budget: RequestBudget::new(config.budget()),
             retry: RetryPolicy {
                 max_retries: config.max_read_retries(),
                 base_delay: config.retry_base_delay(),
@@ -277,7 +268,13 @@ impl EdgexHttpClient {
         body: Option<String>,
         auth: Option<&AuthHeaders>,
     ) -> Result<Value, VenueError> {
-        self.budget.acquire().await;
+        // order sends (every POST here) go ahead of reads in the venue's budget
+        let priority = if method == Method::GET {
+            Priority::Read
+        } else {
+            Priority::Write
+        };
+        self.budget.acquire(priority).await;
         let mut url = reqwest::Url::parse(&format!("{}{path}", self.base_url))
             .map_err(|e| VenueError::InvalidRequest(format!("bad EdgeX URL: {e}")))?;
         if !query.is_empty() {
@@ -324,6 +321,15 @@ impl EdgexHttpClient {
             Ok(Ok(t)) => t,
         };
         tracing::debug!(%method, path, status = status.as_u16(), raw_body = %text, "EdgeX response");
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            // honour Retry-After for every later request of this account, writes included
+            self.budget
+                .pause(
+                    retry_after.unwrap_or(self.retry.base_delay),
+                    self.retry.max_delay,
+                )
+                .await;
+        }
         if status != StatusCode::OK {
             // every POST of this adapter changes state (create, cancel, leverage)
             let kind = if method == Method::GET {

@@ -1,7 +1,6 @@
-//! REST transport (`client`), wire structs (`models`), wire -> domain (`parse`), and the
-//! request budget and backoff (`budget`).
+//! REST transport (`client`, on the shared `venue-transport` budget and backoff), wire
+//! structs (`models`), wire -> domain (`parse`).
 
-pub mod budget;
 pub mod client;
 pub mod models;
 pub mod parse;

@@ -4,7 +4,6 @@ use super::book::{
     parse_message, ping_frame, pong_frame, subscribe_frame, unsubscribe_frame, Applied, WsEvent,
 };
 use super::{BookFeedConfig, BookSlot, Command, Shared};
-use crate::http::budget::backoff_delay;
 use futures_util::{SinkExt, StreamExt};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -12,6 +11,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use venue_api::Clock;
+use venue_transport::backoff_delay;
 
 /// Why a session ended.
 enum End {

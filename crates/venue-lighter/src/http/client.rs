@@ -1,8 +1,9 @@
 //! The REST transport: one `reqwest` client (rustls with the `ring` provider), a timeout on
-//! every call, a shared request budget, jittered retries for reads, and never a blind retry
-//! of a write. Raw bodies are logged only at DEBUG.
+//! every call, the account's request budget with write priority (`venue-transport`: sendTx,
+//! sendTxBatch and the nonce read go ahead of polls; a 429's `Retry-After` pauses both),
+//! jittered retries for reads, and never a blind retry of a write. Raw bodies are logged
+//! only at DEBUG.
 
-use super::budget::RequestBudget;
 use super::models::{
     AccountResponse, ApiKeysResponse, Envelope, FundingRatesResponse, FundingsResponse,
     NextNonceResponse, OrderBookDetailsResponse, OrderBookOrdersResponse, OrderBooksResponse,
@@ -14,6 +15,7 @@ use crate::signing::SignedTx;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 use venue_api::VenueError;
+use venue_transport::{backoff_delay, BudgetConfig, Priority, RequestBudget};
 
 /// Tunables of the transport (defaults suit production; tests shorten the delays).
 #[derive(Debug, Clone)]
@@ -49,20 +51,14 @@ pub struct LighterHttp {
     budget: RequestBudget,
 }
 
-/// Installs rustls' `ring` provider as the process default (idempotent; another crate that
-/// installed `ring` already is fine).
+/// Installs rustls' `ring` provider as the process default (the workspace's one TLS stack,
+/// `venue-transport`).
 pub(crate) fn ensure_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    venue_transport::install_tls_provider();
 }
 
-fn jitter(base: Duration) -> Duration {
-    let mut b = [0u8; 2];
-    let r = getrandom::fill(&mut b)
-        .map(|_| u16::from_le_bytes(b))
-        .unwrap_or(0);
-    // up to +50 %
-    base + base * u32::from(r % 512) / 1024
-}
+/// Longest wait between read retries (also caps a 429's `Retry-After`).
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 
 impl LighterHttp {
     /// A client for `base_url`.
@@ -74,13 +70,27 @@ impl LighterHttp {
             .user_agent(concat!("venue-lighter/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| VenueError::Transport(format!("cannot build HTTP client: {e}")))?;
-        let budget = RequestBudget::new(settings.requests_per_minute, 10);
+        let budget = RequestBudget::new(BudgetConfig {
+            per_minute: settings.requests_per_minute,
+            ..BudgetConfig::LIGHTER_STANDARD
+        });
         Ok(Self {
             client,
             base_url: base_url.trim_end_matches('/').to_string(),
             settings,
             budget,
         })
+    }
+
+    /// Replaces the request budget (the venue sets the write reserve from its config).
+    pub fn with_budget(mut self, budget: BudgetConfig) -> Self {
+        self.budget = RequestBudget::new(budget);
+        self
+    }
+
+    /// The budget figures in force.
+    pub fn budget(&self) -> BudgetConfig {
+        self.budget.config()
     }
 
     fn url(&self, path: &str) -> String {
@@ -93,8 +103,9 @@ impl LighterHttp {
         req: reqwest::RequestBuilder,
         what: &str,
         kind: RequestKind,
+        priority: Priority,
     ) -> Result<T, VenueError> {
-        self.budget.acquire().await;
+        self.budget.acquire(priority).await;
         let resp = req.send().await.map_err(|e| {
             if e.is_timeout() {
                 VenueError::Timeout(self.settings.timeout)
@@ -117,15 +128,35 @@ impl LighterHttp {
             }
         })?;
         tracing::debug!(target: "venue_lighter::http", %what, status, body = %body, "response");
+        if status == 429 {
+            // honour Retry-After for every later request of this account, writes included
+            self.budget
+                .pause(
+                    retry_after.unwrap_or(self.settings.retry_base_delay),
+                    MAX_RETRY_WAIT,
+                )
+                .await;
+        }
         interpret_request(status, &body, retry_after, what, kind)
     }
 
-    /// GET with retries on transient failures.
+    /// GET with retries on transient failures (a read's share of the budget).
     pub async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
         auth: Option<&str>,
+    ) -> Result<T, VenueError> {
+        self.get_as(path, query, auth, Priority::Read).await
+    }
+
+    /// [`LighterHttp::get`] with an explicit budget priority.
+    async fn get_as<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        auth: Option<&str>,
+        priority: Priority,
     ) -> Result<T, VenueError> {
         let mut attempt = 0u32;
         loop {
@@ -133,12 +164,18 @@ impl LighterHttp {
             if let Some(token) = auth {
                 req = req.header("authorization", token);
             }
-            match self.execute::<T>(req, path, RequestKind::Read).await {
+            match self
+                .execute::<T>(req, path, RequestKind::Read, priority)
+                .await
+            {
                 Ok(v) => return Ok(v),
                 Err(e) if e.is_retryable() && attempt < self.settings.read_retries => {
-                    let backoff = e.retry_after().unwrap_or_else(|| {
-                        jitter(self.settings.retry_base_delay * 2u32.pow(attempt))
-                    });
+                    let backoff = backoff_delay(
+                        attempt,
+                        self.settings.retry_base_delay,
+                        MAX_RETRY_WAIT,
+                        e.retry_after(),
+                    );
                     tracing::info!(target: "venue_lighter::http", %path, attempt, error = %e, ?backoff, "retrying read");
                     tokio::time::sleep(backoff).await;
                     attempt += 1;
@@ -155,7 +192,8 @@ impl LighterHttp {
         form: &[(&str, String)],
     ) -> Result<T, VenueError> {
         let req = self.client.post(self.url(path)).form(form);
-        self.execute(req, path, RequestKind::Write).await
+        self.execute(req, path, RequestKind::Write, Priority::Write)
+            .await
     }
 
     // ---- endpoints -------------------------------------------------------------------
@@ -199,7 +237,10 @@ impl LighterHttp {
             ("account_index", account_index.to_string()),
             ("api_key_index", api_key_index.to_string()),
         ];
-        let r: NextNonceResponse = self.get("/api/v1/nextNonce", &q, None).await?;
+        // the nonce read precedes a tx: it takes the write share of the budget
+        let r: NextNonceResponse = self
+            .get_as("/api/v1/nextNonce", &q, None, Priority::Write)
+            .await?;
         Ok(r.nonce)
     }
 

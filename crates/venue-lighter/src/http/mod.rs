@@ -1,7 +1,6 @@
-//! REST transport: [`client`] (requests, retries, budget), [`models`] (wire structs),
+//! REST transport: [`client`] (requests, retries, the shared `venue-transport` budget), [`models`] (wire structs),
 //! [`parse`] (wire -> domain).
 
-pub mod budget;
 pub mod client;
 pub mod models;
 pub mod parse;

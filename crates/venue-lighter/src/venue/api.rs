@@ -412,7 +412,18 @@ impl Venue for LighterVenue {
             .http
             .active_orders(idx, u32::from(spec.market_index), &token)
             .await?;
-        r.orders.iter().map(parse::order_status).collect()
+        // orders placed elsewhere (the UI) carry client_order_index 0: not ours, skipped
+        r.orders
+            .iter()
+            .filter(|o| {
+                let ours = o.client_order_index > 0;
+                if !ours {
+                    tracing::warn!(target: "venue_lighter", order_index = o.order_index, "open order without a client order index (not ours)");
+                }
+                ours
+            })
+            .map(parse::order_status)
+            .collect()
     }
 
     async fn resync(&self) -> Result<(), VenueError> {

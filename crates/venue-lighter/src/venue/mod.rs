@@ -16,6 +16,7 @@ use crate::signing::tx::TxAttributes;
 use crate::signing::{LighterSigner, NonceGuard, NonceManager, SignedTx, TxBody, UnsignedTx};
 use crate::ws::{LighterStream, StreamCache, StreamConfig};
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,6 +30,9 @@ pub const VENUE_ID: &str = "lighter";
 
 /// How long a send waits for lower nonces of the same key to be sent first.
 const SEND_ORDER_WAIT: Duration = Duration::from_secs(3);
+
+/// Resting orders read per side for the REST top of book (enough to cover the best level).
+const REST_BOOK_ORDERS: u32 = 20;
 
 /// How long market metadata is cached.
 const MARKET_TTL: Duration = Duration::from_secs(300);
@@ -103,7 +107,12 @@ impl LighterVenue {
         settings: HttpSettings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, VenueError> {
-        let http = LighterHttp::new(&config.base_url, settings)?;
+        let budget = venue_transport::BudgetConfig {
+            per_minute: settings.requests_per_minute,
+            burst: venue_transport::BudgetConfig::LIGHTER_STANDARD.burst,
+            write_reserve: config.write_reserve,
+        };
+        let http = LighterHttp::new(&config.base_url, settings)?.with_budget(budget);
         let signer = match (
             &config.private_key,
             config.account_index,
@@ -401,24 +410,38 @@ impl LighterVenue {
         Ok(r.accounts.swap_remove(0))
     }
 
+    /// Top of book from REST `orderBookOrders`: the resting orders nearest the touch
+    /// ([`REST_BOOK_ORDERS`] a side), summed per price, so the size is the whole best price
+    /// level, not one order's.
     async fn rest_top_of_book(&self, spec: &MarketSpec) -> Result<TopOfBook, VenueError> {
         let book = self
             .http
-            .order_book_orders(u32::from(spec.market_index), 1)
+            .order_book_orders(u32::from(spec.market_index), REST_BOOK_ORDERS)
             .await?;
-        let level = |o: &crate::http::models::BookOrder| -> Result<BookLevel, VenueError> {
-            Ok(BookLevel {
-                price: parse::dec("price", &o.price)?,
-                size: parse::dec("size", &o.remaining_base_amount)?,
-            })
+        let best = |orders: &[crate::http::models::BookOrder],
+                    better: fn(Decimal, Decimal) -> bool|
+         -> Result<Option<BookLevel>, VenueError> {
+            let mut top: Option<BookLevel> = None;
+            for o in orders {
+                let price = parse::dec("price", &o.price)?;
+                let size = parse::dec("size", &o.remaining_base_amount)?;
+                if size <= Decimal::ZERO {
+                    continue;
+                }
+                top = match top {
+                    Some(l) if l.price == price => Some(BookLevel {
+                        price,
+                        size: l.size + size,
+                    }),
+                    Some(l) if !better(price, l.price) => Some(l),
+                    _ => Some(BookLevel { price, size }),
+                };
+            }
+            Ok(top)
         };
-        let mut bids = book.bids.iter().map(level).collect::<Result<Vec<_>, _>>()?;
-        let mut asks = book.asks.iter().map(level).collect::<Result<Vec<_>, _>>()?;
-        bids.sort_by_key(|l| std::cmp::Reverse(l.price));
-        asks.sort_by_key(|l| l.price);
         Ok(TopOfBook {
-            bid: bids.first().copied(),
-            ask: asks.first().copied(),
+            bid: best(&book.bids, |a, b| a > b)?,
+            ask: best(&book.asks, |a, b| a < b)?,
             time: self.clock.now(),
             source: BookSource::Rest,
         })
