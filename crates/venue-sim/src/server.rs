@@ -74,11 +74,10 @@ pub struct SimOptions {
     /// coin `USDC`; the default); `false` = `…USD` as on V1 (for clients that still map V2
     /// to `…USD`; the adapter resolves both since it reads the metadata's coins).
     pub edgex_v2_usdc_names: bool,
-    /// Lighter `fundings` as the findings describe the live venue: rows in
+    /// Lighter `fundings` as the findings describe the live venue (the default): rows in
     /// `[start_timestamp, end_timestamp)` (end excluded), at most 100 per call, and
     /// `count_back` rows counted from `start_timestamp` (oldest first). `false` = the
-    /// lenient legacy behaviour (end included, the newest `count_back` rows, up to 1000),
-    /// which adapters that query a 3-day window with `count_back=1` still rely on.
+    /// lenient legacy behaviour (end included, the newest `count_back` rows, up to 1000).
     pub lighter_fundings_from_start: bool,
     /// Request budget per minute of clock time, [EdgeX, Lighter] (`None` = unlimited, the
     /// default); over it a request gets HTTP 429 with `Retry-After` (see [`crate::ratelimit`]).
@@ -99,7 +98,7 @@ impl Default for SimOptions {
             state_path: None,
             lighter_fill_delay: Duration::ZERO,
             edgex_v2_usdc_names: true,
-            lighter_fundings_from_start: false,
+            lighter_fundings_from_start: true,
             requests_per_minute: [None, None],
         }
     }
