@@ -115,6 +115,7 @@ pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
             quote: loaded.config.quote.clone(),
             command: cli.command.name(),
             lock_wait: std::time::Duration::from_secs(g.lock_wait),
+            lighter_fill_delay: hedge_app::wiring::paper_fill_delay(&|k| std::env::var(k).ok())?,
         };
         // Paper mode never reads live credentials: only the fault variable.
         let fault_env = std::env::var(hedge_app::wiring::SIM_FAULTS_ENV).ok();

@@ -90,6 +90,19 @@ pub fn apply_test_env(options: &mut ExecutionOptions, lookup: &dyn Fn(&str) -> O
     }
 }
 
+/// Paper mode's Lighter fill-visibility delay: `VENUE_SIM_LIGHTER_FILL_DELAY_MS` (read
+/// through `lookup`) when set, else the realistic default (the venue shows fills 1-3 s late).
+pub fn paper_fill_delay(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<std::time::Duration, ConfigError> {
+    let name = venue_sim::paper::ENV_LIGHTER_FILL_DELAY;
+    match lookup(name).filter(|v| !v.trim().is_empty()) {
+        Some(v) => venue_sim::paper::parse_fill_delay_ms(&v)
+            .map_err(|reason| ConfigError::new("environment", format!("{name}={v:?}: {reason}"))),
+        None => Ok(venue_sim::paper::REALISTIC_LIGHTER_FILL_DELAY),
+    }
+}
+
 /// How the engine's state and lock behave for one process.
 #[derive(Debug, Clone)]
 pub struct StateSettings {
@@ -142,6 +155,9 @@ pub struct PaperSettings {
     pub command: &'static str,
     /// Longest wait for another paper command holding the directory.
     pub lock_wait: std::time::Duration,
+    /// How late Lighter fills become visible (the venue shows them 1-3 s late); realistic
+    /// by default, `VENUE_SIM_LIGHTER_FILL_DELAY_MS` overrides it in `hedge-cli --paper`.
+    pub lighter_fill_delay: std::time::Duration,
 }
 
 impl Default for PaperSettings {
@@ -155,6 +171,7 @@ impl Default for PaperSettings {
             quote: "USD".into(),
             command: "paper",
             lock_wait: DEFAULT_LOCK_WAIT,
+            lighter_fill_delay: venue_sim::paper::REALISTIC_LIGHTER_FILL_DELAY,
         }
     }
 }
@@ -248,6 +265,7 @@ impl Wiring {
             lighter_collateral: settings.collateral,
             clock: Some(clock.clone()),
             faults: settings.faults.clone(),
+            lighter_fill_delay: settings.lighter_fill_delay,
             ..PaperOptions::default()
         }
         .with_env_faults(&|k| {

@@ -2,7 +2,7 @@
 //! after every open the one invariant that matters: the legs are balanced, or the engine is
 //! HALTED and says exactly what is left where. Never a naked leg reported as anything else.
 //!
-//! The default test command runs a short version (8 rounds). The long run is
+//! The default test command runs a short version (5 rounds). The long run is
 //! `just chaos` (`CHAOS_ROUNDS=300 cargo test -p hedge-app --release --test chaos -- --nocapture`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -57,7 +57,7 @@ async fn random_faults_never_leave_an_unreported_naked_leg() {
     let rounds: usize = std::env::var("CHAOS_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(8);
+        .unwrap_or(5);
     let seed: u64 = std::env::var("CHAOS_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -76,7 +76,8 @@ async fn random_faults_never_leave_an_unreported_naked_leg() {
     let options = ExecutionOptions {
         settle_grace: Some(Duration::ZERO),
         poll_interval: Duration::from_millis(20),
-        settle_timeout: Duration::from_millis(800),
+        // Lighter shows fills late (realistic paper delay): the settle window covers it.
+        settle_timeout: Duration::from_millis(3000),
         ..ExecutionOptions::default()
     };
     let engine = HedgeEngine::new(

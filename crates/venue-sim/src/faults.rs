@@ -28,6 +28,9 @@
 //!           | "dropped"             order endpoints: answered 200 (valid signature, nonce), but
 //!                                 never executed; on Lighter the nonce is NOT consumed
 //!           | "drop"                close the WebSocket ("ws" endpoint only)
+//!           | "gap"                 swallow one order-book update ("ws" endpoint only): the
+//!                                 next one does not chain (Lighter `begin_nonce` != the last
+//!                                 `nonce`, EdgeX `startVersion` != the last `endVersion`)
 //! COUNT    := how many times the rule fires (default: every time)
 //! ```
 //!
@@ -67,6 +70,8 @@ pub enum FaultKind {
     PartialFill,
     /// Close the WebSocket.
     WsDrop,
+    /// Swallow one order-book update on the WebSocket (a sequencing gap).
+    WsGap,
     /// Process the request (the order is booked), then answer this HTTP 5xx.
     BookedServerError(u16),
     /// Order endpoints: accept and answer now, execute this much clock time later.
@@ -158,6 +163,7 @@ fn parse_kind(text: &str) -> Result<FaultKind, String> {
         "malformed" => FaultKind::Malformed,
         "partial" | "partial-fill" => FaultKind::PartialFill,
         "drop" | "ws-drop" => FaultKind::WsDrop,
+        "gap" | "ws-gap" => FaultKind::WsGap,
         "booked-5xx" => {
             let s = num(502)?;
             if !(500..600).contains(&s) {
@@ -204,9 +210,9 @@ impl FromStr for FaultRule {
         let endpoint = (endpoint_text != "*").then(|| endpoint_text.to_ascii_lowercase());
         let kind = parse_kind(parts[2]).map_err(err)?;
         let is_ws = endpoint.as_deref() == Some("ws");
-        if (kind == FaultKind::WsDrop) != is_ws {
+        if matches!(kind, FaultKind::WsDrop | FaultKind::WsGap) != is_ws {
             return Err(err(
-                "\"drop\" goes with the \"ws\" endpoint, and only it".into()
+                "\"drop\" and \"gap\" go with the \"ws\" endpoint, and only they do".into(),
             ));
         }
         let remaining = match parts.get(3) {
@@ -249,12 +255,14 @@ enum Class {
     Partial,
     Order,
     Ws,
+    WsGap,
 }
 
 fn class_of(kind: FaultKind) -> Class {
     match kind {
         FaultKind::PartialFill => Class::Partial,
         FaultKind::WsDrop => Class::Ws,
+        FaultKind::WsGap => Class::WsGap,
         FaultKind::Late(_) | FaultKind::Dropped => Class::Order,
         _ => Class::Http,
     }
@@ -308,7 +316,7 @@ impl Faults {
             class_of(r.kind) == class
                 && r.venue.is_none_or(|v| v == venue)
                 && match &r.endpoint {
-                    None => class != Class::Ws,
+                    None => !matches!(class, Class::Ws | Class::WsGap),
                     Some(e) => *e == endpoint,
                 }
         };
@@ -342,6 +350,11 @@ impl Faults {
     /// `endpoint`, consuming one firing.
     pub fn take_order(&self, venue: VenueKind, endpoint: &str) -> Option<FaultKind> {
         self.take(venue, endpoint, Class::Order)
+    }
+
+    /// True (consuming one firing) when the next order-book update must be swallowed.
+    pub fn take_ws_gap(&self, venue: VenueKind) -> bool {
+        self.take(venue, "ws", Class::WsGap).is_some()
     }
 
     /// True (consuming one firing) when the venue's WebSocket must drop now.
@@ -484,6 +497,7 @@ mod tests {
             "edgex:x:late=soon",
             "edgex:x:drop",
             "edgex:ws:reject",
+            "edgex:getDepth:gap",
             "a:b:c:d:e",
         ] {
             let e = bad.parse::<FaultRule>().unwrap_err();

@@ -214,6 +214,7 @@ pub async fn apply_fault(
         // Handled by the front-ends around routing.
         FaultKind::PartialFill
         | FaultKind::WsDrop
+        | FaultKind::WsGap
         | FaultKind::LostAnswer
         | FaultKind::BookedServerError(_)
         | FaultKind::Late(_)

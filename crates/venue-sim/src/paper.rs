@@ -74,6 +74,8 @@ pub struct PaperOptions {
     pub edgex_api: ApiVersion,
     /// Ports (0 = any free port): EdgeX REST, EdgeX WS, Lighter REST, Lighter WS.
     pub ports: [u16; 4],
+    /// Request budgets per minute, [EdgeX, Lighter] (`None` = unlimited, the default).
+    pub requests_per_minute: [Option<u32>; 2],
 }
 
 impl Default for PaperOptions {
@@ -89,6 +91,7 @@ impl Default for PaperOptions {
             lighter_fill_delay: Duration::ZERO,
             edgex_api: ApiVersion::V1,
             ports: [0; 4],
+            requests_per_minute: [None, None],
         }
     }
 }
@@ -235,7 +238,7 @@ pub async fn start(options: PaperOptions) -> Result<PaperSession, SimError> {
         state_path: options.state_path.clone(),
         lighter_fill_delay: options.lighter_fill_delay,
         ports: options.ports,
-        edgex_v2_usdc_names: options.edgex_api == ApiVersion::V2,
+        requests_per_minute: options.requests_per_minute,
         ..SimOptions::default()
     };
     let server = SimServer::start(sim_options, ex).await?;

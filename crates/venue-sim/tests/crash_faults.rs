@@ -259,3 +259,84 @@ async fn a_late_order_past_its_expiry_never_executes() {
     assert_eq!(st.filled_size, dec!(0));
     assert!(env.edgex.position("ETH").await.unwrap().is_none());
 }
+
+/// `OrderRequest.expires_at` reaches the wire (EdgeX `expireTime`, Lighter `ExpiredAt`) and
+/// the simulator honours it: an order that would execute after it never does.
+#[tokio::test]
+async fn orders_executing_after_expires_at_never_fill() {
+    let env = env().await;
+    env.session
+        .faults()
+        .add_spec("edgex:createOrder:late=5000:1,lighter:sendTx:late=5000:1")
+        .unwrap();
+    let nonce = lighter_nonce(&env);
+    let deadline = env.clock.now() + chrono::Duration::seconds(2);
+    let venues: [(&dyn Venue, u64); 2] = [(&env.edgex, 71), (&env.lighter, 72)];
+    for (v, id) in venues {
+        let mut req = ioc(v, Side::Buy, id).await;
+        req.expires_at = Some(deadline);
+        place(v, &req).await.unwrap();
+    }
+    env.clock.advance(Duration::from_secs(6));
+    let e = env
+        .edgex
+        .order_status("ETH", cid(71))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.state, OrderState::Canceled, "EdgeX: expired unfilled");
+    assert_eq!(e.filled_size, dec!(0));
+    assert!(env
+        .lighter
+        .order_status("ETH", cid(72))
+        .await
+        .unwrap()
+        .is_none());
+    for (v, _) in venues {
+        assert!(v.position("ETH").await.unwrap().is_none(), "{}", v.id());
+    }
+    assert_eq!(
+        lighter_nonce(&env),
+        nonce,
+        "the expired tx gave its nonce back"
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_batch_is_verified_answered_and_forgotten() {
+    use venue_lighter::signing::{CancelOrder, LighterSigner, TxBody, UnsignedTx};
+    let env = env().await;
+    let k = env.session.lighter_keys();
+    let signer = LighterSigner::new(&k.private_key, k.account_index, k.api_key_index, 304).unwrap();
+    let now = t0().timestamp_millis();
+    let tx = |nonce, index| {
+        signer
+            .sign(&UnsignedTx::new(
+                signer.header(nonce, now),
+                TxBody::CancelOrder(CancelOrder {
+                    market_index: 1,
+                    index,
+                }),
+            ))
+            .unwrap()
+    };
+    env.session
+        .faults()
+        .add_spec("lighter:sendTxBatch:dropped:1")
+        .unwrap();
+    let hashes = env
+        .lighter
+        .http()
+        .send_tx_batch(&[tx(0, 1), tx(1, 2)])
+        .await
+        .unwrap();
+    assert_eq!(hashes.len(), 2, "answered");
+    assert_eq!(lighter_nonce(&env), 0, "no nonce consumed");
+    // the same nonces are still free
+    env.lighter
+        .http()
+        .send_tx_batch(&[tx(0, 1), tx(1, 2)])
+        .await
+        .unwrap();
+    assert_eq!(lighter_nonce(&env), 2);
+}

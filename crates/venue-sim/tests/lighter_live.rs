@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use rust_decimal_macros::dec;
 use serde_json::Value;
-use venue_api::{Side, TimeInForce, VenueError};
+use venue_api::{Side, TimeInForce, Venue, VenueError};
 use venue_lighter::signing::{CancelOrder, LighterSigner, TxBody, UnsignedTx};
 
 fn signer(env: &Env) -> LighterSigner {
@@ -190,4 +190,58 @@ async fn account_orders_finds_orders_by_client_index_in_any_market() {
         .await
         .unwrap();
     assert!(old["orders"].as_array().unwrap().is_empty());
+}
+
+/// A resting order without the margin for it is answered 200 but fails in the sequencer
+/// without consuming its nonce (no order is booked); a taker order is booked cancelled.
+#[tokio::test]
+async fn a_resting_order_without_margin_fails_without_consuming_its_nonce() {
+    let env = env().await;
+    let v = &env.lighter;
+    let k = env.session.lighter_keys();
+    let top = v.top_of_book("BTC").await.unwrap();
+    let mut req = aggressive(
+        v,
+        "BTC",
+        Side::Buy,
+        dec!(50),
+        0,
+        TimeInForce::GoodTilCancel,
+        false,
+        601,
+    )
+    .await;
+    req.price = top.bid.unwrap().price - dec!(100);
+    let before = v
+        .http()
+        .next_nonce(k.account_index, k.api_key_index)
+        .await
+        .unwrap();
+    place(v, &req).await.unwrap();
+    assert_eq!(
+        v.http()
+            .next_nonce(k.account_index, k.api_key_index)
+            .await
+            .unwrap(),
+        before,
+        "not consumed"
+    );
+    assert!(
+        v.order_status("BTC", cid(601)).await.unwrap().is_none(),
+        "nothing booked"
+    );
+    // the adapter recovers (resync) and the next order goes through
+    let ok = aggressive(
+        v,
+        "ETH",
+        Side::Buy,
+        dec!(0.1),
+        5,
+        TimeInForce::ImmediateOrCancel,
+        false,
+        602,
+    )
+    .await;
+    place(v, &ok).await.unwrap();
+    assert!(v.position("ETH").await.unwrap().is_some());
 }

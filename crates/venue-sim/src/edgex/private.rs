@@ -121,12 +121,13 @@ pub(super) fn get(
 }
 
 /// `getHistoryOrderPage`: finished orders, newest first, filtered by contract, order id,
-/// client id and creation window (`filterStartCreatedTimeInclusive`,
+/// client id, status (`filterStatusList`) and creation window (`filterStartCreatedTimeInclusive`,
 /// `filterEndCreatedTimeExclusive`, ms), paged by `size` (≤ 100) and `offsetData`.
 fn history_page(a: &crate::engine::Account, req: &SimRequest, account: &str) -> Value {
     let contracts = list_param(req, "filterContractIdList");
     let ids = list_param(req, "filterOrderIdList");
     let clients = list_param(req, "filterClientOrderIdList");
+    let statuses = list_param(req, "filterStatusList");
     let time = |k: &str| req.query_param(k).and_then(|v| v.parse::<i64>().ok());
     let start = time("filterStartCreatedTimeInclusive").unwrap_or(i64::MIN);
     let end = time("filterEndCreatedTimeExclusive")
@@ -142,6 +143,12 @@ fn history_page(a: &crate::engine::Account, req: &SimRequest, account: &str) -> 
         .filter(|o| clients.is_empty() || clients.contains(&o.client_id))
         .filter(|o| o.created_ms >= start && o.created_ms < end)
         .map(|o| wire::order(o, account))
+        .filter(|v| {
+            statuses.is_empty()
+                || v["status"]
+                    .as_str()
+                    .is_some_and(|st| statuses.iter().any(|f| f == st))
+        })
         .collect();
     page(items, req)
 }
@@ -399,7 +406,7 @@ fn create_order(core: &SimCore, gen: Gen, account: &str, body: &Value, now: i64)
             now,
         ));
     }
-    let band = Decimal::new(5, 2);
+    let band = wire::PRICE_BAND_RATIO;
     if side == Side::Buy && price > mark * (Decimal::ONE + band) {
         return Err(wire::err(
             "ORDER_PRICE_OUT_OF_RANGE",

@@ -58,6 +58,11 @@ pub fn resolution_hex(exp: u32) -> String {
     hex_u(10u64.saturating_pow(exp))
 }
 
+/// `maxOrderBuyPriceRatio` / `minOrderSellPriceRatio` of every contract: createOrder refuses
+/// a buy above oracle × (1 + ratio) or a sell below oracle × (1 − ratio)
+/// (`ORDER_PRICE_OUT_OF_RANGE`, with the bound in `errorParam`).
+pub const PRICE_BAND_RATIO: Decimal = Decimal::from_parts(5, 0, 0, false, 2);
+
 fn contract(m: &MarketSpec, quote: &str) -> Value {
     json!({
         "contractId": m.market_id,
@@ -68,8 +73,8 @@ fn contract(m: &MarketSpec, quote: &str) -> Value {
         "stepSize": s(m.step),
         "minOrderSize": s(m.min_size),
         "maxOrderSize": s(m.max_size),
-        "maxOrderBuyPriceRatio": "0.05",
-        "minOrderSellPriceRatio": "0.05",
+        "maxOrderBuyPriceRatio": s(PRICE_BAND_RATIO),
+        "minOrderSellPriceRatio": s(PRICE_BAND_RATIO),
         "maxPositionSize": s(m.max_size),
         "riskTierList": [{"tier": 1, "positionValueUpperBound": "1000000", "maxLeverage": m.max_leverage.to_string(), "maintenanceMarginRate": "0.005"}],
         "defaultTakerFeeRate": s(m.taker_fee),

@@ -1,6 +1,8 @@
 //! EdgeX public WebSocket (`/api/v1/public/ws`, also `/api/v2/...`): `depth.{cid}.{15|200}`
 //! and `ticker.{cid}` channels, subscribe acks, a SNAPSHOT then CHANGED depth pushes
-//! (replace semantics, size 0 deletes), and `ping`/`pong` both ways.
+//! (replace semantics, size 0 deletes; `startVersion` of a change = `endVersion` of the
+//! message before it on the channel), and `ping`/`pong` both ways. The `gap` fault
+//! (`edgex:ws:gap[:count]`) swallows one change, so the version chain breaks.
 
 use super::wire;
 use crate::engine::VenueKind;
@@ -86,7 +88,8 @@ impl EdgexSession {
                     "200" => 200,
                     _ => return error("depth level must be 15 or 200"),
                 };
-                self.version += 1;
+                // each subscription starts its own chain far from the others
+                self.version += 1_000_000;
                 let version = self.version;
                 let snap = self.core.with(|ex| {
                     ex.market(VenueKind::Edgex, cid)
@@ -155,12 +158,17 @@ impl Session for EdgexSession {
         let mut out = Vec::new();
         let core = self.core.clone();
         for (channel, (cid, level, last)) in self.depth.iter_mut() {
-            self.version += 1;
-            let version = self.version;
+            // Versions chain per channel: a change carries startVersion = the previous
+            // message's endVersion (as live EdgeX does), so a lost message shows as a gap.
+            let prev_end = last["endVersion"]
+                .as_str()
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0);
+            let end = prev_end + 1;
             let Ok(snap) = core.with(|ex| {
                 ex.market(VenueKind::Edgex, cid)
                     .cloned()
-                    .map(|m| wire::depth(ex, &m, *level, version))
+                    .map(|m| wire::depth(ex, &m, *level, end))
             }) else {
                 continue;
             };
@@ -173,9 +181,13 @@ impl Session for EdgexSession {
             delta["depthType"] = json!("CHANGED");
             delta["asks"] = Value::Array(asks);
             delta["bids"] = Value::Array(bids);
-            delta["startVersion"] = json!(version.to_string());
-            out.push(Self::event(channel, "Changed", delta));
+            delta["startVersion"] = json!(prev_end.to_string());
             *last = snap;
+            // The `gap` fault: this change is never sent (the next one does not chain).
+            if core.faults.take_ws_gap(VenueKind::Edgex) {
+                continue;
+            }
+            out.push(Self::event(channel, "Changed", delta));
         }
         for (channel, cid) in &self.tickers {
             if let Ok(t) = core.with(|ex| {

@@ -136,6 +136,19 @@ impl Exchange {
                     match self.place_order_at(venue, id, order.clone(), fill_ratio, order_id, p.mid)
                     {
                         Ok(_) => {}
+                        // A resting Lighter order without the margin for it fails in the
+                        // sequencer without consuming its nonce, like an expired tx.
+                        Err(EngineError::InsufficientMargin(_))
+                            if order.tif != super::Tif::Ioc && p.nonce.is_some() =>
+                        {
+                            if let Some((k, n)) = p.nonce {
+                                failed.push((venue, id.to_string(), k, n));
+                                if let Ok(a) = self.account_mut(venue, id) {
+                                    let next = a.lighter_auth.nonces.entry(k).or_insert(n);
+                                    *next = (*next).min(n);
+                                }
+                            }
+                        }
                         Err(EngineError::InsufficientMargin(_)) => {
                             let _ = self.record_refused_as(
                                 venue,

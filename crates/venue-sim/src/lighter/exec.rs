@@ -69,14 +69,23 @@ pub(super) fn submit_batch(
     core.with(|ex| {
         let before = ex.clone();
         let mut hashes = Vec::with_capacity(txs.len());
+        // A dropped batch is verified in full (consecutive nonces included), then
+        // forgotten: answered 200, nothing executed, no nonce consumed.
+        let run = Mode {
+            dropped: false,
+            ..mode
+        };
         for (t, info, partial) in txs {
-            match submit_in(ex, chain, now, mode, *t, info, *partial) {
+            match submit_in(ex, chain, now, run, *t, info, *partial) {
                 Ok(h) => hashes.push(h),
                 Err(e) => {
                     *ex = before;
                     return Err(e);
                 }
             }
+        }
+        if mode.dropped {
+            *ex = before;
         }
         Ok(hashes)
     })
@@ -125,8 +134,8 @@ fn submit_in(
         // Answered 200, never executed: the nonce stays free.
         return Ok(tx::digest_hex(&rx.digest));
     }
-    execute(ex, &rx, partial, now, mode.delay_ms)?;
-    if !skip_nonce {
+    let consumed = execute(ex, &rx, partial, now, mode.delay_ms)?;
+    if consumed && !skip_nonce {
         if let Ok(a) = ex.account_mut(VenueKind::Lighter, &acct) {
             a.lighter_auth.nonces.insert(rx.api_key_index, expected + 1);
         }
@@ -162,7 +171,7 @@ fn execute(
     partial: bool,
     now: i64,
     delay_ms: i64,
-) -> Result<(), SimResponse> {
+) -> Result<bool, SimResponse> {
     let acct = rx.account_index.to_string();
     let i = &rx.info;
     let u = |k: &str| tx::uint(i, k).map_err(|e| bad(21600, e));
@@ -213,13 +222,18 @@ fn execute(
                     fill_ratio,
                     order_id: None,
                 };
-                return queue(ex, rx, action, now + delay_ms);
+                return queue(ex, rx, action, now + delay_ms).map(|()| true);
             }
+            let resting = order.tif != Tif::Ioc;
             match ex.place_order(VenueKind::Lighter, &acct, order.clone(), fill_ratio) {
-                Ok(_) => Ok(()),
+                Ok(_) => Ok(true),
+                // A resting order without the margin for it fails in the sequencer without
+                // consuming its nonce (the venue's troubleshooting page); a taker order is
+                // booked as cancelled for margin.
+                Err(EngineError::InsufficientMargin(_)) if resting => Ok(false),
                 Err(EngineError::InsufficientMargin(_)) => ex
                     .record_refused(VenueKind::Lighter, &acct, order, CancelReason::Margin)
-                    .map(|_| ())
+                    .map(|_| true)
                     .map_err(market_err),
                 Err(e) => Err(market_err(e)),
             }
@@ -230,22 +244,23 @@ fn execute(
                 .map_err(market_err)?;
             let index = u("Index")?;
             if delay_ms > 0 {
-                return queue(ex, rx, PendingAction::Cancel(index), now + delay_ms);
+                return queue(ex, rx, PendingAction::Cancel(index), now + delay_ms).map(|()| true);
             }
             // Accepted even when nothing is open: the sequencer executes it as a no-op.
             let _ = ex.cancel(VenueKind::Lighter, &acct, OrderRef::Either(index));
-            Ok(())
+            Ok(true)
         }
         16 => {
             if u("TimeInForce")? == 0 {
                 let market = tx::attribute(i, 5).map(|m| m.to_string());
                 if delay_ms > 0 {
-                    return queue(ex, rx, PendingAction::CancelAll(market), now + delay_ms);
+                    return queue(ex, rx, PendingAction::CancelAll(market), now + delay_ms)
+                        .map(|()| true);
                 }
                 ex.cancel_all(VenueKind::Lighter, &acct, market.as_deref())
                     .map_err(market_err)?;
             }
-            Ok(())
+            Ok(true)
         }
         20 => {
             let market_id = u("MarketIndex")?.to_string();
@@ -260,7 +275,7 @@ fn execute(
             if let Ok(a) = ex.account_mut(VenueKind::Lighter, &acct) {
                 a.lighter_auth.imf.insert(market_id, imf);
             }
-            Ok(())
+            Ok(true)
         }
         other => Err(bad(21600, format!("tx type {other} is not supported"))),
     }

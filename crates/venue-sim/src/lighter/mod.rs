@@ -10,8 +10,9 @@
 //! order base or quote amount; and (codes not recorded from the venue) 20001 invalid
 //! parameter, 20013 invalid auth token, 21001 invalid market, 21600 invalid tx, 21700
 //! invalid leverage, 21500 injected reject. A refused tx never consumes its nonce.
-//! A CreateOrder without enough margin is accepted and its order ends
-//! `canceled-margin-not-allowed`, as on the venue.
+//! A taker CreateOrder without enough margin is accepted and its order ends
+//! `canceled-margin-not-allowed`; a resting one fails in the sequencer after its HTTP 200
+//! without consuming its nonce, as the venue documents.
 
 mod exec;
 pub mod tx;
@@ -51,6 +52,9 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
     let Some(endpoint) = req.path.strip_prefix("/api/v1/").map(str::to_string) else {
         return SimResponse::value(404, &wire::error(404, "not found"));
     };
+    if let Some(resp) = core.over_budget(VenueKind::Lighter, &endpoint) {
+        return resp;
+    }
     let mut after = None;
     if let Some(kind) = core.faults.take_http(VenueKind::Lighter, &endpoint) {
         let reject = || bad(21500, "rejected by an injected fault (venue-sim)");

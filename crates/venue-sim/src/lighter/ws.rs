@@ -1,6 +1,8 @@
 //! Lighter WebSocket (`/stream`): greets with `connected`, serves `order_book/{market}`
 //! (snapshot, then `update/order_book` with changed levels, size "0" deleting, a growing
-//! `offset`), `user_stats/{account}` and `account_all/{account}`; answers `ping` with `pong`
+//! `offset`, and `nonce`/`begin_nonce`: an update's `begin_nonce` is the previous book
+//! message's `nonce`, so a lost update shows as a gap; the `gap` fault
+//! `lighter:ws:gap[:count]` swallows one), `user_stats/{account}` and `account_all/{account}`; answers `ping` with `pong`
 //! and pings the client now and then. Replies name channels with a colon (`order_book:1`).
 
 use super::wire;
@@ -20,6 +22,7 @@ pub fn serve(listener: TcpListener, core: Arc<SimCore>) -> JoinHandle<()> {
         (path == "/stream" || path == "/stream/").then(|| LighterSession {
             core: core.clone(),
             books: BTreeMap::new(),
+            nonces: BTreeMap::new(),
             accounts: Vec::new(),
             offset: 1,
             ticks: 0,
@@ -39,6 +42,9 @@ struct LighterSession {
     core: Arc<SimCore>,
     /// market -> (asks, bids) last sent
     books: BTreeMap<String, (Levels, Levels)>,
+    /// market -> `nonce` of the last book message sent (each update carries
+    /// `begin_nonce` = the previous message's `nonce`)
+    nonces: BTreeMap<String, i64>,
     accounts: Vec<(Kind, String, Value)>,
     offset: i64,
     ticks: u64,
@@ -115,8 +121,11 @@ impl LighterSession {
                 self.offset += 1;
                 self.books
                     .insert(id.to_string(), (to_map(&asks), to_map(&bids)));
+                let nonce = self.offset * 1_000;
+                self.nonces.insert(id.to_string(), nonce);
                 vec![json!({"type": "subscribed/order_book", "channel": reply_channel, "offset": self.offset,
-                    "order_book": {"code": 0, "asks": asks, "bids": bids, "offset": self.offset}}).to_string()]
+                    "order_book": {"code": 0, "asks": asks, "bids": bids, "offset": self.offset,
+                        "nonce": nonce, "begin_nonce": nonce}}).to_string()]
             }
             "user_stats" | "account_all" => {
                 let kind = if name == "user_stats" {
@@ -187,9 +196,18 @@ impl Session for LighterSession {
                 continue;
             }
             self.offset += 1;
-            out.push(json!({"type": "update/order_book", "channel": format!("order_book:{market}"),
-                "offset": self.offset, "order_book": {"code": 0, "asks": da, "bids": db, "offset": self.offset}}).to_string());
+            let begin = self.nonces.get(&market).copied().unwrap_or(0);
+            // one sequencer nonce per changed level
+            let nonce = begin + i64::try_from(da.len() + db.len()).unwrap_or(1);
+            self.nonces.insert(market.clone(), nonce);
+            let msg = json!({"type": "update/order_book", "channel": format!("order_book:{market}"),
+                "offset": self.offset, "order_book": {"code": 0, "asks": da, "bids": db, "offset": self.offset,
+                    "nonce": nonce, "begin_nonce": begin}}).to_string();
             self.books.insert(market, (na, nb));
+            // The `gap` fault: this update is never sent (the next begin_nonce does not chain).
+            if !self.core.faults.take_ws_gap(VenueKind::Lighter) {
+                out.push(msg);
+            }
         }
         let mut updates = Vec::new();
         for (kind, acct, last) in &self.accounts {
