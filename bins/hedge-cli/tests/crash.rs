@@ -96,14 +96,74 @@ fn cli(dir: &Path, args: &[&str]) -> Command {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HEDGE_SETTLE_TIMEOUT_MS", "2500")
         .env("HEDGE_SETTLE_GRACE_MS", "300")
+        // The loopback simulator is not rate-limited: the live 60/min budget would only add
+        // seconds of queueing to every round (`just crash` must finish in minutes).
+        .env("LIGHTER_REQUESTS_PER_MINUTE", "6000")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     c
 }
 
+/// The longest any one command may take (its settle window, recovery and lock waits are far
+/// shorter); a hung command fails the round instead of hanging the run.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// Runs `cmd` to completion, killing it (and failing) past `limit`.
+fn output_within(mut cmd: Command, limit: Duration, args: &[&str]) -> Output {
+    let mut child = cmd.spawn().expect("spawn hedge-cli");
+    let pipe = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = pipe(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let err = pipe(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait hedge-cli") {
+            break st;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("hedge-cli {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
+
 fn run(dir: &Path, args: &[&str]) -> Output {
-    cli(dir, args).output().expect("run hedge-cli")
+    let t = Instant::now();
+    let o = output_within(cli(dir, args), COMMAND_TIMEOUT, args);
+    if std::env::var_os("CRASH_VERBOSE").is_some() {
+        println!(
+            "  {:?}: exit {:?} in {:.1} s",
+            args,
+            o.status.code(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    o
 }
 
 fn text(o: &Output) -> String {
@@ -135,7 +195,7 @@ fn kill_at(dir: &Path, args: &[&str], step: &str) -> bool {
         }
         let _ = tx.send(false);
     });
-    let paused = rx.recv_timeout(Duration::from_secs(40)).unwrap_or(false);
+    let paused = rx.recv_timeout(Duration::from_secs(20)).unwrap_or(false);
     child.kill().unwrap(); // SIGKILL: nothing runs after this
     let _ = child.wait();
     paused
@@ -180,7 +240,14 @@ fn round(sim: &Sim, step: &str, fault: Option<&str>, sequential: bool, f: &mut F
     } else {
         open_args.clone()
     };
+    let t = Instant::now();
     let reached = kill_at(d, &args, step);
+    if std::env::var_os("CRASH_VERBOSE").is_some() {
+        println!(
+            "  killed at {step} ({fault:?}, reached {reached}) after {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     sim.faults(None);
     f.rounds += 1;
     *f.kill_points.entry(step.to_string()).or_default() += 1;

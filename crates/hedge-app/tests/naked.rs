@@ -5,7 +5,9 @@
 //!
 //! The default test runs two of the new venue behaviours (booked-5xx, late) on both venues
 //! for open and close (about 15 s). `NAKED_TABLE=1` runs every kind (dropped, delay, reject,
-//! timeout, lost, 503, partial, persistent reject) and prints the table.
+//! timeout, lost, 503, partial, persistent reject) and prints the table. Each cell's outcome is
+//! asserted too: a one-shot fault ends hedged at the full size (open) or flat (close); a
+//! persistent refusal ends with nothing opened (open) or HALTED (close).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -54,6 +56,9 @@ fn rule(venue: &str, op: &str, fault: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn naked_leg_time_is_bounded_per_fault_kind() {
     let full = std::env::var_os("NAKED_TABLE").is_some();
+    // NAKED_ONLY=KIND runs that one kind (with NAKED_TABLE=1 for the non-default ones).
+    let only = std::env::var("NAKED_ONLY").ok();
+    let open_size = Decimal::from(2);
     let dir = tempfile::tempdir().unwrap();
     let settings = PaperSettings {
         dir: dir.path().to_path_buf(),
@@ -75,7 +80,7 @@ async fn naked_leg_time_is_bounded_per_fault_kind() {
         symbol: "HYPE".into(),
         venues: venues.clone(),
         leverage: 3,
-        size: SizeRequest::Base(Decimal::from(2)),
+        size: SizeRequest::Base(open_size),
         pricing: PricingPolicy {
             cross_ticks: 10,
             ..PricingPolicy::default()
@@ -97,6 +102,9 @@ async fn naked_leg_time_is_bounded_per_fault_kind() {
         if !full && !default {
             continue;
         }
+        if only.as_deref().is_some_and(|o| o != kind) {
+            continue;
+        }
         for venue in ["edgex", "lighter"] {
             for op in ["open", "close"] {
                 faults.clear();
@@ -109,24 +117,34 @@ async fn naked_leg_time_is_bounded_per_fault_kind() {
                     );
                 }
                 faults.add_spec(&rule(venue, op, kind)).unwrap();
-                let (naked, end) = if op == "open" {
+                // A one-shot fault is repaired (open hedged, close flat); a persistent refusal
+                // ends with nothing opened (open) or HALTED with the true residual (close).
+                let once = kind.ends_with(":1");
+                let (naked, end, right) = if op == "open" {
                     match engine.open(&open).await {
-                        Ok(r) => (
-                            r.naked_ms,
-                            format!("{:?}", r.result)
-                                .chars()
-                                .take(40)
-                                .collect::<String>(),
-                        ),
-                        Err(e) => (0, format!("refused: {e}")),
+                        Ok(r) => {
+                            let right = match &r.result {
+                                HedgeResult::Hedged { size, .. } => once && *size == open_size,
+                                HedgeResult::NothingOpened { .. } => !once,
+                                _ => false,
+                            };
+                            (r.naked_ms, format!("{:?}", r.result), right)
+                        }
+                        Err(e) => (0, format!("refused: {e}"), false),
                     }
                 } else {
                     let r = engine.close(&close).await.unwrap();
-                    (
-                        r.naked_ms,
-                        format!("{:?}", r.result).chars().take(40).collect(),
-                    )
+                    let right = match &r.result {
+                        CloseResult::Flat { .. } => once,
+                        CloseResult::Halted { .. } => !once,
+                        _ => false,
+                    };
+                    (r.naked_ms, format!("{:?}", r.result), right)
                 };
+                if !right {
+                    over.push(format!("{kind} on {venue} {op}: wrong outcome {end}"));
+                }
+                let end: String = end.chars().take(40).collect();
                 faults.clear();
                 // Whatever happened, the venues agree with a clean end after a fault-free close.
                 if engine.halted().unwrap().is_some() {

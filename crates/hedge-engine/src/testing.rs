@@ -67,6 +67,8 @@ pub enum Fault {
     BookedThen5xx,
     /// Refuse for insufficient margin (a definite refusal: never repaired).
     InsufficientMargin,
+    /// Answer 200 with an id, but never book or execute the order (the venue dropped it).
+    Dropped,
 }
 
 #[derive(Debug, Default)]
@@ -373,6 +375,14 @@ impl Venue for MockVenue {
             return Err(VenueError::Rejected {
                 code: "MOCK_REJECT".into(),
                 message: "rejected by fault injection".into(),
+            });
+        }
+        if fault == Some(Fault::Dropped) {
+            i.submissions.push(request.clone());
+            return Ok(OrderAck {
+                client_id: request.client_id,
+                venue_order_id: Some(format!("{}-dropped", self.id)),
+                tx_hash: None,
             });
         }
         if i.orders.contains_key(&request.client_id) {

@@ -921,12 +921,29 @@ impl HedgeEngine {
         if let Err(e) = venue.cancel_order(&req.symbol, cid).await {
             tracing::warn!(venue = venue.id(), %cid, "cancel of an unknown order failed: {e}");
         }
+        // Past its expiry plus the settle grace (the venue's visibility lag), an order the
+        // venue does not know can never execute: it was not placed (e.g. answered 200 and
+        // dropped), and a repair may be sent.
+        let dead_after = report.orders[i].request.expires_at.map(|t| {
+            t + chrono::Duration::from_std(self.settle_grace(&req.venues))
+                .unwrap_or(chrono::Duration::MAX)
+        });
         for _ in 0..self.options.position_read_attempts.max(1) {
-            if let Ok(Some(st)) = venue.order_status(&req.symbol, cid).await {
-                if st.state.is_final() {
+            match venue.order_status(&req.symbol, cid).await {
+                Ok(Some(st)) if st.state.is_final() => {
                     report.orders[i].apply_status(&st);
                     return true;
                 }
+                Ok(None) if dead_after.is_some_and(|t| self.clock.now() >= t) => {
+                    let o = &mut report.orders[i];
+                    o.outcome = LegOutcome::Rejected;
+                    o.error = Some(
+                        "accepted but never found by client id, now past its expiry: not placed"
+                            .into(),
+                    );
+                    return true;
+                }
+                _ => {}
             }
             self.clock.sleep(self.options.poll_interval).await;
         }

@@ -238,6 +238,37 @@ async fn a_5xx_after_booking_is_looked_up_never_counted_as_not_placed() {
 }
 
 #[tokio::test]
+async fn an_accepted_order_never_found_past_its_expiry_is_repaired() {
+    // Answered 200, never booked: looked up for the settle window, cancelled, and once past
+    // its expiry (it can no longer execute) counted as not placed, so a repair is sent.
+    let w = world();
+    w.short.push_faults([Fault::Dropped]);
+    let r = w
+        .engine
+        .open(&w.open_request(SizeRequest::Base(dec!(2))))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.result,
+        HedgeResult::Hedged {
+            size: dec!(2),
+            requested: dec!(2)
+        },
+        "{:?}",
+        r.warnings
+    );
+    let subs = w.short.submissions();
+    assert_eq!(subs.len(), 2, "the dropped order, then one repair");
+    assert_ne!(subs[0].client_id, subs[1].client_id, "never resent");
+    assert_eq!(r.orders[1].outcome, LegOutcome::Rejected);
+    assert!(r.orders[1]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("past its expiry"));
+}
+
+#[tokio::test]
 async fn a_definite_refusal_is_unwound_at_once_not_repaired() {
     let w = world();
     w.short.set_sticky_fault(Some(Fault::InsufficientMargin));
