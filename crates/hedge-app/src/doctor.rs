@@ -249,8 +249,11 @@ async fn edgex_checks(v: &EdgexVenue, symbols: &[String], r: &mut DoctorReport) 
         V,
         "request budget",
         Ok(format!(
-            "{} requests/min, burst {}, {} kept for order sends (EdgeX publishes no REST limit)",
-            b.per_minute, b.burst, b.write_reserve
+            "{} requests/min, burst {}, {} kept for order sends (EdgeX publishes no REST limit); {}",
+            b.per_minute,
+            b.burst,
+            b.write_reserve,
+            headers_text(&v.http().rate_limit_headers())
         )),
     );
 }
@@ -343,10 +346,28 @@ async fn lighter_checks(v: &LighterVenue, symbols: &[String], r: &mut DoctorRepo
         V,
         "request budget",
         Ok(format!(
-            "{} requests/min, burst {}, {} kept for order sends (LIGHTER_REQUESTS_PER_MINUTE, LIGHTER_WRITE_RESERVE)",
-            b.per_minute, b.burst, b.write_reserve
+            "{} requests/min, burst {}, {} kept for order sends (LIGHTER_REQUESTS_PER_MINUTE, LIGHTER_WRITE_RESERVE); {}",
+            b.per_minute,
+            b.burst,
+            b.write_reserve,
+            headers_text(&v.http().rate_limit_headers())
         )),
     );
+}
+
+fn headers_text(headers: &[(String, String)]) -> String {
+    if headers.is_empty() {
+        "no rate-limit headers seen".to_string()
+    } else {
+        format!(
+            "rate-limit headers: {}",
+            headers
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
 }
 
 /// Lighter's two funding figures, both converted to a fraction per hour, must agree within

@@ -6,8 +6,8 @@
 //! - [`bot_config`]: the seed's `rotation_bot_config.json` (rotation bot).
 //! - [`wiring`]: the venues (live adapters, or paper ones on the simulator) and the engine.
 //! - [`credentials`]: each venue's endpoints and credentials from the environment.
-//! - [`exit`]: the exit codes shared by the three binaries.
 //! - [`doctor`]: the read-only pre-flight of a live account (`hedge-cli doctor`, bots at start-up).
+//! - [`exit`]: the exit codes shared by the three binaries.
 //!
 //! Every validation error is one line naming the file, the field and the bad value; secrets
 //! never appear in one.

@@ -48,3 +48,31 @@ async fn doctor_passes_on_the_simulator_and_fails_on_a_wrong_lighter_key() {
         "{key:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_passes_on_the_simulator_in_edgex_v2_mode_with_usdc_contracts() {
+    let session = venue_sim::paper::start(venue_sim::paper::PaperOptions {
+        state_path: None,
+        edgex_api: venue_edgex::ApiVersion::V2,
+        ..venue_sim::paper::PaperOptions::default()
+    })
+    .await
+    .unwrap();
+    let venues = DoctorVenues::paper(&session, Arc::new(SystemClock)).unwrap();
+    let report = doctor::run(&venues, &["BTC".to_string()]).await;
+    assert!(report.passed(), "{:#?}", report.checks);
+    let symbol = report
+        .checks
+        .iter()
+        .find(|c| c.venue == "edgex" && c.name == "symbol BTC")
+        .unwrap();
+    assert!(symbol.detail.contains("BTCUSDC"), "{symbol:?}");
+    // a finished-order lookup that finds nothing is an answer on V2, not an error
+    use venue_api::Venue;
+    let none = venues
+        .edgex
+        .order_status("BTC", venue_api::ClientOrderId::new(987_654).unwrap())
+        .await
+        .unwrap();
+    assert!(none.is_none());
+}

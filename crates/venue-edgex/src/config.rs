@@ -24,6 +24,8 @@ pub const ENV_WS_URL: &str = "EDGEX_WS_URL";
 pub const ENV_ACCOUNT_ID: &str = "EDGEX_ACCOUNT_ID";
 /// Variable: `v1` or `v2`.
 pub const ENV_API_VERSION: &str = "EDGEX_API_VERSION";
+/// `on` (default) / `off`: top of book from the depth WebSocket.
+pub const ENV_BOOK_STREAM: &str = "EDGEX_BOOK_STREAM";
 /// Variable: V1 Stark private key (hex).
 pub const ENV_STARK_PRIVATE_KEY: &str = "EDGEX_STARK_PRIVATE_KEY";
 /// Variable: V2 API key.
@@ -216,6 +218,7 @@ pub struct EdgexConfig {
     requests_per_second: u32,
     request_burst: u32,
     write_reserve: u32,
+    book_stream: bool,
     retry_base_delay: Duration,
     retry_max_delay: Duration,
 }
@@ -240,6 +243,7 @@ impl EdgexConfig {
             requests_per_second: 10,
             request_burst: 20,
             write_reserve: 5,
+            book_stream: false,
             retry_base_delay: Duration::from_millis(250),
             retry_max_delay: Duration::from_secs(10),
         }
@@ -426,6 +430,18 @@ impl EdgexConfig {
         let mut config = Self::new(api_version, base_url, ws_url);
         config.account_id = account_id;
         config.credentials = credentials;
+        // live default: top of book from the depth WebSocket (REST while it is not ready)
+        config.book_stream = match get(ENV_BOOK_STREAM).as_deref() {
+            None | Some("1") | Some("true") | Some("on") => true,
+            Some("0") | Some("false") | Some("off") => false,
+            Some(other) => {
+                return Err(EdgexConfigError::InvalidValue {
+                    var: ENV_BOOK_STREAM,
+                    value: other.to_string(),
+                    reason: "expected on or off".to_string(),
+                })
+            }
+        };
         Ok(config)
     }
 
@@ -510,6 +526,19 @@ impl EdgexConfig {
     /// Burst size of the request budget.
     pub fn request_burst(&self) -> u32 {
         self.request_burst
+    }
+
+    /// Whether top of book comes from the depth WebSocket, started lazily on the first read
+    /// of a contract, with REST depth while it is not ready or stale. Default: on when read
+    /// from the environment (`EDGEX_BOOK_STREAM`, default `on`), off for [`EdgexConfig::new`].
+    pub fn book_stream(&self) -> bool {
+        self.book_stream
+    }
+
+    /// Turns the depth WebSocket on or off.
+    pub fn with_book_stream(mut self, on: bool) -> Self {
+        self.book_stream = on;
+        self
     }
 
     /// Tokens of the budget reads may not take (kept for order sends; default 5).

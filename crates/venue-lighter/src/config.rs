@@ -94,6 +94,10 @@ pub struct LighterConfig {
     /// Tokens of that budget status polls and market reads may not take: they stay for
     /// sendTx and the nonce read (default 3 of the burst of 10).
     pub write_reserve: u32,
+    /// Top of book from the `order_book` WebSocket, started lazily per market on the first
+    /// read (REST while it is not ready or stale). Default: on when read from the environment
+    /// (`LIGHTER_BOOK_STREAM`, default `on`), off for [`LighterConfig::new`].
+    pub book_stream: bool,
     /// Lifetime of the auth tokens the client creates (keep it to minutes).
     pub auth_token_ttl: Duration,
 }
@@ -110,6 +114,7 @@ impl fmt::Debug for LighterConfig {
             .field("request_timeout", &self.request_timeout)
             .field("requests_per_minute", &self.requests_per_minute)
             .field("write_reserve", &self.write_reserve)
+            .field("book_stream", &self.book_stream)
             .field("auth_token_ttl", &self.auth_token_ttl)
             .finish()
     }
@@ -128,6 +133,7 @@ impl Default for LighterConfig {
             request_timeout: Duration::from_secs(10),
             requests_per_minute: 60,
             write_reserve: 3,
+            book_stream: false,
             auth_token_ttl: Duration::from_secs(10 * 60),
         }
     }
@@ -269,6 +275,16 @@ impl LighterConfig {
             )?
             .max(1),
             write_reserve: budget_figure("LIGHTER_WRITE_RESERVE", defaults.write_reserve)?,
+            book_stream: match lookup("LIGHTER_BOOK_STREAM")
+                .map(|v| v.trim().to_ascii_lowercase())
+                .as_deref()
+            {
+                None | Some("") | Some("1") | Some("true") | Some("on") => true,
+                Some("0") | Some("false") | Some("off") => false,
+                Some(other) => {
+                    return Err(invalid("LIGHTER_BOOK_STREAM", other, "expected on or off"))
+                }
+            },
             ..defaults
         })
     }

@@ -146,27 +146,57 @@ pub fn is_nonce_error(err: &VenueError) -> bool {
     matches!(err, VenueError::Rejected { code, .. } if code == INVALID_NONCE_CODE)
 }
 
-/// Signing failures are refusals before sending.
-pub fn from_signing(err: SigningError) -> VenueError {
-    match err {
-        SigningError::Key(_) | SigningError::Identity(_) => VenueError::Auth(err.to_string()),
-        SigningError::Tx(_) | SigningError::Entropy(_) => {
-            VenueError::InvalidRequest(err.to_string())
+/// Anything the Lighter adapter can fail with before or while talking to the venue (the same
+/// shape as `venue_edgex::EdgexError`); every variant maps onto [`VenueError`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LighterError {
+    /// Configuration is unusable. Example: `LIGHTER_ACCOUNT_INDEX="abc"`.
+    #[error(transparent)]
+    Config(#[from] LighterConfigError),
+    /// A key or a transaction could not be signed. Example: a malformed private key.
+    #[error(transparent)]
+    Signing(#[from] SigningError),
+    /// A value is off the market's grid. Example: a size of 0.00015 with 4 size decimals.
+    #[error(transparent)]
+    Scaling(#[from] ScalingError),
+    /// The venue call failed. Example: HTTP 503.
+    #[error(transparent)]
+    Venue(#[from] VenueError),
+}
+
+impl From<LighterError> for VenueError {
+    fn from(e: LighterError) -> Self {
+        match e {
+            LighterError::Venue(v) => v,
+            LighterError::Config(c) => match c {
+                LighterConfigError::MissingCredentials { .. } => VenueError::Auth(c.to_string()),
+                _ => VenueError::InvalidRequest(c.to_string()),
+            },
+            LighterError::Signing(s) => match s {
+                SigningError::Key(_) | SigningError::Identity(_) => VenueError::Auth(s.to_string()),
+                SigningError::Tx(_) | SigningError::Entropy(_) => {
+                    VenueError::InvalidRequest(s.to_string())
+                }
+            },
+            // off-grid values are refusals before sending
+            LighterError::Scaling(s) => VenueError::InvalidRequest(s.to_string()),
         }
     }
 }
 
+/// Signing failures are refusals before sending (Auth for keys, InvalidRequest otherwise).
+pub fn from_signing(err: SigningError) -> VenueError {
+    LighterError::from(err).into()
+}
+
 /// Off-grid values are refusals before sending.
 pub fn from_scaling(err: ScalingError) -> VenueError {
-    VenueError::InvalidRequest(err.to_string())
+    LighterError::from(err).into()
 }
 
 /// Configuration problems surface as authentication problems (missing keys) or bad requests.
 pub fn from_config(err: LighterConfigError) -> VenueError {
-    match err {
-        LighterConfigError::MissingCredentials { .. } => VenueError::Auth(err.to_string()),
-        _ => VenueError::InvalidRequest(err.to_string()),
-    }
+    LighterError::from(err).into()
 }
 
 #[cfg(test)]

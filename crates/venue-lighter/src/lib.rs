@@ -25,6 +25,7 @@ pub mod venue;
 pub mod ws;
 
 pub use config::{LighterConfig, LighterConfigError};
+pub use error::LighterError;
 pub use http::{HttpSettings, LighterHttp};
 pub use signing::{LighterSigner, NonceManager, SignedTx, SigningError};
 pub use venue::{LighterPreparedOrder, LighterVenue, VENUE_ID};

@@ -303,3 +303,87 @@ async fn wss_uses_the_ring_provider_and_survives_a_bad_handshake() {
     stream.shutdown().await;
     server.abort();
 }
+
+/// The adapter starts its own book stream on the first top-of-book read (`book_stream` on),
+/// reads whole levels from it once the snapshot arrived, survives an error frame, and
+/// resubscribes when `begin_nonce` does not continue the previous `nonce`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_venue_starts_its_stream_lazily_pings_and_resyncs_on_a_nonce_gap() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ws_url = format!("ws://{}/stream", listener.local_addr().unwrap());
+    let (events, mut seen) = mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        send(&mut ws, r#"{"type":"connected"}"#).await;
+        let mut snapshots = 0;
+        loop {
+            let v = next_json(&mut ws).await;
+            let kind = v["type"].as_str().unwrap_or("").to_string();
+            events.send(kind.clone()).unwrap();
+            if kind == "subscribe" && v["channel"] == "order_book/0" {
+                snapshots += 1;
+                send(
+                    &mut ws,
+                    r#"{"error":{"code":30003,"message":"Already Subscribed"}}"#,
+                )
+                .await;
+                send(&mut ws, &format!(r#"{{"type":"subscribed/order_book","channel":"order_book:0","offset":{snapshots},"order_book":{{"nonce":100,"bids":[{{"price":"3000.00","size":"1.5"}}],"asks":[{{"price":"3001.00","size":"2"}}]}}}}"#)).await;
+                if snapshots == 1 {
+                    // continues from 100: applied
+                    send(&mut ws, r#"{"type":"update/order_book","channel":"order_book:0","offset":10,"order_book":{"begin_nonce":100,"nonce":105,"bids":[{"price":"3000.00","size":"2.5"}],"asks":[]}}"#).await;
+                    // begins at 110: a message was lost -> resubscribe
+                    send(&mut ws, r#"{"type":"update/order_book","channel":"order_book:0","offset":11,"order_book":{"begin_nonce":110,"nonce":111,"bids":[],"asks":[]}}"#).await;
+                }
+            }
+        }
+    });
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/orderBookOrders"))
+        .respond_with(json("orderBookOrders.json"))
+        .mount(&server)
+        .await;
+    let mut config = venue_lighter::LighterConfig::new(
+        server.uri(),
+        ws_url,
+        Some(Secret::new(SK)),
+        Some(ACCOUNT),
+        Some(KEY_INDEX),
+    )
+    .unwrap();
+    config.book_stream = true;
+    let mut s = settings();
+    s.read_retries = 0;
+    let v = venue_lighter::LighterVenue::with_parts(config, s, Arc::new(SystemClock)).unwrap();
+    // first read: REST while the stream is not ready
+    assert_eq!(v.top_of_book("ETH").await.unwrap().source, BookSource::Rest);
+    // the stream resubscribes after the nonce gap: two subscriptions
+    let mut subs = 0;
+    while subs < 2 {
+        if tokio::time::timeout(Duration::from_secs(5), seen.recv())
+            .await
+            .unwrap()
+            .unwrap()
+            == "subscribe"
+        {
+            subs += 1;
+        }
+    }
+    let mut top = v.top_of_book("ETH").await.unwrap();
+    for _ in 0..200 {
+        if top.source == BookSource::Stream {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        top = v.top_of_book("ETH").await.unwrap();
+    }
+    assert_eq!(top.source, BookSource::Stream);
+    assert_eq!(
+        top.bid.unwrap().size,
+        dec!(1.5),
+        "fresh snapshot after the resync"
+    );
+    assert_eq!(top.ask_price(), Some(dec!(3001.00)));
+}

@@ -19,6 +19,7 @@ pub const USAGE: &str =
     "usage: venue-sim serve [--state PATH | --state-dir DIR | --no-state] [--reset] [--seed N]
                        [--speed N] [--sim-fault SPEC] [--collateral USD]
                        [--lighter-fill-delay MS] [--edgex-api v1|v2] [--ports E,EW,L,LW]
+                       [--rate-limit E,L]
        venue-sim --help
 
 Runs a loopback EdgeX + Lighter simulator (PAPER: no real venue, no real money) until Ctrl-C
@@ -40,6 +41,9 @@ state continues it.
                            passphrase, secret, trading key); both generations are served
   --ports E,EW,L,LW        ports of EdgeX REST, EdgeX WS, Lighter REST, Lighter WS on
                            127.0.0.1 (0 = any free port, the default)
+  --rate-limit E,L         requests a minute on EdgeX and on Lighter (0 = unlimited, the
+                           default; Lighter's standard account has 60, its sendTx/sendTxBatch
+                           are not counted); over it: HTTP 429 with Retry-After
 
 Output (stdout), one item per line, in this order: a PAPER banner; `EdgeX   REST <url>   WS <url>`;
 `Lighter REST <url>   WS <url>`; a `#` comment; `NAME=value` lines (EDGEX_BASE_URL, EDGEX_WS_URL,
@@ -80,6 +84,19 @@ fn ports(text: &str) -> Result<[u16; 4], String> {
         return Err(format!("--ports: the same port is given twice in {text:?}"));
     }
     Ok(ports)
+}
+
+fn rate_limit(text: &str) -> Result<[Option<u32>; 2], String> {
+    let bad = || format!("--rate-limit needs two whole numbers E,L (0 = unlimited), got {text:?}");
+    let parts: Vec<u32> = text
+        .split(',')
+        .map(|p| p.trim().parse::<u32>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    match parts.as_slice() {
+        [e, l] => Ok([(*e > 0).then_some(*e), (*l > 0).then_some(*l)]),
+        _ => Err(bad()),
+    }
 }
 
 /// Parses the arguments after the program name; `env` reads the environment
@@ -157,6 +174,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 };
             }
             "--ports" => o.ports = ports(&v)?,
+            "--rate-limit" => o.requests_per_minute = rate_limit(&v)?,
             other => return Err(format!("unknown option {other}")),
         }
         i += if takes_value { 2 } else { 1 };
@@ -193,7 +211,8 @@ mod tests {
 
     #[test]
     fn options() {
-        let o = serve("serve --state-dir /tmp/x --seed 9 --ports 0,0,7001,7002 --lighter-fill-delay 0 --edgex-api V2 --collateral 500 --reset");
+        let o = serve("serve --state-dir /tmp/x --seed 9 --ports 0,0,7001,7002 --lighter-fill-delay 0 --edgex-api V2 --collateral 500 --reset --rate-limit 0,60");
+        assert_eq!(o.requests_per_minute, [None, Some(60)]);
         assert_eq!(o.state_path, Some(PathBuf::from("/tmp/x/sim_state.json")));
         assert_eq!(o.seed, Some(9));
         assert_eq!(o.ports, [0, 0, 7001, 7002]);
@@ -231,6 +250,8 @@ mod tests {
             ("serve --ports 1,2,3", "--ports"),
             ("serve --ports 1,2,3,x", "--ports"),
             ("serve --ports 5,5,0,0", "twice"),
+            ("serve --rate-limit 60", "--rate-limit"),
+            ("serve --rate-limit a,b", "--rate-limit"),
             ("serve --lighter-fill-delay 1.5", "--lighter-fill-delay"),
             ("serve --edgex-api v3", "v3"),
             ("serve --collateral -5", "--collateral"),

@@ -17,6 +17,7 @@ pub mod keys;
 pub mod lighter;
 pub mod paper;
 pub mod persist;
+pub mod ratelimit;
 pub mod server;
 mod wsconn;
 

@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run -p venue-sim -- serve [--state PATH | --state-dir DIR | --no-state] [--reset]
 //!     [--seed N] [--speed N] [--sim-fault SPEC] [--collateral USD]
-//!     [--lighter-fill-delay MS] [--edgex-api v1|v2] [--ports E,EW,L,LW]
+//!     [--lighter-fill-delay MS] [--edgex-api v1|v2] [--ports E,EW,L,LW] [--rate-limit E,L]
 //! ```
 
 use std::io::Write;

@@ -74,12 +74,14 @@ pub struct SimOptions {
     /// coin `USDC`; the default); `false` = `…USD` as on V1 (for clients that still map V2
     /// to `…USD`; the adapter resolves both since it reads the metadata's coins).
     pub edgex_v2_usdc_names: bool,
-    /// Lighter `fundings` as the findings describe the live venue: rows in
+    /// Lighter `fundings` as the findings describe the live venue (the default): rows in
     /// `[start_timestamp, end_timestamp)` (end excluded), at most 100 per call, and
     /// `count_back` rows counted from `start_timestamp` (oldest first). `false` = the
-    /// lenient legacy behaviour (end included, the newest `count_back` rows, up to 1000),
-    /// which adapters that query a 3-day window with `count_back=1` still rely on.
+    /// lenient legacy behaviour (end included, the newest `count_back` rows, up to 1000).
     pub lighter_fundings_from_start: bool,
+    /// Request budget per minute of clock time, [EdgeX, Lighter] (`None` = unlimited, the
+    /// default); over it a request gets HTTP 429 with `Retry-After` (see [`crate::ratelimit`]).
+    pub requests_per_minute: [Option<u32>; 2],
 }
 
 impl Default for SimOptions {
@@ -96,7 +98,8 @@ impl Default for SimOptions {
             state_path: None,
             lighter_fill_delay: Duration::ZERO,
             edgex_v2_usdc_names: true,
-            lighter_fundings_from_start: false,
+            lighter_fundings_from_start: true,
+            requests_per_minute: [None, None],
         }
     }
 }
@@ -111,6 +114,8 @@ pub struct SimCore {
     pub faults: Arc<Faults>,
     /// Options.
     pub options: SimOptions,
+    /// Request budgets.
+    pub limiter: crate::ratelimit::RateLimiter,
 }
 
 impl SimCore {
@@ -121,7 +126,30 @@ impl SimCore {
             clock: options.clock.clone(),
             faults: options.faults.clone(),
             options,
+            limiter: crate::ratelimit::RateLimiter::default(),
         }
+    }
+
+    /// Counts a request against the venue's budget: `Some(429 answer)` when over it.
+    pub fn over_budget(
+        &self,
+        venue: crate::engine::VenueKind,
+        endpoint: &str,
+    ) -> Option<crate::http::SimResponse> {
+        let limit = self.options.requests_per_minute[match venue {
+            crate::engine::VenueKind::Edgex => 0,
+            crate::engine::VenueKind::Lighter => 1,
+        }]?;
+        if crate::ratelimit::exempt(venue, endpoint) {
+            return None;
+        }
+        let retry = self.limiter.admit(venue, limit, self.now_ms()).err()?;
+        Some(crate::http::SimResponse {
+            status: 429,
+            body: "{\"code\":429,\"message\":\"Too Many Requests\"}".into(),
+            retry_after: Some(retry),
+            content_type: "application/json",
+        })
     }
 
     /// Clock time in ms.

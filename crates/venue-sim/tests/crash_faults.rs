@@ -301,3 +301,42 @@ async fn orders_executing_after_expires_at_never_fill() {
         "the expired tx gave its nonce back"
     );
 }
+
+#[tokio::test]
+async fn a_dropped_batch_is_verified_answered_and_forgotten() {
+    use venue_lighter::signing::{CancelOrder, LighterSigner, TxBody, UnsignedTx};
+    let env = env().await;
+    let k = env.session.lighter_keys();
+    let signer = LighterSigner::new(&k.private_key, k.account_index, k.api_key_index, 304).unwrap();
+    let now = t0().timestamp_millis();
+    let tx = |nonce, index| {
+        signer
+            .sign(&UnsignedTx::new(
+                signer.header(nonce, now),
+                TxBody::CancelOrder(CancelOrder {
+                    market_index: 1,
+                    index,
+                }),
+            ))
+            .unwrap()
+    };
+    env.session
+        .faults()
+        .add_spec("lighter:sendTxBatch:dropped:1")
+        .unwrap();
+    let hashes = env
+        .lighter
+        .http()
+        .send_tx_batch(&[tx(0, 1), tx(1, 2)])
+        .await
+        .unwrap();
+    assert_eq!(hashes.len(), 2, "answered");
+    assert_eq!(lighter_nonce(&env), 0, "no nonce consumed");
+    // the same nonces are still free
+    env.lighter
+        .http()
+        .send_tx_batch(&[tx(0, 1), tx(1, 2)])
+        .await
+        .unwrap();
+    assert_eq!(lighter_nonce(&env), 2);
+}

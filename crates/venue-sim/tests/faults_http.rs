@@ -80,3 +80,38 @@ async fn delay_answers_late() {
     env.lighter.check_api_key().await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
+
+/// The optional request budget: over it, HTTP 429 with Retry-After (the adapter's
+/// `RateLimited`), nothing processed; Lighter's sendTx is not counted; the window slides.
+#[tokio::test]
+async fn request_budget_answers_429_with_retry_after() {
+    let env = env_budget().await;
+    let v = &env.lighter;
+    for _ in 0..3 {
+        v.balance().await.unwrap();
+    }
+    match v.balance().await {
+        Err(venue_api::VenueError::RateLimited { retry_after }) => {
+            let secs = retry_after.unwrap().as_secs();
+            assert!((1..=60).contains(&secs), "{secs}");
+        }
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    env.clock.advance(std::time::Duration::from_secs(61));
+    // a fresh client (the adapter itself pauses after a 429): the window has slid
+    let fresh = lighter_venue(env.session.lighter_config().unwrap(), env.clock.clone());
+    fresh.balance().await.unwrap();
+    // EdgeX has its own (unlimited here) budget
+    for _ in 0..5 {
+        env.edgex.balance().await.unwrap();
+    }
+}
+
+async fn env_budget() -> Env {
+    env_with(venue_sim::paper::PaperOptions {
+        lighter_fill_delay: std::time::Duration::ZERO,
+        requests_per_minute: [None, Some(3)],
+        ..Default::default()
+    })
+    .await
+}

@@ -97,8 +97,8 @@ async fn payments_accrue_at_each_interval() {
     assert_eq!(booked, total);
 }
 
-/// The live `fundings` window semantics (opt-in until the adapter queries ≤ 99-hour windows
-/// ending now): end excluded, `count_back` rows counted from the start, 100 per call.
+/// The live `fundings` window semantics (the default): end excluded, `count_back` rows
+/// counted from the start, 100 per call.
 #[tokio::test]
 async fn lighter_fundings_live_window_semantics() {
     use std::sync::Arc;
@@ -108,7 +108,6 @@ async fn lighter_fundings_live_window_semantics() {
     let t = t0().timestamp_millis();
     let options = SimOptions {
         clock: clock.clone(),
-        lighter_fundings_from_start: true,
         ..SimOptions::default()
     };
     let sim = SimServer::start(options, Exchange::with_defaults(4, t))

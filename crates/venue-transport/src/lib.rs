@@ -18,3 +18,41 @@ pub mod tls;
 pub use backoff::{backoff_delay, RetryPolicy};
 pub use budget::{BudgetConfig, Priority, RequestBudget};
 pub use tls::install_tls_provider;
+
+/// The rate-limit headers of a response (`x-ratelimit-*`, `ratelimit-*`, `retry-after`,
+/// `x-volume-quota-*`): name and value pairs, names lower-case. `doctor` shows the last ones
+/// seen so that an operator learns the venue's real limits.
+pub fn rate_limit_headers<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Vec<(String, String)> {
+    headers
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let n = name.to_ascii_lowercase();
+            let wanted = n.contains("ratelimit")
+                || n.contains("rate-limit")
+                || n.contains("quota")
+                || n == "retry-after";
+            wanted.then(|| (n, String::from_utf8_lossy(value).into_owned()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rate_limit_headers_are_picked() {
+        let h = [
+            ("X-RateLimit-Remaining", b"59".as_slice()),
+            ("content-type", b"application/json".as_slice()),
+            ("Retry-After", b"2".as_slice()),
+        ];
+        assert_eq!(
+            super::rate_limit_headers(h),
+            vec![
+                ("x-ratelimit-remaining".to_string(), "59".to_string()),
+                ("retry-after".to_string(), "2".to_string())
+            ]
+        );
+    }
+}

@@ -92,6 +92,8 @@ pub struct EdgexHttpClient {
     /// EdgeX's clock minus ours (ms), measured by [`EdgexHttpClient::measure_clock_offset`]
     /// and added to every signed timestamp.
     offset_ms: std::sync::atomic::AtomicI64,
+    /// Rate-limit headers of the last response that carried any.
+    rate_limit_headers: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 /// Installs the `ring` rustls provider once (the workspace's one TLS stack).
@@ -127,6 +129,7 @@ impl EdgexHttpClient {
             timeout: config.request_timeout(),
             clock,
             offset_ms: std::sync::atomic::AtomicI64::new(0),
+            rate_limit_headers: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -149,6 +152,14 @@ impl EdgexHttpClient {
     pub fn now_ms(&self) -> u64 {
         let offset = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
         u64::try_from(self.clock.now().timestamp_millis().saturating_add(offset)).unwrap_or(0)
+    }
+
+    /// The rate-limit headers of the last response that carried any (empty: none seen).
+    pub fn rate_limit_headers(&self) -> Vec<(String, String)> {
+        self.rate_limit_headers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The offset in force (EdgeX's clock minus ours, ms).
@@ -309,6 +320,18 @@ impl EdgexHttpClient {
             Ok(Ok(r)) => r,
         };
         let status = response.status();
+        let seen = venue_transport::rate_limit_headers(
+            response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_bytes())),
+        );
+        if !seen.is_empty() {
+            *self
+                .rate_limit_headers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = seen;
+        }
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)

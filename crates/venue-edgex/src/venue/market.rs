@@ -11,10 +11,22 @@ const MAX_PAGE: usize = 100;
 
 impl EdgexVenue {
     /// Best bid/ask: the WS feed when it is live and fresh, else REST `getDepth` (level 15).
+    /// With `book_stream` on, the feed is started here on the first read and the contract is
+    /// tracked from then on (whole price levels, version-gap resync, pings, staleness).
     pub(crate) async fn book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
         let cat = self.catalog_with(symbol).await?;
         let cid = cat.entry(symbol)?.info.market_id.0.clone();
-        if let Some(feed) = &self.book_feed {
+        let lazy = if self.book_feed.is_none() && self.config.book_stream() {
+            Some(self.lazy_feed.get_or_init(|| {
+                crate::ws::BookFeed::start(
+                    crate::ws::BookFeedConfig::from_config(&self.config),
+                    self.clock.clone(),
+                )
+            }))
+        } else {
+            None
+        };
+        if let Some(feed) = self.book_feed.as_ref().or(lazy) {
             if let Some(top) = feed.top_of_book(&cid) {
                 return Ok(top);
             }

@@ -56,6 +56,8 @@ pub struct EdgexVenue {
     catalog: RwLock<Option<(tokio::time::Instant, Arc<Catalog>)>>,
     clock: Arc<dyn Clock>,
     book_feed: Option<Arc<BookFeed>>,
+    /// The depth feed started on the first top-of-book read when `book_stream` is on.
+    lazy_feed: std::sync::OnceLock<Arc<BookFeed>>,
     /// Venue order ids of acknowledged orders, by client id (V2 history lookups).
     order_ids: std::sync::Mutex<std::collections::HashMap<ClientOrderId, String>>,
 }
@@ -92,6 +94,7 @@ impl EdgexVenue {
             catalog: RwLock::new(None),
             clock,
             book_feed: None,
+            lazy_feed: std::sync::OnceLock::new(),
             order_ids: std::sync::Mutex::new(std::collections::HashMap::new()),
         })
     }

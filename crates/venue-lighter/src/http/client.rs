@@ -49,6 +49,8 @@ pub struct LighterHttp {
     base_url: String,
     settings: HttpSettings,
     budget: RequestBudget,
+    /// Rate-limit headers of the last response that carried any.
+    rate_limit_headers: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 /// Installs rustls' `ring` provider as the process default (the workspace's one TLS stack,
@@ -79,6 +81,7 @@ impl LighterHttp {
             base_url: base_url.trim_end_matches('/').to_string(),
             settings,
             budget,
+            rate_limit_headers: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -86,6 +89,14 @@ impl LighterHttp {
     pub fn with_budget(mut self, budget: BudgetConfig) -> Self {
         self.budget = RequestBudget::new(budget);
         self
+    }
+
+    /// The rate-limit headers of the last response that carried any (empty: none seen).
+    pub fn rate_limit_headers(&self) -> Vec<(String, String)> {
+        self.rate_limit_headers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The budget figures in force.
@@ -114,6 +125,17 @@ impl LighterHttp {
             }
         })?;
         let status = resp.status().as_u16();
+        let seen = venue_transport::rate_limit_headers(
+            resp.headers()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_bytes())),
+        );
+        if !seen.is_empty() {
+            *self
+                .rate_limit_headers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = seen;
+        }
         let retry_after = resp
             .headers()
             .get(reqwest::header::RETRY_AFTER)

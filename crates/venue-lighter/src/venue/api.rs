@@ -95,7 +95,7 @@ impl Venue for LighterVenue {
 
     async fn top_of_book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
         let spec = self.market_spec(symbol).await?;
-        if let Some(cache) = &self.stream {
+        if let Some(cache) = self.book_cache(spec.market_index) {
             if let Some(top) = cache.top(spec.market_index, self.clock.now()) {
                 return Ok(top);
             }

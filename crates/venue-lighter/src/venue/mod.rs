@@ -31,6 +31,9 @@ pub const VENUE_ID: &str = "lighter";
 /// How long a send waits for lower nonces of the same key to be sent first.
 const SEND_ORDER_WAIT: Duration = Duration::from_secs(3);
 
+/// A streamed book older than this is refused (REST instead).
+const BOOK_STALE_AFTER: Duration = Duration::from_secs(15);
+
 /// Resting orders read per side for the REST top of book (enough to cover the best level).
 const REST_BOOK_ORDERS: u32 = 20;
 
@@ -91,6 +94,21 @@ pub struct LighterVenue {
     stream: Option<Arc<StreamCache>>,
     /// Set once the registered API key was seen equal to ours (checked once per process).
     key_checked: std::sync::atomic::AtomicBool,
+    /// Book streams started lazily (one connection per market) when `book_stream` is on.
+    book_streams: std::sync::Mutex<BTreeMap<u8, LighterStream>>,
+    lazy_cache: std::sync::OnceLock<Arc<StreamCache>>,
+}
+
+impl Drop for LighterVenue {
+    fn drop(&mut self) {
+        let streams = self
+            .book_streams
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner());
+        for s in streams.values() {
+            s.stop_now();
+        }
+    }
 }
 
 impl LighterVenue {
@@ -133,6 +151,8 @@ impl LighterVenue {
             clock,
             stream: None,
             key_checked: std::sync::atomic::AtomicBool::new(false),
+            book_streams: std::sync::Mutex::new(BTreeMap::new()),
+            lazy_cache: std::sync::OnceLock::new(),
         })
     }
 
@@ -167,6 +187,32 @@ impl LighterVenue {
             self.signer.clone(),
         );
         Ok((self.with_stream_cache(cache), stream))
+    }
+
+    /// The stream cache to read tops of book from: the attached one, or (with `book_stream`
+    /// on) the lazily started one, after making sure `market` has a stream.
+    pub(crate) fn book_cache(&self, market: u8) -> Option<Arc<StreamCache>> {
+        if let Some(c) = &self.stream {
+            return Some(c.clone());
+        }
+        if !self.config.book_stream {
+            return None;
+        }
+        let cache = self
+            .lazy_cache
+            .get_or_init(|| Arc::new(StreamCache::new(BOOK_STALE_AFTER)))
+            .clone();
+        let mut streams = self.book_streams.lock().unwrap_or_else(|p| p.into_inner());
+        streams.entry(market).or_insert_with(|| {
+            tracing::info!(target: "venue_lighter", market, "starting the order-book stream");
+            LighterStream::spawn(
+                StreamConfig::new(self.config.ws_url.clone(), vec![market], None),
+                cache.clone(),
+                self.clock.clone(),
+                None,
+            )
+        });
+        Some(cache)
     }
 
     /// The low-level REST client.

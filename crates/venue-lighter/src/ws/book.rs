@@ -1,7 +1,9 @@
 //! Order book state from the `order_book/{market}` channel: a snapshot, then updates that
 //! carry only changed levels (size 0 deletes). Levels are keyed by price, so best bid/ask do
-//! not depend on the order of arrays. Offsets must increase; a gap means a lost update and
-//! the caller resubscribes.
+//! not depend on the order of arrays. Sequence checks: an update's `begin_nonce` must equal
+//! the previous message's `nonce` (the continuity rule nautilus_trader's Lighter client
+//! applies, findings/live-lighter.md row 20), and offsets must increase. A gap, or a book
+//! that comes out crossed, means a lost update: the caller resubscribes.
 
 use crate::http::parse::dec;
 use chrono::{DateTime, Utc};
@@ -31,6 +33,12 @@ pub struct WireBook {
     /// Sequence offset.
     #[serde(default)]
     pub offset: Option<i64>,
+    /// Sequence number of this message's last change.
+    #[serde(default)]
+    pub nonce: Option<i64>,
+    /// Sequence number this update continues from (= the previous message's `nonce`).
+    #[serde(default)]
+    pub begin_nonce: Option<i64>,
 }
 
 /// What applying a message did.
@@ -48,6 +56,7 @@ pub struct BookState {
     bids: BTreeMap<Decimal, Decimal>,
     asks: BTreeMap<Decimal, Decimal>,
     offset: Option<i64>,
+    nonce: Option<i64>,
     has_snapshot: bool,
 }
 
@@ -74,6 +83,7 @@ impl BookState {
         apply_levels(&mut fresh.bids, &book.bids)?;
         apply_levels(&mut fresh.asks, &book.asks)?;
         fresh.offset = offset.or(book.offset);
+        fresh.nonce = book.nonce;
         fresh.has_snapshot = true;
         *self = fresh;
         Ok(())
@@ -91,9 +101,18 @@ impl BookState {
                 return Ok(Applied::Gap);
             }
         }
+        if let (Some(prev), Some(begin)) = (self.nonce, book.begin_nonce) {
+            if begin != prev {
+                return Ok(Applied::Gap);
+            }
+        }
         apply_levels(&mut self.bids, &book.bids)?;
         apply_levels(&mut self.asks, &book.asks)?;
         self.offset = offset.or(self.offset);
+        self.nonce = book.nonce.or(self.nonce);
+        if self.is_crossed() {
+            return Ok(Applied::Gap);
+        }
         Ok(Applied::Ok)
     }
 
@@ -110,6 +129,14 @@ impl BookState {
             }),
             time,
             source: BookSource::Stream,
+        }
+    }
+
+    /// Best bid at or above best ask: the book missed an update.
+    pub fn is_crossed(&self) -> bool {
+        match (self.bids.keys().next_back(), self.asks.keys().next()) {
+            (Some(bid), Some(ask)) => bid >= ask,
+            _ => false,
         }
     }
 
@@ -137,7 +164,34 @@ mod tests {
             bids: l(bids),
             asks: l(asks),
             offset: None,
+            nonce: None,
+            begin_nonce: None,
         }
+    }
+
+    #[test]
+    fn begin_nonce_must_continue_the_previous_nonce_and_a_crossed_book_is_a_gap() {
+        let mut b = BookState::default();
+        let mut snap = wire(&[("100", "1")], &[("101", "1")]);
+        snap.nonce = Some(50);
+        b.snapshot(&snap, Some(1)).unwrap();
+        let mut next = wire(&[("100", "2")], &[]);
+        next.begin_nonce = Some(50);
+        next.nonce = Some(57);
+        assert_eq!(b.update(&next, Some(2)).unwrap(), Applied::Ok);
+        // a message lost between 57 and 60
+        let mut skipped = wire(&[("99", "1")], &[]);
+        skipped.begin_nonce = Some(60);
+        skipped.nonce = Some(61);
+        assert_eq!(b.update(&skipped, Some(3)).unwrap(), Applied::Gap);
+        // crossed after applying: a missed delete
+        let mut b = BookState::default();
+        b.snapshot(&wire(&[("100", "1")], &[("101", "1")]), Some(1))
+            .unwrap();
+        assert_eq!(
+            b.update(&wire(&[("101.5", "1")], &[]), Some(2)).unwrap(),
+            Applied::Gap
+        );
     }
 
     #[test]

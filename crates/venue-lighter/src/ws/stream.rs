@@ -36,6 +36,9 @@ pub struct StreamConfig {
     pub idle_timeout: Duration,
     /// Lifetime of the auth tokens sent with private subscriptions.
     pub auth_ttl: Duration,
+    /// A client `{"type":"ping"}` this often (Lighter closes a connection idle for 2 minutes;
+    /// answering the server's pings alone may not count, findings/live-lighter.md row 22).
+    pub ping_interval: Duration,
 }
 
 impl StreamConfig {
@@ -49,6 +52,7 @@ impl StreamConfig {
             reconnect_max: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(90),
             auth_ttl: Duration::from_secs(600),
+            ping_interval: Duration::from_secs(30),
         }
     }
 }
@@ -73,7 +77,21 @@ struct Incoming {
     offset: Option<i64>,
     #[serde(default)]
     stats: Option<WireStats>,
+    /// Error frames are `{"error": {"code", "message"}}` without a `type`.
+    #[serde(default)]
+    error: Option<WireError>,
 }
+
+#[derive(Debug, Deserialize)]
+struct WireError {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// "Already Subscribed" (re-subscribing an open channel): harmless.
+const ALREADY_SUBSCRIBED: i64 = 30003;
 
 #[derive(Debug, Deserialize)]
 struct WireStats {
@@ -162,6 +180,16 @@ impl Session<'_> {
                     .or_else(|| c.strip_prefix("order_book/"))
             })
             .and_then(|m| m.parse::<u8>().ok());
+        if let Some(err) = &msg.error {
+            let code = err.code.unwrap_or_default();
+            let message = err.message.as_deref().unwrap_or("");
+            if code == ALREADY_SUBSCRIBED {
+                tracing::debug!(target: "venue_lighter::ws", code, message, "already subscribed");
+            } else {
+                tracing::warn!(target: "venue_lighter::ws", code, message, "stream error frame");
+            }
+            return Ok(vec![]);
+        }
         match msg.kind.as_str() {
             "ping" => Ok(vec![Message::text(r#"{"type":"pong"}"#)]),
             "shutdown" => Err(End::Reconnect("server announced shutdown".into())),
@@ -242,9 +270,20 @@ async fn run_session(
         books: HashMap::new(),
     };
     let mut subscribed = false;
+    let mut ping = tokio::time::interval_at(
+        tokio::time::Instant::now() + config.ping_interval,
+        config.ping_interval.max(Duration::from_millis(10)),
+    );
     loop {
         let next = tokio::select! {
             _ = stop.changed() => return End::Stop,
+            _ = ping.tick() => {
+                match tokio::time::timeout(config.idle_timeout, tx.send(Message::text(r#"{"type":"ping"}"#))).await {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(e)) => return End::Reconnect(format!("write: {e}")),
+                    Err(_) => return End::Reconnect("write timed out".into()),
+                }
+            }
             n = tokio::time::timeout(config.idle_timeout, rx.next()) => n,
         };
         let frame = match next {
@@ -335,6 +374,12 @@ impl LighterStream {
     /// The cache it feeds.
     pub fn cache(&self) -> Arc<StreamCache> {
         self.cache.clone()
+    }
+
+    /// Stops the task and waits for it.
+    /// Asks the task to stop without waiting for it.
+    pub fn stop_now(&self) {
+        let _ = self.stop.send(true);
     }
 
     /// Stops the task and waits for it.

@@ -67,6 +67,9 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
             &fail("NOT_FOUND", format!("no such path {}", req.path), now),
         );
     };
+    if let Some(resp) = core.over_budget(VenueKind::Edgex, req.endpoint()) {
+        return resp;
+    }
     let mut after = None;
     if let Some(kind) = core.faults.take_http(VenueKind::Edgex, req.endpoint()) {
         let reject = || {

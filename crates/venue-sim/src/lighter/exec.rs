@@ -69,14 +69,23 @@ pub(super) fn submit_batch(
     core.with(|ex| {
         let before = ex.clone();
         let mut hashes = Vec::with_capacity(txs.len());
+        // A dropped batch is verified in full (consecutive nonces included), then
+        // forgotten: answered 200, nothing executed, no nonce consumed.
+        let run = Mode {
+            dropped: false,
+            ..mode
+        };
         for (t, info, partial) in txs {
-            match submit_in(ex, chain, now, mode, *t, info, *partial) {
+            match submit_in(ex, chain, now, run, *t, info, *partial) {
                 Ok(h) => hashes.push(h),
                 Err(e) => {
                     *ex = before;
                     return Err(e);
                 }
             }
+        }
+        if mode.dropped {
+            *ex = before;
         }
         Ok(hashes)
     })

@@ -52,6 +52,9 @@ async fn handle(core: Arc<SimCore>, req: SimRequest) -> SimResponse {
     let Some(endpoint) = req.path.strip_prefix("/api/v1/").map(str::to_string) else {
         return SimResponse::value(404, &wire::error(404, "not found"));
     };
+    if let Some(resp) = core.over_budget(VenueKind::Lighter, &endpoint) {
+        return resp;
+    }
     let mut after = None;
     if let Some(kind) = core.faults.take_http(VenueKind::Lighter, &endpoint) {
         let reject = || bad(21500, "rejected by an injected fault (venue-sim)");
