@@ -37,10 +37,9 @@ pub const ENV_FAULTS: &str = "VENUE_SIM_FAULTS";
 /// clock time; `0` = Lighter txs execute at once). Read by [`PaperOptions::with_env`].
 pub const ENV_LIGHTER_FILL_DELAY: &str = "VENUE_SIM_LIGHTER_FILL_DELAY_MS";
 /// The realistic Lighter fill-visibility delay: the venue answers a tx, matches it, and shows
-/// the fill in order status and positions 1-3 s later. `venue-sim serve` uses it by default;
-/// in-process paper mode will once the engine survives its chaos run with it (today the
-/// engine can report "flat" while a fill is still invisible, so [`PaperOptions::default`]
-/// keeps 0 and [`ENV_LIGHTER_FILL_DELAY`] opts in).
+/// the fill in order status and positions 1-3 s later. The default of paper mode
+/// ([`PaperOptions::default`]) and of `venue-sim serve`; [`ENV_LIGHTER_FILL_DELAY`] overrides
+/// it (`0` where a test needs speed).
 pub const REALISTIC_LIGHTER_FILL_DELAY: Duration = Duration::from_millis(1500);
 /// API key index of the paper Lighter key.
 pub const PAPER_API_KEY_INDEX: u8 = 2;
@@ -66,7 +65,7 @@ pub struct PaperOptions {
     /// Seed of a new world (random when `None`).
     pub seed: Option<u64>,
     /// Clock time before a Lighter order/cancel takes effect (the venue shows fills 1-3 s
-    /// late); 0 = at once (the default, see [`REALISTIC_LIGHTER_FILL_DELAY`]);
+    /// late); 0 = at once. Default [`REALISTIC_LIGHTER_FILL_DELAY`];
     /// [`ENV_LIGHTER_FILL_DELAY`] overrides it through [`PaperOptions::with_env`].
     pub lighter_fill_delay: Duration,
     /// EdgeX API generation of the paper credentials (both are served; V2 also serves its
@@ -88,7 +87,7 @@ impl Default for PaperOptions {
             clock: None,
             faults: None,
             seed: None,
-            lighter_fill_delay: Duration::ZERO,
+            lighter_fill_delay: REALISTIC_LIGHTER_FILL_DELAY,
             edgex_api: ApiVersion::V1,
             ports: [0; 4],
             requests_per_minute: [None, None],

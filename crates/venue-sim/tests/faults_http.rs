@@ -98,7 +98,9 @@ async fn request_budget_answers_429_with_retry_after() {
         other => panic!("expected RateLimited, got {other:?}"),
     }
     env.clock.advance(std::time::Duration::from_secs(61));
-    v.balance().await.unwrap();
+    // a fresh client (the adapter itself pauses after a 429): the window has slid
+    let fresh = lighter_venue(env.session.lighter_config().unwrap(), env.clock.clone());
+    fresh.balance().await.unwrap();
     // EdgeX has its own (unlimited here) budget
     for _ in 0..5 {
         env.edgex.balance().await.unwrap();

@@ -112,11 +112,14 @@ async fn state_persists_across_sessions_and_reset_starts_fresh() {
 }
 
 #[test]
-fn the_lighter_fill_delay_is_set_through_the_environment() {
+fn the_lighter_fill_delay_is_realistic_by_default_and_set_through_the_environment() {
     use std::time::Duration;
     use venue_sim::paper::{ENV_LIGHTER_FILL_DELAY, REALISTIC_LIGHTER_FILL_DELAY};
     assert!(REALISTIC_LIGHTER_FILL_DELAY >= Duration::from_secs(1));
-    assert_eq!(PaperOptions::default().lighter_fill_delay, Duration::ZERO);
+    assert_eq!(
+        PaperOptions::default().lighter_fill_delay,
+        REALISTIC_LIGHTER_FILL_DELAY
+    );
     let env = |value: &'static str| {
         move |k: &str| (k == ENV_LIGHTER_FILL_DELAY).then(|| value.to_string())
     };
@@ -134,5 +137,5 @@ fn the_lighter_fill_delay_is_set_through_the_environment() {
     };
     let o = PaperOptions::default().with_env(&faults).unwrap();
     assert_eq!(o.faults.as_deref(), Some("lighter:sendTx:dropped:1"));
-    assert_eq!(o.lighter_fill_delay, Duration::ZERO);
+    assert_eq!(o.lighter_fill_delay, REALISTIC_LIGHTER_FILL_DELAY);
 }
