@@ -19,6 +19,9 @@ use venue_api::{
     VenueCapabilities, VenueError,
 };
 
+/// Pause before reading a leverage change back (the sequencer applies it within this).
+const LEVERAGE_SETTLE: Duration = Duration::from_millis(300);
+
 /// Hours of `/fundings` the `funding()` fallback reads (the newest row is the current rate).
 const FALLBACK_WINDOW_HOURS: u32 = 3;
 /// Longest funding history served (hours).
@@ -296,13 +299,26 @@ impl Venue for LighterVenue {
             initial_margin_fraction: imf,
             margin_mode: MarginModeCode::Cross,
         });
-        self.sign_and_send(TxPlan {
+        let plan = TxPlan {
             body,
             attributes: TxAttributes::none(),
             expires_at_ms: None,
-        })
-        .await
-        .map(|_| ())
+        };
+        self.sign_and_send(plan.clone()).await?;
+        // The sequencer may drop a tx after HTTP 200 without executing it or consuming its
+        // nonce (DOCS troubleshooting). Read the leverage back once after a short pause; if it
+        // did not take, resync the nonce and send once more. UpdateLeverage is idempotent, so
+        // resending a tx that was only slow is harmless. A failed read leaves the decision to
+        // the caller's own read-back.
+        tokio::time::sleep(LEVERAGE_SETTLE).await;
+        match self.leverage(symbol).await {
+            Ok(l) if l.leverage != rust_decimal::Decimal::from(leverage) => {
+                tracing::warn!(target: "venue_lighter", %symbol, wanted = leverage, read = %l.leverage, "leverage did not take after HTTP 200; resending once");
+                self.nonces.invalidate().await;
+                self.sign_and_send(plan).await.map(|_| ())
+            }
+            _ => Ok(()),
+        }
     }
 
     async fn prepare_order(&self, request: &OrderRequest) -> Result<PreparedOrder, VenueError> {
