@@ -41,12 +41,9 @@ const KINDS: &[(&str, u64, bool)] = &[
 fn rule(venue: &str, op: &str, fault: &str) -> String {
     match (venue, op) {
         ("edgex", _) => format!("edgex:createOrder:{fault}"),
-        // the first Lighter tx of an open is the leverage change
-        ("lighter", "open")
-            if !fault.starts_with("late")
-                && !fault.starts_with("dropped")
-                && !fault.starts_with("partial") =>
-        {
+        // the first Lighter tx of an open is the leverage change (every sendTx fault, late
+        // and dropped included, counts it; only partial counts order txs alone)
+        ("lighter", "open") if !fault.starts_with("partial") => {
             format!("lighter:sendTx@1:{fault}")
         }
         _ => format!("lighter:sendTx:{fault}"),
