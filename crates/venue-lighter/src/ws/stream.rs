@@ -318,14 +318,6 @@ async fn run_session(
     }
 }
 
-fn jittered(d: Duration) -> Duration {
-    let mut b = [0u8; 2];
-    let r = getrandom::fill(&mut b)
-        .map(|_| u16::from_le_bytes(b))
-        .unwrap_or(0);
-    d + d * u32::from(r % 256) / 1024
-}
-
 impl LighterStream {
     /// Starts the task on the current Tokio runtime.
     pub fn spawn(
@@ -339,7 +331,7 @@ impl LighterStream {
         let (stop, mut stop_rx) = watch::channel(false);
         let task_cache = cache.clone();
         let task = tokio::spawn(async move {
-            let mut delay = config.reconnect_min;
+            let mut failures = 0u32;
             loop {
                 let started = tokio::time::Instant::now();
                 let end = run_session(
@@ -355,15 +347,20 @@ impl LighterStream {
                     End::Stop => return,
                     End::Reconnect(why) => {
                         if started.elapsed() > config.reconnect_max {
-                            delay = config.reconnect_min; // the session was healthy for a while
+                            failures = 0; // the session was healthy for a while
                         }
-                        let wait = jittered(delay);
+                        let wait = venue_transport::backoff_delay(
+                            failures,
+                            config.reconnect_min,
+                            config.reconnect_max,
+                            None,
+                        );
                         tracing::info!(target: "venue_lighter::ws", reason = %why, ?wait, "reconnecting");
                         tokio::select! {
                             _ = stop_rx.changed() => return,
                             _ = tokio::time::sleep(wait) => {}
                         }
-                        delay = (delay * 2).min(config.reconnect_max);
+                        failures = failures.saturating_add(1);
                     }
                 }
             }
@@ -376,7 +373,6 @@ impl LighterStream {
         self.cache.clone()
     }
 
-    /// Stops the task and waits for it.
     /// Asks the task to stop without waiting for it.
     pub fn stop_now(&self) {
         let _ = self.stop.send(true);
