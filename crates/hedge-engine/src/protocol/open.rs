@@ -954,8 +954,9 @@ impl HedgeEngine {
         false
     }
 
-    /// Waits the settle grace, then reads positions until they match the fills reported by
-    /// order status (when every order's status is known) or the settle timeout passes.
+    /// Reads positions until they match the fills reported by order status (when every
+    /// order's status is known) or the settle timeout passes; the settle grace is waited
+    /// first unless the positions already match.
     pub(super) async fn settled_positions(
         &self,
         venues: &LegVenues,
@@ -963,7 +964,6 @@ impl HedgeEngine {
         before: PairPositions,
         orders: &[OrderExecution],
     ) -> Result<PairPositions, EngineError> {
-        self.clock.sleep(self.settle_grace(venues)).await;
         let known = orders.iter().all(|o| o.outcome != LegOutcome::Unknown);
         let expected = PairPositions {
             long: before.long
@@ -979,6 +979,16 @@ impl HedgeEngine {
                     .map(OrderExecution::signed_fill)
                     .sum::<Decimal>(),
         };
+        // M3: when every order's outcome is known and the positions already show exactly
+        // those fills, there is nothing left to wait for; otherwise wait the venue's grace
+        // (fills show late), then poll.
+        if known {
+            let now = self.read_positions(venues, symbol).await?;
+            if now == expected {
+                return Ok(now);
+            }
+        }
+        self.clock.sleep(self.settle_grace(venues)).await;
         let deadline = self.clock.now()
             + chrono::Duration::from_std(self.options.settle_timeout)
                 .unwrap_or(chrono::Duration::MAX);
