@@ -228,6 +228,13 @@ async fn invalid_orders_are_refused_before_anything_is_sent() {
         ..btc_buy(dec!(1), dec!(1))
     };
     v.prepare_order(&reduce_paxg).await.unwrap();
+    // A reduce-only order below the minimum size (0.010) is still prepared: it only shrinks a
+    // position, and refusing it would leave a dust residual that can never be closed.
+    let dust_close = OrderRequest {
+        size: dec!(0.005),
+        ..reduce_paxg.clone()
+    };
+    v.prepare_order(&dust_close).await.unwrap();
     assert!(received(&server, "/api/v1/private/order/createOrder")
         .await
         .is_empty());

@@ -161,7 +161,9 @@ impl EdgexVenue {
                 request.price, info.tick_size
             )));
         }
-        if request.size < info.min_size {
+        // A reduce-only order may be below the minimum: it can only shrink a position, and
+        // refusing it would leave a dust residual that can never be closed or unwound.
+        if !request.reduce_only && request.size < info.min_size {
             return Err(VenueError::InvalidRequest(format!(
                 "size {} below minimum {}",
                 request.size, info.min_size

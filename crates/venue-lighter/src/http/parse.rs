@@ -220,7 +220,14 @@ pub fn order_state(status: &str) -> OrderState {
     } else if s == "pending" {
         OrderState::Pending
     } else {
-        OrderState::Rejected
+        // A status this adapter does not know (the venue may add one) must not end the
+        // tracking of an order that may still fill: keep it non-final, so the engine keeps
+        // watching, cancels it at its settle timeout, and positions decide.
+        tracing::warn!(
+            status,
+            "unknown Lighter order status; treated as still working"
+        );
+        OrderState::Pending
     }
 }
 
@@ -311,7 +318,7 @@ mod tests {
             ("canceled-post-only", OrderState::Canceled),
             ("canceled-margin-not-allowed", OrderState::Canceled),
             ("pending", OrderState::Pending),
-            ("weird", OrderState::Rejected),
+            ("weird", OrderState::Pending),
         ] {
             assert_eq!(order_state(s), want, "{s}");
         }
