@@ -55,6 +55,11 @@ pub struct GlobalArgs {
     )]
     pub paper_collateral: Decimal,
 
+    /// PAPER: EdgeX API generation of the paper account: v1 (Stark key) or v2 (API key and
+    /// EIP-712 signatures, contracts named like BTCUSDC). Default: env EDGEX_API_VERSION, else v1.
+    #[arg(long = "edgex-api", global = true, value_name = "v1|v2")]
+    pub edgex_api: Option<String>,
+
     /// PAPER: run the simulated clock N times faster than real time.
     #[arg(long, global = true, value_name = "N", default_value_t = 1)]
     pub speed: u32,

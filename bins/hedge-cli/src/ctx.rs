@@ -116,6 +116,9 @@ pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
             command: cli.command.name(),
             lock_wait: std::time::Duration::from_secs(g.lock_wait),
             lighter_fill_delay: hedge_app::wiring::paper_fill_delay(&|k| std::env::var(k).ok())?,
+            edgex_api: hedge_app::wiring::paper_edgex_api(g.edgex_api.as_deref(), &|k| {
+                std::env::var(k).ok()
+            })?,
         };
         // Paper mode never reads live credentials: only the fault variable.
         let fault_env = std::env::var(hedge_app::wiring::SIM_FAULTS_ENV).ok();
@@ -130,9 +133,11 @@ pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
         }
         Wiring::paper(&settings, fault_env, None).await?
     } else {
-        if g.speed != 1 || g.sim_fault.is_some() || g.paper_reset {
+        if g.speed != 1 || g.sim_fault.is_some() || g.paper_reset || g.edgex_api.is_some() {
             return Err(Failure::usage(
-                "--speed, --sim-fault and --paper-reset only apply with --paper".to_string(),
+                "--speed, --sim-fault, --paper-reset and --edgex-api only apply with --paper \
+                 (live mode takes the EdgeX generation from the credentials)"
+                    .to_string(),
             ));
         }
         let env = match &g.env_file {

@@ -10,12 +10,17 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn run_with(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    run_env(dir, args, stdin, &[])
+}
+
+fn run_env(dir: &Path, args: &[&str], stdin: &str, envs: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hedge-cli"))
         .arg("--paper")
         .args(args)
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(envs.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -196,6 +201,41 @@ fn open_status_close_round_trip() {
         text(&o)
     );
     assert!(text(&o).contains("Already flat"), "{}", text(&o));
+}
+
+#[test]
+fn edgex_v2_paper_open_and_close_by_flag_or_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let v2 = ["--edgex-api", "v2"];
+    let o = run(
+        dir.path(),
+        &[&v2[..], &["open", "--size-quote", "100", "--dry-run"]].concat(),
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("/api/v2/private/order/createOrder"),
+        "the EdgeX leg is signed for V2: {}",
+        text(&o)
+    );
+    let o = run(
+        dir.path(),
+        &[&v2[..], &["open", "--size-quote", "100"]].concat(),
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("HEDGE OPENED"), "{}", text(&o));
+    // The environment variable picks the same generation when the flag is absent.
+    let o = run_env(dir.path(), &["close"], "", &[("EDGEX_API_VERSION", "v2")]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("CLOSED: flat on both venues"),
+        "{}",
+        text(&o)
+    );
+    let (_, pos) = positions(dir.path());
+    assert!(pos.is_empty(), "{pos:?}");
+    let o = run(dir.path(), &["--edgex-api", "v3", "status"]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("--edgex-api v3"), "{}", text(&o));
 }
 
 #[test]

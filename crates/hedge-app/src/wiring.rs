@@ -158,6 +158,35 @@ pub struct PaperSettings {
     /// How late Lighter fills become visible (the venue shows them 1-3 s late); realistic
     /// by default, `VENUE_SIM_LIGHTER_FILL_DELAY_MS` overrides it in `hedge-cli --paper`.
     pub lighter_fill_delay: std::time::Duration,
+    /// EdgeX API generation of the paper account (V2: API key + EIP-712, `…USDC` contracts).
+    pub edgex_api: venue_edgex::ApiVersion,
+}
+
+/// The variable that names the EdgeX API generation (`v1` or `v2`); in paper mode it picks
+/// the paper account's generation when `--edgex-api` is not given.
+pub const EDGEX_API_ENV: &str = "EDGEX_API_VERSION";
+
+/// Paper mode's EdgeX API generation: the `--edgex-api` value when given, else
+/// [`EDGEX_API_ENV`] (read through `lookup`), else V1.
+pub fn paper_edgex_api(
+    flag: Option<&str>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<venue_edgex::ApiVersion, ConfigError> {
+    let (source, shown, raw) = match flag {
+        Some(v) => ("command line", format!("--edgex-api {v}"), v.to_string()),
+        None => match lookup(EDGEX_API_ENV).filter(|v| !v.trim().is_empty()) {
+            Some(v) => ("environment", format!("{EDGEX_API_ENV}={v}"), v),
+            None => return Ok(venue_edgex::ApiVersion::V1),
+        },
+    };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "v1" | "1" => Ok(venue_edgex::ApiVersion::V1),
+        "v2" | "2" => Ok(venue_edgex::ApiVersion::V2),
+        _ => Err(ConfigError::new(
+            source,
+            format!("{shown:?}: the EdgeX API generation must be v1 or v2"),
+        )),
+    }
 }
 
 impl Default for PaperSettings {
@@ -172,6 +201,7 @@ impl Default for PaperSettings {
             command: "paper",
             lock_wait: DEFAULT_LOCK_WAIT,
             lighter_fill_delay: venue_sim::paper::REALISTIC_LIGHTER_FILL_DELAY,
+            edgex_api: venue_edgex::ApiVersion::V1,
         }
     }
 }
@@ -266,6 +296,7 @@ impl Wiring {
             clock: Some(clock.clone()),
             faults: settings.faults.clone(),
             lighter_fill_delay: settings.lighter_fill_delay,
+            edgex_api: settings.edgex_api,
             ..PaperOptions::default()
         }
         .with_env_faults(&|k| {
