@@ -229,31 +229,21 @@ async fn edgex_checks(v: &EdgexVenue, symbols: &[String], r: &mut DoctorReport) 
             r.push(
                 V,
                 format!("leverage {s}"),
-                match v.leverage(s).await {
-                    Ok(l) => Ok(format!(
-                        "{}x{}",
-                        l.leverage,
-                        if l.explicitly_set {
-                            ""
-                        } else {
-                            " (contract default)"
-                        }
-                    )),
-                    Err(e) => Err(failed(&e, "check the account's trade settings")),
-                },
+                leverage_check(
+                    v.leverage(s).await,
+                    "contract default",
+                    "check the account's trade settings",
+                ),
             );
         }
     }
-    let b = v.config().budget();
     r.push(
         V,
         "request budget",
-        Ok(format!(
-            "{} requests/min, burst {}, {} kept for order sends (EdgeX publishes no REST limit); {}",
-            b.per_minute,
-            b.burst,
-            b.write_reserve,
-            headers_text(&v.http().rate_limit_headers())
+        Ok(budget_text(
+            &v.config().budget(),
+            "EdgeX publishes no REST limit",
+            &v.http().rate_limit_headers(),
         )),
     );
 }
@@ -326,33 +316,53 @@ async fn lighter_checks(v: &LighterVenue, symbols: &[String], r: &mut DoctorRepo
             r.push(
                 V,
                 format!("leverage {s}"),
-                match v.leverage(s).await {
-                    Ok(l) => Ok(format!(
-                        "{}x{}",
-                        l.leverage,
-                        if l.explicitly_set {
-                            ""
-                        } else {
-                            " (market default)"
-                        }
-                    )),
-                    Err(e) => Err(failed(&e, "check the account's positions read")),
-                },
+                leverage_check(
+                    v.leverage(s).await,
+                    "market default",
+                    "check the account's positions read",
+                ),
             );
         }
     }
-    let b = v.http().budget();
     r.push(
         V,
         "request budget",
-        Ok(format!(
-            "{} requests/min, burst {}, {} kept for order sends (LIGHTER_REQUESTS_PER_MINUTE, LIGHTER_WRITE_RESERVE); {}",
-            b.per_minute,
-            b.burst,
-            b.write_reserve,
-            headers_text(&v.http().rate_limit_headers())
+        Ok(budget_text(
+            &v.http().budget(),
+            "LIGHTER_REQUESTS_PER_MINUTE, LIGHTER_WRITE_RESERVE",
+            &v.http().rate_limit_headers(),
         )),
     );
+}
+
+/// The leverage line of one symbol; `default_label` names what the venue reports when the
+/// account never set one.
+fn leverage_check(
+    read: Result<venue_api::LeverageSetting, VenueError>,
+    default_label: &str,
+    fix: &str,
+) -> Result<String, (String, String)> {
+    match read {
+        Ok(l) if l.explicitly_set => Ok(format!("{}x", l.leverage)),
+        Ok(l) => Ok(format!("{}x ({default_label})", l.leverage)),
+        Err(e) => Err(failed(&e, fix)),
+    }
+}
+
+/// The request-budget line: the configured figures, where they come from, and the
+/// rate-limit headers the venue sent.
+fn budget_text(
+    b: &venue_transport::BudgetConfig,
+    source: &str,
+    headers: &[(String, String)],
+) -> String {
+    format!(
+        "{} requests/min, burst {}, {} kept for order sends ({source}); {}",
+        b.per_minute,
+        b.burst,
+        b.write_reserve,
+        headers_text(headers)
+    )
 }
 
 fn headers_text(headers: &[(String, String)]) -> String {
