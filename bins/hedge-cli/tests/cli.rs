@@ -3,26 +3,14 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+use common::{hedge_cli, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hedge-cli"))
-        .args(args)
-        .current_dir(dir)
-        // Never let a developer's real credentials or filters leak into a test.
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .expect("run hedge-cli")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    hedge_cli(dir).args(args).output().expect("run hedge-cli")
 }
 
 const EXAMPLE: &str = include_str!("../../../configs/hedge_config.json");

@@ -12,6 +12,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
 
+mod common;
+use common::{hedge_cli, text};
+
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -89,11 +92,8 @@ fn workdir(sim: &Sim) -> tempfile::TempDir {
 }
 
 fn cli(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hedge-cli"));
+    let mut c = hedge_cli(dir);
     c.args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HEDGE_SETTLE_TIMEOUT_MS", "2500")
         .env("HEDGE_SETTLE_GRACE_MS", "300")
         // The loopback simulator is not rate-limited: the live 60/min budget would only add
@@ -164,14 +164,6 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         );
     }
     o
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn code(o: &Output) -> i32 {

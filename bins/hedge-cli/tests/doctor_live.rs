@@ -5,8 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{hedge_cli, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use venue_sim::paper::{self, PaperOptions};
 
 /// A valid Lighter key that is not the simulator's (keypairs[0] of the shared vectors).
@@ -14,21 +17,10 @@ const OTHER_KEY: &str =
     "0x6b25cafbe1afb31676d4913d7aeaf49cf565c5db6c8935fa914828bbd871d79d88fe152d1977af07";
 
 fn doctor(dir: &Path, env_file: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hedge-cli"))
+    hedge_cli(dir)
         .args(["--env-file", env_file.to_str().unwrap(), "doctor"])
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]

@@ -4,22 +4,22 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+use common::{hedge_cli, text};
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn run_with(dir: &Path, args: &[&str], stdin: &str) -> Output {
     run_env(dir, args, stdin, &[])
 }
 
 fn run_env(dir: &Path, args: &[&str], stdin: &str, envs: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hedge-cli"))
+    let mut child = hedge_cli(dir)
         .arg("--paper")
         .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .envs(envs.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -37,14 +37,6 @@ fn run_env(dir: &Path, args: &[&str], stdin: &str, envs: &[(&str, &str)]) -> Out
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     run_with(dir, args, "")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn json(o: &Output) -> Value {

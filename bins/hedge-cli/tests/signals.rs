@@ -4,6 +4,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::zombie_processes)]
 
+mod common;
+use common::{hedge_cli, text};
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -11,12 +14,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 fn cli(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hedge-cli"));
+    let mut c = hedge_cli(dir);
     c.arg("--paper")
         .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -25,14 +25,6 @@ fn cli(dir: &Path, args: &[&str]) -> Command {
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     cli(dir, args).output().expect("run hedge-cli")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Starts `args` paused at `step` for `ms`; returns once the pause is reached, with the
