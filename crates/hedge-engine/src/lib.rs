@@ -27,6 +27,7 @@ pub mod ids;
 pub mod lock;
 pub mod pricing;
 pub mod protocol;
+pub mod rotation;
 pub mod sizing;
 pub mod state;
 pub mod store;
