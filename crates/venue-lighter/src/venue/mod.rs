@@ -514,7 +514,7 @@ impl LighterVenue {
                         && o.market_index
                             .is_none_or(|m| m == u32::from(spec.market_index))
                 })
-                .map(parse::order_status)
+                .map(|o| parse::order_status_in(o, &spec.info))
                 .transpose()
         };
         let found = match self
