@@ -55,7 +55,7 @@ pub struct Thresholds {
     pub switch_margin_usd: Decimal,
     /// Favourable settlements up to this many minutes after the target close are waited for.
     pub settlement_guard_minutes: u32,
-    /// The close is never delayed more than this past the target (>= the guard).
+    /// The close is never delayed more than this past the target (>= guard + buffer).
     pub max_close_delay_minutes: u32,
     /// How long after a settlement the close goes out, seconds (the venue books it first).
     pub settlement_buffer_seconds: u32,
@@ -140,25 +140,15 @@ impl Thresholds {
                 "must be >= 0".into(),
             );
         }
-        if self.max_close_delay_minutes < self.settlement_guard_minutes {
+        let guard_and_buffer = u64::from(self.settlement_guard_minutes) * 60
+            + u64::from(self.settlement_buffer_seconds);
+        if u64::from(self.max_close_delay_minutes) * 60 < guard_and_buffer {
             return err(
                 "max_close_delay_minutes",
                 self.max_close_delay_minutes.to_string(),
                 format!(
-                    "must be >= settlement_guard_minutes ({})",
-                    self.settlement_guard_minutes
-                ),
-            );
-        }
-        if u64::from(self.settlement_buffer_seconds) >= u64::from(self.max_close_delay_minutes) * 60
-            && self.max_close_delay_minutes > 0
-        {
-            return err(
-                "settlement_buffer_seconds",
-                self.settlement_buffer_seconds.to_string(),
-                format!(
-                    "must be < max_close_delay_minutes x 60 ({})",
-                    u64::from(self.max_close_delay_minutes) * 60
+                    "must be >= settlement_guard_minutes ({}) plus settlement_buffer_seconds ({})",
+                    self.settlement_guard_minutes, self.settlement_buffer_seconds
                 ),
             );
         }

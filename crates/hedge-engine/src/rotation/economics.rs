@@ -33,7 +33,7 @@ use venue_api::TopOfBook;
 use crate::funding::HOURS_PER_YEAR;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// Largest number of settlements one leg may have inside a window (a window of years on an
 /// hourly venue is a caller bug, not a plan).
@@ -508,10 +508,12 @@ pub fn evaluate(
     let expected_net_usd = expected_funding_usd - round_trip_cost_usd;
     let hours = window.hours();
     let funding_per_hour_usd = expected_funding_usd / hours;
+    // Multiply before dividing so that round figures stay exact (an APR at the bar must
+    // compare equal to it).
     let annualise =
-        |usd: Decimal| usd / notional_usd / hours * HOURS_PER_YEAR * Decimal::ONE_HUNDRED;
+        |usd: Decimal| usd * HOURS_PER_YEAR * Decimal::ONE_HUNDRED / (notional_usd * hours);
     let break_even_hold_hours = if funding_per_hour_usd > Decimal::ZERO {
-        Some(round_trip_cost_usd / funding_per_hour_usd)
+        Some(round_trip_cost_usd * hours / expected_funding_usd)
     } else {
         None
     };
