@@ -521,3 +521,85 @@ fn decisions_round_trip_through_json() {
     let json = serde_json::to_string(&HoldAction::Extend { until: t(9, 0) }).unwrap();
     assert!(json.contains("\"kind\":\"extend\""), "{json}");
 }
+
+// ---- switch horizon, open timing ----
+
+#[rstest]
+// keep over the other's 8 h = 0.5 + 0.2 x 7 = 1.9; switch value = net - 0.9; margin 1
+#[case::brief_formula_would_switch(dec!(3), false)]
+#[case::beats_the_matched_keep(dec!(4), true)]
+fn switch_is_compared_over_the_same_horizon(#[case] other_net: Decimal, #[case] switches: bool) {
+    use crate::rotation::economics::{evaluate, tests::quote, EconomicsParams};
+    let a = quote("a", dec!(0.0001), 60, t(1, 0), dec!(0.0002));
+    let b = quote("b", dec!(-0.0004), 240, t(4, 0), dec!(0.0005));
+    let w = HoldWindow {
+        from: t(7, 0),
+        to: t(8, 0),
+    };
+    let held = evaluate("HELD", &b, &a, w, dec!(1000), &EconomicsParams::default()).unwrap();
+    assert_eq!(held.expected_funding_usd, dec!(0.5));
+    assert_eq!(held.carry_per_hour_usd(), dec!(0.2));
+    assert_eq!(held.exit_cost_usd, dec!(0.9));
+    let o = scripted(
+        "OTHER",
+        dec!(1000),
+        t(7, 0),
+        t(15, 0),
+        other_net + dec!(2),
+        dec!(2),
+    );
+    let d = hold_decision(
+        &pos(),
+        &held,
+        Some(&o),
+        t(7, 0),
+        t(8, 0),
+        &th(),
+        &ExitWatch::default(),
+    );
+    assert_eq!(d.keep_value_usd, dec!(0.5));
+    assert_eq!(d.keep_for_switch_usd, Some(dec!(1.9)));
+    assert_eq!(d.switch_value_usd, Some(other_net - dec!(0.9)));
+    assert_eq!(
+        matches!(d.action, HoldAction::Switch { .. }),
+        switches,
+        "{:?}",
+        d.action
+    );
+}
+
+#[rstest]
+// long on a positive hourly rate (adverse) at 09:00, now 08:50: open just after it
+#[case::wait_out_adverse(
+    vec![leg("a", LegSide::Long, dec!(0.0001), 60, t(9, 0))], t(8, 50), secs(t(9, 0), 60), dec!(-0.1))]
+// adverse beyond the guard: open now
+#[case::beyond_guard(
+    vec![leg("a", LegSide::Long, dec!(0.0001), 60, t(9, 0))], t(8, 40), t(8, 40), dec!(0))]
+// favourable only: open now
+#[case::favourable(
+    vec![leg("a", LegSide::Short, dec!(0.0001), 60, t(9, 0))], t(8, 50), t(8, 50), dec!(0))]
+// adverse 0.1 on a, favourable 0.4 on b at the same time: open now and collect
+#[case::net_favourable(
+    vec![leg("a", LegSide::Long, dec!(0.0001), 60, t(9, 0)),
+         leg("b", LegSide::Long, dec!(-0.0004), 240, t(9, 0))],
+    t(8, 50), t(8, 50), dec!(0))]
+fn open_timing_avoids_adverse_settlements(
+    #[case] legs: Vec<LegFunding>,
+    #[case] now: DateTime<Utc>,
+    #[case] open_at: DateTime<Utc>,
+    #[case] avoided: Decimal,
+) {
+    let o = open_time_after_adverse_settlements(&legs, dec!(1000), now, &th());
+    assert_eq!(o.open_at, open_at);
+    assert_eq!(o.avoided_usd, avoided);
+}
+
+#[test]
+fn leg_funding_from_a_quote() {
+    use crate::rotation::economics::tests::quote;
+    let q = quote("a", dec!(0.0001), 60, t(1, 0), dec!(0.0002));
+    let l = LegFunding::from_quote(&q, LegSide::Short);
+    assert_eq!(l.venue, "a");
+    assert_eq!(l.side, LegSide::Short);
+    assert_eq!(l.schedule, q.funding);
+}

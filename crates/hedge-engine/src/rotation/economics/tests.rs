@@ -326,3 +326,72 @@ fn economics_round_trip_through_json() {
     assert_eq!(back, e);
     assert!(json.contains("\"side\":\"long\""));
 }
+
+#[rstest]
+// no next time from the venue: the next hour on the UTC grid
+#[case::hourly_grid(60, None, t(10, 20) + Duration::seconds(30), t(11, 0))]
+#[case::exactly_on_grid(60, None, t(11, 0), t(12, 0))]
+#[case::four_hour_grid(240, None, t(10, 20), t(12, 0))]
+// a next time from the venue wins
+#[case::announced(240, Some(t(14, 0)), t(10, 20), t(14, 0))]
+fn schedule_from_a_venue_rate(
+    #[case] interval: u32,
+    #[case] next: Option<DateTime<Utc>>,
+    #[case] now: DateTime<Utc>,
+    #[case] expected: DateTime<Utc>,
+) {
+    let rate = FundingRate {
+        rate: dec!(0.0001),
+        interval_minutes: interval,
+        next_funding_time: next,
+        time: None,
+    };
+    let s = FundingSchedule::from_rate("x", &rate, Some(dec!(0.0002)), now).unwrap();
+    assert_eq!(s.next_settlement, expected);
+    assert_eq!(s.predicted_rate, Some(dec!(0.0002)));
+    assert_eq!(s.interval_minutes, interval);
+}
+
+#[test]
+fn quote_from_venue_figures_refuses_an_unknown_fee_or_interval() {
+    let rate = FundingRate {
+        rate: dec!(0.0001),
+        interval_minutes: 60,
+        next_funding_time: None,
+        time: None,
+    };
+    let b = book(dec!(99), dec!(101), dec!(1));
+    let q =
+        VenueQuote::from_venue("a", &rate, None, Some(dec!(0.0005)), b.clone(), t(0, 30)).unwrap();
+    assert_eq!(q.taker_fee, dec!(0.0005));
+    assert_eq!(q.funding.next_settlement, t(1, 0));
+    let err = VenueQuote::from_venue("a", &rate, None, None, b.clone(), t(0, 30)).unwrap_err();
+    assert_eq!(err.to_string(), "a: taker fee unknown");
+    let zero = FundingRate {
+        interval_minutes: 0,
+        ..rate
+    };
+    let err = VenueQuote::from_venue("a", &zero, None, Some(dec!(0)), b, t(0, 30)).unwrap_err();
+    assert_eq!(
+        err,
+        EconomicsError::BadInterval {
+            venue: "a".into(),
+            minutes: 0
+        }
+    );
+}
+
+#[test]
+fn carry_per_hour_at_current_rates() {
+    let (a, b) = pair();
+    // Forecast and haircut do not enter the carry.
+    let mut b2 = b.clone();
+    b2.funding.predicted_rate = Some(dec!(0.01));
+    let p = EconomicsParams {
+        rate_haircut: dec!(0.1),
+        ..params()
+    };
+    let e = evaluate("SOL", &b2, &a, window(t(0, 0), t(8, 0)), dec!(1000), &p).unwrap();
+    // short a: +0.1/h; long b: 0.4 per 4 h = +0.1/h.
+    assert_eq!(e.carry_per_hour_usd(), dec!(0.2));
+}
