@@ -68,15 +68,16 @@ pub struct Thresholds {
 }
 
 impl Default for Thresholds {
+    /// The bot config's documented defaults (`hedge_app::bot_config`).
     fn default() -> Self {
         Self {
             min_net_apr_threshold: Decimal::from(5u32),
-            exit_net_apr_threshold: Decimal::ZERO,
+            exit_net_apr_threshold: Decimal::ONE,
             exit_confirmations: 3,
             hold_duration_hours: Decimal::from(8u32),
-            max_hold_hours: Decimal::from(72u32),
-            switch_margin_usd: Decimal::ONE,
-            settlement_guard_minutes: 15,
+            max_hold_hours: Decimal::from(24u32),
+            switch_margin_usd: Decimal::new(5, 1),
+            settlement_guard_minutes: 10,
             max_close_delay_minutes: 30,
             settlement_buffer_seconds: 60,
             fee_aware_entry: true,

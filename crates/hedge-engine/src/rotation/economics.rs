@@ -242,10 +242,11 @@ pub struct EconomicsParams {
 }
 
 impl Default for EconomicsParams {
+    /// Haircut 1; `extra_slippage_bps` as the bot config's default.
     fn default() -> Self {
         Self {
             rate_haircut: Decimal::ONE,
-            extra_slippage_bps: Decimal::from(5u32),
+            extra_slippage_bps: Decimal::from(2u32),
         }
     }
 }
