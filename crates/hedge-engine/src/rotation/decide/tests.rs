@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::rotation::economics::tests::t;
-use crate::rotation::economics::LegEconomics;
+use crate::rotation::economics::{FundingSchedule, LegEconomics, LegSide};
 use rstest::rstest;
 use rust_decimal_macros::dec;
 
@@ -602,4 +602,69 @@ fn leg_funding_from_a_quote() {
     assert_eq!(l.venue, "a");
     assert_eq!(l.side, LegSide::Short);
     assert_eq!(l.schedule, q.funding);
+}
+
+#[rstest]
+#[case(EntryVerdict::Chosen.to_string(), "chosen: best expected net USD")]
+#[case(EntryVerdict::BelowThreshold { apr_percent: dec!(4.987), threshold_percent: dec!(5) }.to_string(),
+    "net APR 4.99% below the entry threshold 5%")]
+#[case(EntryVerdict::BreakEvenTooLong { break_even_hold_hours: Some(dec!(9)), hold_hours: dec!(8) }.to_string(),
+    "break-even after 9 h, not within the 8 h hold")]
+#[case(EntryVerdict::BreakEvenTooLong { break_even_hold_hours: None, hold_hours: dec!(8) }.to_string(),
+    "funding never pays back the costs")]
+#[case(EntryVerdict::Skipped { reason: SkipReason::UnresolvedInterval { venue: "a".into() } }.to_string(),
+    "skipped: funding interval unknown on a")]
+#[case(HoldAction::Close { reason: CloseReason::ExitThresholdConfirmed {
+        funding_apr_percent: dec!(-3.5), threshold_percent: dec!(1), confirmations: 3 } }.to_string(),
+    "close: funding APR -3.5% below the exit threshold 1% on 3 consecutive checks")]
+#[case(HoldAction::Switch { to: "ETH".into() }.to_string(), "switch to ETH")]
+fn decision_texts(#[case] got: String, #[case] expected: &str) {
+    assert_eq!(got, expected);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_leg(venue: &'static str) -> impl Strategy<Value = LegFunding> {
+        (
+            any::<bool>(),
+            -1000i64..1000,
+            prop::sample::select(vec![5u32, 60, 240, 480]),
+            0i64..600,
+        )
+            .prop_map(move |(long, rate, interval, next)| {
+                let side = if long { LegSide::Long } else { LegSide::Short };
+                leg(venue, side, Decimal::new(rate, 6), interval, t(0, next))
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn timing_is_bounded_and_never_worse_than_acting_now(
+            a in arb_leg("a"),
+            b in arb_leg("b"),
+            target in 0i64..600,
+            guard in 0u32..60,
+            extra in 1u32..60,
+        ) {
+            let th = Thresholds {
+                settlement_guard_minutes: guard,
+                max_close_delay_minutes: guard + extra,
+                ..th()
+            };
+            prop_assert_eq!(th.validate(), Ok(()));
+            let at = t(0, target);
+            let legs = [a, b];
+            let c = close_time_after_settlements(&legs, dec!(1000), at, &th);
+            prop_assert!(c.close_at >= at);
+            prop_assert!(c.close_at <= at + Duration::minutes(i64::from(th.max_close_delay_minutes)));
+            prop_assert!(c.held_through_usd >= Decimal::ZERO);
+            prop_assert_eq!(c.close_at == at, c.held_through.is_empty());
+            let o = open_time_after_adverse_settlements(&legs, dec!(1000), at, &th);
+            prop_assert!(o.open_at >= at);
+            prop_assert!(o.open_at <= at + Duration::minutes(i64::from(guard)) + Duration::seconds(60));
+            prop_assert!(o.avoided_usd <= Decimal::ZERO);
+        }
+    }
 }
