@@ -21,9 +21,12 @@
 //!   position would look worse than any fresh candidate near its planned end.
 //! - **Exit hysteresis**: before the planned end a position closes early only after its funding
 //!   APR on the remaining window has been below `exit_net_apr_threshold` (lower than the entry
-//!   threshold) on `exit_confirmations` consecutive checks; a single sign flip never closes. A
-//!   check whose remaining window holds no settlement on either leg leaves the count alone:
-//!   nothing is left to earn or pay, so closing early saves nothing. The entry cost is sunk,
+//!   threshold) in `exit_confirmations` consecutive funding periods; a single sign flip never
+//!   closes. A period is named by the next settlement of either leg in the window: checks
+//!   within one period see the same rates and count once, so a 60-second check interval cannot
+//!   turn one flipped hourly rate into three confirmations. A check above the bar resets the
+//!   count. A check whose remaining window holds no settlement on either leg leaves the count
+//!   alone: nothing is left to earn or pay, so closing early saves nothing. The entry cost is sunk,
 //!   so a held position is judged on its funding APR, not on a net that re-charges the open.
 //! - **Planned end**: the held position (priced over the extension window, see
 //!   [`held_window`]) is extended while its funding APR still meets the entry bar
@@ -55,7 +58,8 @@ pub struct Thresholds {
     pub min_net_apr_threshold: Decimal,
     /// Exit bar: a held position whose funding APR stays below this (percent) closes early.
     pub exit_net_apr_threshold: Decimal,
-    /// Consecutive checks below the exit bar needed before an early close (>= 1).
+    /// Consecutive funding periods below the exit bar needed before an early close (>= 1);
+    /// checks within one period count once.
     pub exit_confirmations: u32,
     /// Planned hold from the open, hours (> 0). The seed's key name.
     pub hold_duration_hours: Decimal,
@@ -408,23 +412,28 @@ pub struct HeldPosition {
 /// Exit-hysteresis state carried from one check to the next (store it with the position).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExitWatch {
-    /// Consecutive checks below the exit bar.
+    /// Consecutive funding periods seen below the exit bar.
+    #[serde(default)]
     pub consecutive_below: u32,
     /// When the current run below the bar started.
+    #[serde(default)]
     pub below_since: Option<DateTime<Utc>>,
+    /// The period last counted (the first settlement of the window then).
+    #[serde(default)]
+    pub last_counted_period: Option<DateTime<Utc>>,
 }
 
 /// Why a held position closes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum CloseReason {
-    /// Below the exit bar on enough consecutive checks.
+    /// Below the exit bar in enough consecutive funding periods.
     ExitThresholdConfirmed {
         /// Funding APR on the remaining window, percent.
         funding_apr_percent: Decimal,
         /// The exit bar, percent.
         threshold_percent: Decimal,
-        /// Consecutive checks below it.
+        /// Consecutive funding periods below it.
         confirmations: u32,
     },
     /// At the planned end the position no longer meets the entry bar.
@@ -540,14 +549,19 @@ pub fn hold_decision(
     });
     let at_end = now >= planned_end;
 
-    let nothing_settles = held.long.settlement_count == 0 && held.short.settlement_count == 0;
+    // The funding period this check sees: the first settlement of either leg in the window.
+    let period = [held.long.first_settlement, held.short.first_settlement]
+        .into_iter()
+        .flatten()
+        .min();
     let mut next_watch = watch.clone();
-    if !at_end && !nothing_settles {
-        if held.funding_apr_percent < thresholds.exit_net_apr_threshold {
+    if let (false, Some(period)) = (at_end, period) {
+        if held.funding_apr_percent >= thresholds.exit_net_apr_threshold {
+            next_watch = ExitWatch::default();
+        } else if watch.last_counted_period != Some(period) {
             next_watch.consecutive_below = watch.consecutive_below.saturating_add(1);
             next_watch.below_since = watch.below_since.or(Some(now));
-        } else {
-            next_watch = ExitWatch::default();
+            next_watch.last_counted_period = Some(period);
         }
     }
 

@@ -66,7 +66,7 @@ impl fmt::Display for CloseReason {
                 confirmations,
             } => write!(
                 f,
-                "funding APR {}% below the exit threshold {}% on {confirmations} consecutive checks",
+                "funding APR {}% below the exit threshold {}% in {confirmations} consecutive funding periods",
                 r(*funding_apr_percent),
                 r(*threshold_percent)
             ),
