@@ -335,10 +335,13 @@ impl LegLedger {
         let Some(fill) = Fill::from_status(phase, status) else {
             return;
         };
-        if self.fills.iter().any(|f| f.client_id == fill.client_id) {
-            // The same order read twice: keep the latest reading.
-            self.fills.retain(|f| f.client_id != fill.client_id);
-        }
+        // The same order read again: the latest reading replaces the earlier one and its flags.
+        let id = fill.client_id;
+        self.fills.retain(|f| f.client_id != id);
+        self.flags.retain(|f| {
+            !matches!(f, LedgerFlag::MissingFee { client_id, .. }
+                | LedgerFlag::MissingFillPrice { client_id, .. } if *client_id == id)
+        });
         if fill.fee.is_none() {
             self.flags.push(LedgerFlag::MissingFee {
                 venue: self.venue.clone(),

@@ -217,13 +217,15 @@ fn trading_pnl_needs_a_flat_leg_and_prices() {
     );
     assert_eq!(l.net_size(), dec!(0));
     assert_eq!(l.trading_pnl(), Figure::Unknown, "a fill without a price");
-    // The same order read again with its price replaces the first reading.
+    assert_eq!(l.flags.len(), 1);
+    // The same order read again with its price replaces the first reading and its flag.
     l.record_fill(
         FillPhase::Exit,
         &order(2, Side::Buy, dec!(2), Some(dec!(101)), Some(dec!(0))),
     );
     assert_eq!(l.fills.len(), 2);
     assert_eq!(l.trading_pnl(), Figure::Known(dec!(-2)));
+    assert!(l.flags.is_empty(), "{:?}", l.flags);
     // Nothing filled: nothing recorded.
     let mut empty = order(3, Side::Buy, dec!(1), None, None);
     empty.filled_size = Decimal::ZERO;
