@@ -138,6 +138,13 @@ impl Thresholds {
                 "must be > 0".into(),
             );
         }
+        if self.max_hold_hours > MAX_HOLD_HOURS {
+            return err(
+                "max_hold_hours",
+                self.max_hold_hours.to_string(),
+                format!("must be <= {MAX_HOLD_HOURS} (ten years)"),
+            );
+        }
         if self.max_hold_hours < self.hold_duration_hours {
             return err(
                 "max_hold_hours",
@@ -181,9 +188,14 @@ impl Thresholds {
     }
 }
 
+/// Longest hold the thresholds accept, hours (ten years): far beyond any plan, and far enough
+/// from chrono's limits that `now + hold` can never overflow.
+pub const MAX_HOLD_HOURS: Decimal = Decimal::from_parts(87_600, 0, 0, false, 0);
+
 fn hours_to_duration(hours: Decimal) -> Duration {
+    let hours = hours.clamp(Decimal::ZERO, MAX_HOLD_HOURS);
     let secs = (hours * Decimal::from(3600u32)).trunc();
-    Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1_000_000))
+    Duration::seconds(i64::try_from(secs).unwrap_or(0))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -524,6 +524,8 @@ fn close_timing_around_settlements(
     "invalid hold_duration_hours = 0: must be > 0")]
 #[case::max_below_hold(|t: &mut Thresholds| t.max_hold_hours = dec!(4),
     "invalid max_hold_hours = 4: must be >= hold_duration_hours (8)")]
+#[case::absurd_max_hold(|t: &mut Thresholds| t.max_hold_hours = dec!(1e12),
+    "invalid max_hold_hours = 1000000000000: must be <= 87600 (ten years)")]
 #[case::negative_margin(|t: &mut Thresholds| t.switch_margin_usd = dec!(-1),
     "invalid switch_margin_usd = -1: must be >= 0")]
 #[case::delay_below_guard(|t: &mut Thresholds| t.max_close_delay_minutes = 10,
@@ -709,4 +711,22 @@ mod properties {
             prop_assert!(o.avoided_usd <= Decimal::ZERO);
         }
     }
+}
+
+#[test]
+fn absurd_holds_never_overflow_the_clock() {
+    let huge = Thresholds {
+        hold_duration_hours: dec!(1e15),
+        max_hold_hours: dec!(1e16),
+        ..th()
+    };
+    assert!(huge.validate().is_err());
+    // Even unvalidated, the arithmetic stays in range.
+    assert_eq!(huge.hold_duration(), Duration::hours(87_600));
+    let w = held_window(&pos(), t(9, 0), t(8, 0), &huge);
+    assert_eq!(
+        w.to,
+        t(0, 0) + Duration::hours(87_600),
+        "capped at opened_at + max"
+    );
 }
