@@ -43,6 +43,8 @@ use super::economics::{Economics, EconomicsError, HoldWindow};
 
 mod display;
 #[cfg(test)]
+mod scenario_tests;
+#[cfg(test)]
 mod tests;
 mod timing;
 
