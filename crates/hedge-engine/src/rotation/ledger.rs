@@ -416,17 +416,14 @@ pub fn plausibility_flag(
     if amount.abs() <= r.min_abs_usd {
         return None;
     }
-    if amount * expected < Decimal::ZERO || (expected.is_zero() && !amount.is_zero()) {
-        if expected.is_zero() {
-            // No sign to compare with: only the size can be judged.
-        } else {
-            return Some(LedgerFlag::WrongSign {
-                venue: venue.to_string(),
-                at: payment.time,
-                amount,
-                expected,
-            });
-        }
+    // A zero expectation has no sign to compare with: only the size is judged then.
+    if amount * expected < Decimal::ZERO {
+        return Some(LedgerFlag::WrongSign {
+            venue: venue.to_string(),
+            at: payment.time,
+            amount,
+            expected,
+        });
     }
     if amount.abs() > r.tolerance_multiple * expected.abs() + r.min_abs_usd {
         return Some(LedgerFlag::TooLarge {

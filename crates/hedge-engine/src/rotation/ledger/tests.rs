@@ -147,17 +147,20 @@ fn only_records_between_open_and_close_are_this_cycles() {
 
 #[rstest]
 // short, rate +0.0001, notional 1000: expect +0.1
-#[case::plausible(dec!(0.1), None)]
-#[case::dust_never_flagged(dec!(-0.005), None)]
-#[case::wrong_sign(dec!(-0.1), Some("wrong_sign"))]
-#[case::too_large(dec!(0.5), Some("too_large"))]
-#[case::within_tolerance(dec!(0.29), None)]
+#[case::plausible(dec!(0.0001), dec!(0.1), None)]
+#[case::dust_never_flagged(dec!(0.0001), dec!(-0.005), None)]
+#[case::wrong_sign(dec!(0.0001), dec!(-0.1), Some("wrong_sign"))]
+#[case::too_large(dec!(0.0001), dec!(0.5), Some("too_large"))]
+#[case::within_tolerance(dec!(0.0001), dec!(0.29), None)]
+// with a zero rate any amount beyond dust is too large, whatever its sign
+#[case::zero_rate(dec!(0), dec!(-0.02), Some("too_large"))]
 fn settlements_are_checked_against_rate_times_notional(
+    #[case] rate: Decimal,
     #[case] amount: Decimal,
     #[case] flag: Option<&str>,
 ) {
     let r = Plausibility {
-        rate: dec!(0.0001),
+        rate,
         notional_usd: dec!(1000),
         tolerance_multiple: dec!(3),
         min_abs_usd: dec!(0.01),
