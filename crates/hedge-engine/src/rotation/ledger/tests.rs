@@ -360,3 +360,42 @@ fn ledger_round_trips_through_json() {
     );
     assert_eq!(Figure::Unknown.to_string(), "unknown");
 }
+
+#[test]
+fn per_leg_capture_ratio_when_the_leg_expectation_is_set() {
+    let mut c = cycle();
+    c.legs[0] = c.legs[0].clone().with_expected_funding(dec!(-0.1));
+    c.legs[1] = c.legs[1].clone().with_expected_funding(dec!(0.5));
+    let r = c.report(dec!(0.5));
+    assert_eq!(r.venues[0].capture_ratio, Some(dec!(0.5)));
+    assert_eq!(r.venues[1].capture_ratio, Some(dec!(0.5)));
+    assert_eq!(cycle().report(dec!(0.5)).venues[0].capture_ratio, None);
+    // A ledger stored before the field existed still loads.
+    let mut json: serde_json::Value = serde_json::to_value(cycle()).unwrap();
+    json["legs"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("expected_funding_usd");
+    let back: CycleLedger = serde_json::from_value(json).unwrap();
+    assert_eq!(back, cycle());
+}
+
+#[test]
+fn capture_summary_over_cycles_skips_unknowns_without_zeroing_them() {
+    let good = cycle().report(dec!(0.5)); // 0.2 of 0.4
+    let mut better = cycle();
+    better.expected_funding_usd = dec!(0.2); // 0.2 of 0.2
+    let better = better.report(dec!(0.5));
+    let mut unknown = cycle();
+    unknown.legs[0].apply_funding_read(&FundingRead::Failed { detail: "x".into() }, t(9, 0), None);
+    let unknown = unknown.report(dec!(0.5));
+    let s = summarise_capture(&[good, better, unknown]);
+    assert_eq!(s.cycles, 3);
+    assert_eq!(s.cycles_with_ratio, 2);
+    assert_eq!(s.mean_ratio, Some(dec!(0.75)));
+    assert_eq!(s.settled_usd, dec!(0.4));
+    assert_eq!(s.expected_usd, dec!(0.6));
+    assert_eq!(s.aggregate_ratio.map(|r| r.round_dp(4)), Some(dec!(0.6667)));
+    let empty = summarise_capture(&[]);
+    assert_eq!((empty.mean_ratio, empty.aggregate_ratio), (None, None));
+}
