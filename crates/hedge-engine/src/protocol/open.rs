@@ -954,9 +954,13 @@ impl HedgeEngine {
         false
     }
 
-    /// Reads positions until they match the fills reported by order status (when every
-    /// order's status is known) or the settle timeout passes; the settle grace is waited
-    /// first unless the positions already match.
+    /// Reads positions until they match the fills reported by order status, or the settle
+    /// timeout passes; the settle grace is waited first unless the positions already match.
+    ///
+    /// While an order's outcome is unknown (M1), each leg may hold anything between its known
+    /// fills and those plus the unknown orders' full sizes: positions are polled until they
+    /// lie in that range AND have not changed for a whole settle grace (a fill that shows
+    /// late moves them, and restarts the wait), or the deadline passes.
     pub(super) async fn settled_positions(
         &self,
         venues: &LegVenues,
@@ -965,37 +969,57 @@ impl HedgeEngine {
         orders: &[OrderExecution],
     ) -> Result<PairPositions, EngineError> {
         let known = orders.iter().all(|o| o.outcome != LegOutcome::Unknown);
-        let expected = PairPositions {
-            long: before.long
-                + orders
-                    .iter()
-                    .filter(|o| o.leg == LegRole::Long)
-                    .map(OrderExecution::signed_fill)
-                    .sum::<Decimal>(),
-            short: before.short
-                + orders
-                    .iter()
-                    .filter(|o| o.leg == LegRole::Short)
-                    .map(OrderExecution::signed_fill)
-                    .sum::<Decimal>(),
+        let range = |role: LegRole, start: Decimal| {
+            let (mut lo, mut hi) = (start, start);
+            for o in orders.iter().filter(|o| o.leg == role) {
+                let fill = o.signed_fill();
+                if o.outcome == LegOutcome::Unknown {
+                    let full = o.request.size * o.request.side.sign();
+                    lo += fill.min(full);
+                    hi += fill.max(full);
+                } else {
+                    lo += fill;
+                    hi += fill;
+                }
+            }
+            (lo, hi)
+        };
+        let (long_range, short_range) = (
+            range(LegRole::Long, before.long),
+            range(LegRole::Short, before.short),
+        );
+        let inside = |p: &PairPositions| {
+            (long_range.0..=long_range.1).contains(&p.long)
+                && (short_range.0..=short_range.1).contains(&p.short)
         };
         // M3: when every order's outcome is known and the positions already show exactly
         // those fills, there is nothing left to wait for; otherwise wait the venue's grace
         // (fills show late), then poll.
         if known {
             let now = self.read_positions(venues, symbol).await?;
-            if now == expected {
+            if inside(&now) {
                 return Ok(now);
             }
         }
-        self.clock.sleep(self.settle_grace(venues)).await;
+        let grace = self.settle_grace(venues);
+        self.clock.sleep(grace).await;
         let deadline = self.clock.now()
             + chrono::Duration::from_std(self.options.settle_timeout)
                 .unwrap_or(chrono::Duration::MAX);
+        let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
         let mut last = self.read_positions(venues, symbol).await?;
-        while known && last != expected && self.clock.now() < deadline {
+        let mut unchanged_since = self.clock.now();
+        loop {
+            let settled = inside(&last) && (known || self.clock.now() - unchanged_since >= grace);
+            if settled || self.clock.now() >= deadline {
+                break;
+            }
             self.clock.sleep(self.options.poll_interval).await;
-            last = self.read_positions(venues, symbol).await?;
+            let now = self.read_positions(venues, symbol).await?;
+            if now != last {
+                last = now;
+                unchanged_since = self.clock.now();
+            }
         }
         Ok(last)
     }

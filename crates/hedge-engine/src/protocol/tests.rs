@@ -470,3 +470,32 @@ async fn close_that_cannot_trade_either_side_reports_remaining_hedge() {
     );
     assert!(w.engine.halted().unwrap().is_none());
 }
+
+/// M1: the short order is accepted but its status cannot be read (outcome unknown), and its
+/// fill shows in positions only on the second read after the grace. Positions are polled until
+/// they are stable for a grace within the range the unknown order allows: the late fill is
+/// seen, no repair is sent, and the hedge is verified.
+#[tokio::test]
+async fn unknown_order_whose_fill_shows_late_is_waited_for_not_repaired() {
+    let w = world();
+    w.short.fail_order_status(true);
+    w.short.push_faults([Fault::LateFill(2)]);
+    let r = w
+        .engine
+        .open(&w.open_request(SizeRequest::Base(dec!(2))))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.result,
+        HedgeResult::Hedged {
+            size: dec!(2),
+            requested: dec!(2)
+        },
+        "{:?}",
+        r.warnings
+    );
+    assert_eq!(r.orders[1].outcome, LegOutcome::Unknown);
+    assert_eq!(w.short.submissions().len(), 1, "no second short was sent");
+    assert_eq!(w.long.submissions().len(), 1, "nothing was unwound");
+    assert_eq!(w.positions(), (dec!(2), dec!(-2)));
+}
