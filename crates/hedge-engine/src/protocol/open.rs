@@ -3,7 +3,7 @@
 use super::engine::{venue_err, EngineError, HedgeEngine, LegVenues};
 use super::recover::RecoveryReport;
 use super::report::{
-    HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose, PairPositions,
+    halt_cause, HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose, PairPositions,
 };
 use super::settle::{micros, Sent};
 use crate::capacity::{hedge_capacity, HedgeCapacity};
@@ -776,8 +776,12 @@ impl HedgeEngine {
                 return (
                     HedgeResult::Halted {
                         reason: format!(
-                            "positions moved the wrong way: {} {}, {} {}",
-                            report.long_venue, after.long, report.short_venue, after.short
+                            "positions moved the wrong way: {} {}, {} {}; orders: {}",
+                            report.long_venue,
+                            after.long,
+                            report.short_venue,
+                            after.short,
+                            halt_cause(&report.orders, &report.warnings)
                         ),
                     },
                     Some(after),
@@ -892,8 +896,12 @@ impl HedgeEngine {
             return (
                 HedgeResult::Halted {
                     reason: format!(
-                        "legs unbalanced after repair and unwind: {} {} vs {} {}",
-                        report.long_venue, after.long, report.short_venue, after.short
+                        "legs unbalanced after repair and unwind: {} {} vs {} {}; cause: {}",
+                        report.long_venue,
+                        after.long,
+                        report.short_venue,
+                        after.short,
+                        halt_cause(&report.orders, &report.warnings)
                     ),
                 },
                 Some(after),

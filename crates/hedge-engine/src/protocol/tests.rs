@@ -197,13 +197,22 @@ async fn failed_unwind_halts_and_every_trade_refuses_until_resume() {
         .open(&w.open_request(SizeRequest::Base(dec!(2))))
         .await
         .unwrap();
-    match &r.result {
-        HedgeResult::Halted { reason } => assert!(reason.contains("unbalanced"), "{reason}"),
+    let reason = match &r.result {
+        HedgeResult::Halted { reason } => reason.clone(),
         other => panic!("expected HALTED, got {other:?}"),
-    }
+    };
+    // L7: the reason names the failing steps and their errors, not only "unbalanced".
+    assert!(reason.contains("unbalanced"), "{reason}");
+    assert!(
+        reason.contains("cause: alpha unwind attempt")
+            && reason.contains("beta repair attempt 2")
+            && reason.contains("MOCK_REJECT"),
+        "{reason}"
+    );
     assert_eq!(w.positions(), (dec!(2), dec!(0)));
     let halt = w.engine.halted().unwrap().expect("halt persisted");
     assert_eq!(halt.residual[0].size, Some(dec!(2)));
+    assert_eq!(halt.reason, reason, "the persisted HALT carries the cause");
     let again = w
         .engine
         .open(&w.open_request(SizeRequest::Base(dec!(1))))
@@ -212,7 +221,7 @@ async fn failed_unwind_halts_and_every_trade_refuses_until_resume() {
     // Close only reduces: it runs while HALTED, and the HALT stays until `resume`.
     let still = w.engine.close(&w.close_request()).await.unwrap();
     assert!(
-        matches!(still.result, CloseResult::Halted { .. }),
+        matches!(&still.result, CloseResult::Halted { reason } if reason.contains("cause: alpha close attempt")),
         "{:?}",
         still.result
     );
