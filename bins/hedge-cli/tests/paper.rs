@@ -154,8 +154,36 @@ fn open_status_close_round_trip() {
         lighter.1 > rust_decimal::Decimal::ZERO,
         "the config puts the long leg on Lighter"
     );
+    // D12: Lighter reports no fee per order: "n/a" in the table, said once below it.
+    assert_eq!(
+        text(&o).matches("Fee n/a: lighter does not report").count(),
+        1,
+        "{}",
+        text(&o)
+    );
+    // D12: a dry run on top of the hedge says the real open would be refused.
+    let o = run(dir.path(), &["open", "--size-quote", "100", "--dry-run"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("WARNING: the real open would be refused") && text(&o).contains("--add"),
+        "{}",
+        text(&o)
+    );
     let o = run(dir.path(), &["status"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
+    // D7: neither paper venue reports the open time: the journal's, marked, said once.
+    assert!(
+        text(&o).contains("opened (journal)")
+            && text(&o)
+                .matches("does not report when a position opened")
+                .count()
+                + text(&o)
+                    .matches("do not report when a position opened")
+                    .count()
+                == 1,
+        "{}",
+        text(&o)
+    );
     // D10: a venue's funding that cannot be read makes the totals unknown, never 0.
     let o = run(
         dir.path(),

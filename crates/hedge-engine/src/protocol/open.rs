@@ -339,10 +339,48 @@ impl HedgeEngine {
         Ok(report)
     }
 
-    /// `--dry-run`: plan, build and sign both orders; nothing is sent, nothing journaled.
+    /// Why the real open would be refused or would first have work to do (D12): unfinished
+    /// operations, a missing state file with positions, existing positions. Read-only.
+    async fn dry_run_warnings(&self, req: &OpenRequest, plan: &OpenPlan) -> Vec<String> {
+        let mut out = Vec::new();
+        match self.state() {
+            Ok(state) => {
+                let ops: Vec<String> = state
+                    .unfinished()
+                    .iter()
+                    .map(|e| format!("{} ({} {})", e.operation, e.kind, e.symbol))
+                    .collect();
+                if !ops.is_empty() {
+                    out.push(format!(
+                        "the real open first recovers {} unfinished operation(s): {}; it may \
+                         HALT or refuse on what it finds",
+                        ops.len(),
+                        ops.join(", ")
+                    ));
+                }
+            }
+            Err(e) => out.push(format!("the real open would be refused: {e}")),
+        }
+        if let Err(e) = self.check_state_present(&req.venues).await {
+            out.push(format!("the real open would be refused: {e}"));
+        }
+        match self.read_positions(&req.venues, &req.symbol).await {
+            Ok(before) => {
+                if let Err(e) = self.refuse_existing(req, plan, before).await {
+                    out.push(format!("the real open would be refused: {e}"));
+                }
+            }
+            Err(e) => out.push(format!("existing positions could not be checked: {e}")),
+        }
+        out
+    }
+
+    /// `--dry-run`: plan, build and sign both orders; nothing is sent, nothing journaled. The
+    /// report's warnings say when the real open would be refused.
     async fn open_dry_run(&self, req: &OpenRequest) -> Result<OpenReport, EngineError> {
         self.ensure_not_halted()?;
         let mut plan = self.plan_open(req).await?;
+        let warnings = self.dry_run_warnings(req, &plan).await;
         let op = self.next_operation_id()?;
         for role in LegRole::BOTH {
             let r = self.order(
@@ -376,7 +414,7 @@ impl HedgeEngine {
             positions_before: None,
             positions_after: None,
             result: HedgeResult::DryRun,
-            warnings: Vec::new(),
+            warnings,
             recovery: RecoveryReport {
                 state_file: self.state_location(),
                 operations: Vec::new(),

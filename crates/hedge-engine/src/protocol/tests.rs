@@ -508,3 +508,25 @@ async fn unknown_order_whose_fill_shows_late_is_waited_for_not_repaired() {
     assert_eq!(w.long.submissions().len(), 1, "nothing was unwound");
     assert_eq!(w.positions(), (dec!(2), dec!(-2)));
 }
+
+/// D12: a dry run sends nothing, but says when the real open would be refused.
+#[tokio::test]
+async fn dry_run_warns_when_the_real_open_would_be_refused() {
+    let w = world();
+    let mut req = w.open_request(SizeRequest::Base(dec!(1)));
+    req.dry_run = true;
+    let clean = w.engine.open(&req).await.unwrap();
+    assert!(clean.warnings.is_empty(), "{:?}", clean.warnings);
+    w.long.set_position(dec!(1));
+    w.short.set_position(dec!(-1));
+    let r = w.engine.open(&req).await.unwrap();
+    assert_eq!(r.result, HedgeResult::DryRun);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|x| x.contains("the real open would be refused") && x.contains("--add")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(w.long.submissions().is_empty() && w.short.submissions().is_empty());
+}
