@@ -54,6 +54,60 @@ pub struct BotConfig {
     pub enable_pnl_tracking: bool,
     /// Kept for compatibility (unused by the seed).
     pub enable_health_monitoring: bool,
+    /// Exit threshold, percent net APR: while holding, a position whose remaining expected
+    /// net APR falls below it counts one exit signal (hysteresis: at most the entry threshold).
+    pub exit_net_apr_threshold: Decimal,
+    /// Longest a position may be kept by `extend` decisions, hours (>= the planned hold).
+    pub max_hold_hours: Decimal,
+    /// A switch to another symbol must beat keeping by at least this many dollars.
+    pub switch_margin_usd: Decimal,
+    /// Consecutive checks with an exit signal before a close on rates (never a single flip).
+    pub exit_confirmations: u32,
+    /// A close is not sent within this many minutes before a settlement in our favour.
+    pub settlement_guard_minutes: Decimal,
+    /// Enter only when the expected net beats the round-trip fees over the hold.
+    pub fee_aware_entry: bool,
+    /// Stop-loss rule: combined PnL plus per-leg margin health (default), or the seed's
+    /// worst-leg rule.
+    pub stop_loss_mode: StopLossMode,
+    /// Pause between stop-loss checks while holding (independent of the dashboard).
+    pub stop_loss_check_interval_seconds: Decimal,
+    /// Highest margin usage (0..1) a venue may show before the stop-loss closes.
+    pub max_margin_usage: Decimal,
+    /// Share of each venue's available collateral kept free when sizing, percent.
+    pub margin_buffer_percent: Decimal,
+    /// Cooldown of a symbol after its first failed or unwound open, minutes (doubles after
+    /// each further failure).
+    pub cooldown_base_minutes: Decimal,
+    /// Longest cooldown of a symbol, minutes.
+    pub cooldown_max_minutes: Decimal,
+    /// Fees paid in one UTC day above which the bot pauses, quote currency.
+    pub daily_fee_budget_usd: Decimal,
+    /// Failed or unwound opens within one hour above which the bot pauses.
+    pub max_failed_opens_per_hour: u32,
+    /// Slippage allowance per fill on top of the book walk, basis points.
+    pub extra_slippage_bps: Decimal,
+}
+
+/// Which stop-loss rule the bot applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopLossMode {
+    /// Combined PnL of both legs against the limit, plus each venue's margin usage against
+    /// `max_margin_usage` (the default: one leg of a hedge always loses when price moves).
+    Combined,
+    /// The seed's rule: the worse leg's PnL against the limit.
+    WorstLeg,
+}
+
+impl StopLossMode {
+    /// The config value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopLossMode::Combined => "combined",
+            StopLossMode::WorstLeg => "worst_leg",
+        }
+    }
 }
 
 impl Default for BotConfig {
@@ -73,6 +127,21 @@ impl Default for BotConfig {
             max_position_count: 1,
             enable_pnl_tracking: true,
             enable_health_monitoring: true,
+            exit_net_apr_threshold: Decimal::ONE,
+            max_hold_hours: Decimal::from(24),
+            switch_margin_usd: Decimal::new(5, 1),
+            exit_confirmations: 3,
+            settlement_guard_minutes: Decimal::from(10),
+            fee_aware_entry: true,
+            stop_loss_mode: StopLossMode::Combined,
+            stop_loss_check_interval_seconds: Decimal::from(10),
+            max_margin_usage: Decimal::new(8, 1),
+            margin_buffer_percent: Decimal::from(10),
+            cooldown_base_minutes: Decimal::from(15),
+            cooldown_max_minutes: Decimal::from(240),
+            daily_fee_budget_usd: Decimal::from(10),
+            max_failed_opens_per_hour: 3,
+            extra_slippage_bps: Decimal::from(2),
         }
     }
 }
@@ -86,7 +155,7 @@ pub struct LoadedBotConfig {
     pub defaulted: Vec<&'static str>,
 }
 
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 28] = [
     "symbols_to_monitor",
     "quote",
     "leverage",
@@ -100,6 +169,21 @@ const KEYS: [&str; 13] = [
     "max_position_count",
     "enable_pnl_tracking",
     "enable_health_monitoring",
+    "exit_net_apr_threshold",
+    "max_hold_hours",
+    "switch_margin_usd",
+    "exit_confirmations",
+    "settlement_guard_minutes",
+    "fee_aware_entry",
+    "stop_loss_mode",
+    "stop_loss_check_interval_seconds",
+    "max_margin_usage",
+    "margin_buffer_percent",
+    "cooldown_base_minutes",
+    "cooldown_max_minutes",
+    "daily_fee_budget_usd",
+    "max_failed_opens_per_hour",
+    "extra_slippage_bps",
 ];
 
 /// Loads the bot config for a run: `explicit` is `--config`, else `./rotation_bot_config.json`.
@@ -133,6 +217,22 @@ pub fn load(path: &Path) -> Result<LoadedBotConfig, ConfigError> {
         }
     })?;
     parse(&text).map_err(|m| ConfigError::new(source, m))
+}
+
+fn non_negative(field: &str, v: &Value) -> Result<Decimal, String> {
+    let d = json::decimal(field, v)?;
+    if d < Decimal::ZERO {
+        return Err(format!("field \"{field}\" must be >= 0, got {d}"));
+    }
+    Ok(d)
+}
+
+fn percent(field: &str, v: &Value) -> Result<Decimal, String> {
+    let d = non_negative(field, v)?;
+    if d >= Decimal::ONE_HUNDRED {
+        return Err(format!("field \"{field}\" must be below 100, got {d}"));
+    }
+    Ok(d)
 }
 
 fn positive(field: &str, v: &Value) -> Result<Decimal, String> {
@@ -225,13 +325,77 @@ pub fn parse(text: &str) -> Result<LoadedBotConfig, String> {
             }
             "enable_pnl_tracking" => c.enable_pnl_tracking = json::boolean(k, v)?,
             "enable_health_monitoring" => c.enable_health_monitoring = json::boolean(k, v)?,
+            "exit_net_apr_threshold" => c.exit_net_apr_threshold = json::decimal(k, v)?,
+            "max_hold_hours" => c.max_hold_hours = positive(k, v)?,
+            "switch_margin_usd" => c.switch_margin_usd = non_negative(k, v)?,
+            "exit_confirmations" => {
+                c.exit_confirmations = json::whole_positive(k, json::decimal(k, v)?)?
+            }
+            "settlement_guard_minutes" => c.settlement_guard_minutes = non_negative(k, v)?,
+            "fee_aware_entry" => c.fee_aware_entry = json::boolean(k, v)?,
+            "stop_loss_mode" => {
+                c.stop_loss_mode = match json::string(k, v)?.trim() {
+                    "combined" => StopLossMode::Combined,
+                    "worst_leg" => StopLossMode::WorstLeg,
+                    other => {
+                        return Err(format!(
+                            "field \"{k}\" must be \"combined\" or \"worst_leg\", got \"{other}\""
+                        ))
+                    }
+                }
+            }
+            "stop_loss_check_interval_seconds" => {
+                c.stop_loss_check_interval_seconds = positive(k, v)?
+            }
+            "max_margin_usage" => {
+                let d = positive(k, v)?;
+                if d > Decimal::ONE {
+                    return Err(format!(
+                        "field \"{k}\" is a fraction of equity and must be at most 1, got {d}"
+                    ));
+                }
+                c.max_margin_usage = d;
+            }
+            "margin_buffer_percent" => c.margin_buffer_percent = percent(k, v)?,
+            "cooldown_base_minutes" => c.cooldown_base_minutes = non_negative(k, v)?,
+            "cooldown_max_minutes" => c.cooldown_max_minutes = non_negative(k, v)?,
+            "daily_fee_budget_usd" => c.daily_fee_budget_usd = positive(k, v)?,
+            "max_failed_opens_per_hour" => {
+                c.max_failed_opens_per_hour = json::whole_positive(k, json::decimal(k, v)?)?
+            }
+            "extra_slippage_bps" => c.extra_slippage_bps = non_negative(k, v)?,
             _ => {}
         }
     }
+    check_invariants(&c)?;
     Ok(LoadedBotConfig {
         config: c,
         defaulted,
     })
+}
+
+/// Rules between keys, each naming both keys and values.
+fn check_invariants(c: &BotConfig) -> Result<(), String> {
+    if c.exit_net_apr_threshold > c.min_net_apr_threshold {
+        return Err(format!(
+            "field \"exit_net_apr_threshold\" ({}) must not exceed \"min_net_apr_threshold\" ({}): \
+             the exit threshold is the lower side of the hysteresis",
+            c.exit_net_apr_threshold, c.min_net_apr_threshold
+        ));
+    }
+    if c.max_hold_hours < c.hold_duration_hours {
+        return Err(format!(
+            "field \"max_hold_hours\" ({}) must be at least \"hold_duration_hours\" ({})",
+            c.max_hold_hours, c.hold_duration_hours
+        ));
+    }
+    if c.cooldown_max_minutes < c.cooldown_base_minutes {
+        return Err(format!(
+            "field \"cooldown_max_minutes\" ({}) must be at least \"cooldown_base_minutes\" ({})",
+            c.cooldown_max_minutes, c.cooldown_base_minutes
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -290,12 +454,51 @@ mod tests {
     #[case::symbols_dup(r#"{"symbols_to_monitor":["btc","BTC"]}"#, "lists \"BTC\" twice")]
     #[case::positions(r#"{"max_position_count":2}"#, "only one position")]
     #[case::bad_json("{", "invalid JSON")]
+    #[case::stop_loss_mode(
+        r#"{"stop_loss_mode":"leg"}"#,
+        "field \"stop_loss_mode\" must be \"combined\" or \"worst_leg\", got \"leg\""
+    )]
+    #[case::margin_usage(r#"{"max_margin_usage":1.5}"#, "at most 1, got 1.5")]
+    #[case::buffer(r#"{"margin_buffer_percent":100}"#, "below 100, got 100")]
+    #[case::confirmations(r#"{"exit_confirmations":0}"#, "\"exit_confirmations\" must be > 0")]
+    #[case::hysteresis(
+        r#"{"min_net_apr_threshold":5,"exit_net_apr_threshold":6}"#,
+        "\"exit_net_apr_threshold\" (6) must not exceed \"min_net_apr_threshold\" (5)"
+    )]
+    #[case::max_hold(
+        r#"{"hold_duration_hours":8,"max_hold_hours":4}"#,
+        "\"max_hold_hours\" (4) must be at least \"hold_duration_hours\" (8)"
+    )]
+    #[case::cooldowns(
+        r#"{"cooldown_base_minutes":30,"cooldown_max_minutes":10}"#,
+        "\"cooldown_max_minutes\" (10) must be at least"
+    )]
+    #[case::slippage(
+        r#"{"extra_slippage_bps":-1}"#,
+        "\"extra_slippage_bps\" must be >= 0, got -1"
+    )]
+    #[case::fee_budget(r#"{"daily_fee_budget_usd":0}"#, "must be > 0, got 0")]
     fn invalid_bot_configs(#[case] text: &str, #[case] expected: &str) {
         let err = parse(text).unwrap_err();
         assert!(
             err.contains(expected),
             "{err:?} does not contain {expected:?}"
         );
+    }
+
+    #[test]
+    fn new_keys_have_documented_defaults() {
+        let c = parse("{}").unwrap().config;
+        assert_eq!(c.stop_loss_mode, StopLossMode::Combined);
+        assert_eq!(c.stop_loss_check_interval_seconds, dec!(10));
+        assert_eq!(c.max_margin_usage, dec!(0.8));
+        assert!(c.fee_aware_entry);
+        assert_eq!(c.exit_confirmations, 3);
+        let w = parse(r#"{"stop_loss_mode":"worst_leg","fee_aware_entry":false}"#)
+            .unwrap()
+            .config;
+        assert_eq!(w.stop_loss_mode, StopLossMode::WorstLeg);
+        assert!(!w.fee_aware_entry);
     }
 
     #[test]
