@@ -12,6 +12,6 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=builder /src/target/release/hedge-cli /src/target/release/rotation-bot /src/target/release/liq-monitor /usr/local/bin/
 COPY configs/ /app/configs/
-RUN mkdir -p /app/logs && chown hedge /app/logs
+RUN mkdir -p /app/logs /app/data && chown hedge /app/logs /app/data
 USER hedge
 CMD ["rotation-bot", "--config", "/app/rotation_bot_config.json"]

@@ -104,8 +104,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "AMOUNT")]
     pub notional: Option<Decimal>,
 
-    /// Engine state file (HALTED flag, order journal). Default: hedge_state.json beside the
-    /// config file, whatever the working directory (paper: <paper-dir>/hedge_state.json).
+    /// Engine state file (HALTED flag, order journal). Default: $HEDGE_STATE_FILE, else
+    /// hedge_state.json beside the config file, whatever the working directory (paper:
+    /// <paper-dir>/hedge_state.json, never the live one).
     #[arg(long = "state-file", global = true, value_name = "FILE")]
     pub state_file: Option<PathBuf>,
 

@@ -153,7 +153,12 @@ pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
             hedge_app::hedge_config::ConfigOrigin::PaperDefaults => None,
         };
         let state = StateSettings {
-            path: live_state_path(g.state_file.clone(), config_file),
+            path: live_state_path(
+                g.state_file
+                    .clone()
+                    .or_else(|| env.get(hedge_app::wiring::STATE_FILE_ENV).map(Into::into)),
+                config_file,
+            ),
             init_state: g.init_state,
             lock_wait: std::time::Duration::from_secs(g.lock_wait),
         };

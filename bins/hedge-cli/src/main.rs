@@ -8,6 +8,7 @@
 mod args;
 mod cmd_doctor;
 mod cmd_read;
+mod cmd_status;
 mod cmd_trade;
 mod ctx;
 mod logging;
@@ -148,7 +149,7 @@ async fn dispatch(cli: &Cli, ctx: &ctx::Ctx) -> Result<u8, Failure> {
                     .is_ok();
             cmd_read::check_leverage(ctx, symbols, with_account).await
         }
-        Command::Status => cmd_read::status(ctx).await,
+        Command::Status => cmd_status::status(ctx).await,
         Command::Open {
             size,
             cross_ticks,

@@ -424,6 +424,17 @@ fn state_lives_beside_the_config_whatever_the_working_directory() {
     let o = run(elsewhere.path(), &["open", "--size-quote", "100", "--yes"]);
     assert_eq!(code(&o), 3, "{}", text(&o));
     assert!(text(&o).contains("--init-state"), "{}", text(&o));
+    // HEDGE_STATE_FILE (here from .env, as Docker services sharing a volume set it) names the
+    // one state file of the account: the copy finds the journal and the hedge.
+    let mut env_text = std::fs::read_to_string(elsewhere.path().join(".env")).unwrap();
+    env_text.push_str(&format!(
+        "HEDGE_STATE_FILE={}\n",
+        home.path().join("hedge_state.json").display()
+    ));
+    std::fs::write(elsewhere.path().join(".env"), env_text).unwrap();
+    let o = run(elsewhere.path(), &["open", "--size-quote", "100", "--yes"]);
+    assert_eq!(code(&o), 4, "{}", text(&o));
+    assert!(!elsewhere.path().join("hedge_state.json").exists());
     let o = run(home.path(), &["close", "--yes"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(sim.truth().0.is_empty());

@@ -8,10 +8,13 @@
 //! - [`credentials`]: each venue's endpoints and credentials from the environment.
 //! - [`doctor`]: the read-only pre-flight of a live account (`hedge-cli doctor`, bots at start-up).
 //! - [`exit`]: the exit codes shared by the three binaries.
+//! - [`metrics`]: `/metrics` (Prometheus) and `/health` of the long-running binaries.
+//! - [`alerts`]: the alert webhook (deduplicated per subject and kind, with "recovered").
 //!
 //! Every validation error is one line naming the file, the field and the bad value; secrets
 //! never appear in one.
 
+pub mod alerts;
 pub mod bot_config;
 pub mod credentials;
 pub mod doctor;
@@ -19,6 +22,7 @@ pub mod env;
 pub mod exit;
 pub mod hedge_config;
 mod json;
+pub mod metrics;
 pub mod venues;
 pub mod wiring;
 

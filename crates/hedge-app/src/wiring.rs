@@ -37,6 +37,11 @@ pub const SIM_FAULTS_ENV: &str = venue_sim::paper::ENV_FAULTS;
 /// directory), so that every invocation with the same config finds the same HALT and journal.
 pub const LIVE_STATE_FILE: &str = "hedge_state.json";
 
+/// The environment variable naming the live engine state file, so that every process of one
+/// account (CLI, bot, monitor; e.g. Docker services sharing a volume) uses the same journal,
+/// HALT and lock. A `--state-file` flag wins; paper mode never reads it.
+pub const STATE_FILE_ENV: &str = "HEDGE_STATE_FILE";
+
 /// Longest wait for the account lock (another trader's operation) by default.
 pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 

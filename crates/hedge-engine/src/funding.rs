@@ -18,7 +18,8 @@ pub const HOURS_PER_YEAR: Decimal = Decimal::from_parts(8760, 0, 0, false, 0);
 pub const TAKER_FILLS_PER_ROUND_TRIP: Decimal = Decimal::from_parts(4, 0, 0, false, 0);
 
 /// A funding computation that cannot be done.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
 pub enum FundingError {
     /// The venue gave no usable funding interval. Example: a contract with
     /// `fundingRateIntervalMin = "0"`; such a symbol is skipped with a message.

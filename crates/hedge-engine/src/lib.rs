@@ -18,6 +18,8 @@
 //! - [`state`]: the persisted engine state (HALTED, typed order journal, HALT tombstone).
 //! - [`lock`]: one trader per account (advisory lock beside the state file).
 //! - [`protocol`]: the two-leg open/close protocol ([`protocol::HedgeEngine`]).
+//! - [`report`]: typed reports (funding, funding overview, status, capacity) for the CLI and
+//!   the bots.
 
 pub mod analysis;
 pub mod capacity;
@@ -27,6 +29,7 @@ pub mod ids;
 pub mod lock;
 pub mod pricing;
 pub mod protocol;
+pub mod report;
 pub mod rotation;
 pub mod sizing;
 pub mod state;

@@ -84,6 +84,13 @@ struct Inner {
     fail_reads_after_order: bool,
     bid: Option<Decimal>,
     ask: Option<Decimal>,
+    extra_symbols: Vec<String>,
+    funding: HashMap<String, Result<FundingRate, VenueError>>,
+    funding_delay: Duration,
+    bulk_funding: bool,
+    funding_in_flight: usize,
+    funding_max_in_flight: usize,
+    opened_at: Option<DateTime<Utc>>,
 }
 
 /// An in-memory venue: one market, a fixed book, immediate fills of crossing IOC orders.
@@ -184,6 +191,68 @@ impl MockVenue {
         i.ask = ask;
     }
 
+    /// Lists more symbols (same grids) for market and funding reads; positions and orders
+    /// stay on the first symbol.
+    pub fn list_symbols(&self, symbols: &[&str]) {
+        self.lock()
+            .extra_symbols
+            .extend(symbols.iter().map(|s| s.to_string()));
+    }
+
+    /// The funding answer for `symbol` (default: 0.001 % per 60 min).
+    pub fn set_funding(&self, symbol: &str, rate: Result<FundingRate, VenueError>) {
+        self.lock().funding.insert(symbol.to_string(), rate);
+    }
+
+    /// Each funding read (single or bulk) waits this long first (tokio time).
+    pub fn set_funding_delay(&self, d: Duration) {
+        self.lock().funding_delay = d;
+    }
+
+    /// Declare a bulk funding endpoint (one request answers every symbol).
+    pub fn set_bulk_funding(&self, bulk: bool) {
+        self.lock().bulk_funding = bulk;
+    }
+
+    /// The most single-symbol funding reads that were in flight at once.
+    pub fn funding_max_in_flight(&self) -> usize {
+        self.lock().funding_max_in_flight
+    }
+
+    /// The open time the position reports (`None`, the default, as Lighter).
+    pub fn set_opened_at(&self, t: Option<DateTime<Utc>>) {
+        self.lock().opened_at = t;
+    }
+
+    fn listed(&self, symbol: &str) -> Result<(), VenueError> {
+        if symbol == self.market.symbol || self.lock().extra_symbols.iter().any(|s| s == symbol) {
+            Ok(())
+        } else {
+            Err(VenueError::UnknownMarket(symbol.to_string()))
+        }
+    }
+
+    fn market_of(&self, symbol: &str) -> MarketInfo {
+        MarketInfo {
+            symbol: symbol.to_string(),
+            ..self.market.clone()
+        }
+    }
+
+    fn funding_answer(&self, symbol: &str) -> Result<FundingRate, VenueError> {
+        self.listed(symbol)?;
+        self.lock()
+            .funding
+            .get(symbol)
+            .cloned()
+            .unwrap_or(Ok(FundingRate {
+                rate: Decimal::new(1, 5),
+                interval_minutes: 60,
+                next_funding_time: None,
+                time: None,
+            }))
+    }
+
     fn check_symbol(&self, symbol: &str) -> Result<(), VenueError> {
         if symbol == self.market.symbol {
             Ok(())
@@ -206,18 +275,21 @@ impl Venue for MockVenue {
     fn capabilities(&self) -> VenueCapabilities {
         VenueCapabilities {
             settle_grace: Duration::from_millis(500),
-            bulk_funding: false,
+            bulk_funding: self.lock().bulk_funding,
             native_ioc: true,
         }
     }
 
     async fn market(&self, symbol: &str) -> Result<MarketInfo, VenueError> {
-        self.check_symbol(symbol)?;
-        Ok(self.market.clone())
+        self.listed(symbol)?;
+        Ok(self.market_of(symbol))
     }
 
     async fn markets(&self) -> Result<Vec<MarketInfo>, VenueError> {
-        Ok(vec![self.market.clone()])
+        let extra = self.lock().extra_symbols.clone();
+        let mut out = vec![self.market.clone()];
+        out.extend(extra.iter().map(|s| self.market_of(s)));
+        Ok(out)
     }
 
     async fn top_of_book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
@@ -238,24 +310,31 @@ impl Venue for MockVenue {
     }
 
     async fn funding(&self, symbol: &str) -> Result<FundingRate, VenueError> {
-        self.check_symbol(symbol)?;
-        Ok(FundingRate {
-            rate: Decimal::new(1, 5),
-            interval_minutes: 60,
-            next_funding_time: None,
-            time: None,
-        })
+        let delay = {
+            let mut i = self.lock();
+            i.funding_in_flight += 1;
+            i.funding_max_in_flight = i.funding_max_in_flight.max(i.funding_in_flight);
+            i.funding_delay
+        };
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        self.lock().funding_in_flight -= 1;
+        self.funding_answer(symbol)
     }
 
     async fn funding_rates(
         &self,
         symbols: &[String],
     ) -> Result<Vec<(String, Result<FundingRate, VenueError>)>, VenueError> {
-        let mut out = Vec::new();
-        for s in symbols {
-            out.push((s.clone(), self.funding(s).await));
+        let delay = self.lock().funding_delay;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
-        Ok(out)
+        Ok(symbols
+            .iter()
+            .map(|s| (s.clone(), self.funding_answer(s)))
+            .collect())
     }
 
     async fn funding_history(
@@ -307,7 +386,7 @@ impl Venue for MockVenue {
             unrealized_pnl: None,
             liquidation_price: None,
             leverage: i.leverage.map(Decimal::from),
-            opened_at: None,
+            opened_at: i.opened_at,
         }))
     }
 

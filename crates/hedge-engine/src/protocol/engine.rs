@@ -270,6 +270,11 @@ impl HedgeEngine {
         }
     }
 
+    /// The engine clock's current time (the venues' time in paper mode at `--speed N`).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     /// The options in force.
     pub fn options(&self) -> &ExecutionOptions {
         &self.options

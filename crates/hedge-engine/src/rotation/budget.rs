@@ -32,11 +32,12 @@ pub struct Budgets {
 }
 
 impl Default for Budgets {
+    /// The bot config's documented defaults (`hedge_app::bot_config`).
     fn default() -> Self {
         Self {
             cooldown_base_minutes: 15,
-            cooldown_max_minutes: 24 * 60,
-            daily_fee_budget_usd: Some(Decimal::from(20u32)),
+            cooldown_max_minutes: 240,
+            daily_fee_budget_usd: Some(Decimal::from(10u32)),
             max_failed_opens_per_hour: Some(3),
         }
     }

@@ -15,7 +15,10 @@
 //!   exit cost; switch value = the best other eligible candidate's expected net minus this
 //!   position's exit cost, taken only when it beats keep by `switch_margin_usd`. Charging the
 //!   held exit cost to the switch is deliberately conservative (keeping may extend and defer
-//!   that cost).
+//!   that cost). The two are compared over the same horizon: when the candidate's window is
+//!   longer than the held position's remaining one, keep is extended by the held position's
+//!   carry at current rates for the difference (`keep_for_switch_usd`); otherwise every
+//!   position would look worse than any fresh candidate near its planned end.
 //! - **Exit hysteresis**: before the planned end a position closes early only after its funding
 //!   APR on the remaining window has been below `exit_net_apr_threshold` (lower than the entry
 //!   threshold) on `exit_confirmations` consecutive checks; a single sign flip never closes. A
@@ -26,14 +29,15 @@
 //!   [`held_window`]) is extended while its funding APR still meets the entry bar
 //!   (`min_net_apr_threshold`) and `max_hold_hours` leaves room; else it switches (if a switch
 //!   wins) or closes.
-//! - **Close timing**: see [`close_time_after_settlements`].
+//! - **Close timing**: see [`close_time_after_settlements`]; **open timing** (never open just
+//!   before an adverse settlement): see [`open_time_after_adverse_settlements`].
 
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::economics::{settlement_payment, Economics, HoldWindow, LegSide};
-use super::economics::{EconomicsError, FundingSchedule};
+use super::economics::{EconomicsError, FundingSchedule, VenueQuote};
 
 #[cfg(test)]
 mod tests;
@@ -55,7 +59,7 @@ pub struct Thresholds {
     pub switch_margin_usd: Decimal,
     /// Favourable settlements up to this many minutes after the target close are waited for.
     pub settlement_guard_minutes: u32,
-    /// The close is never delayed more than this past the target (>= the guard).
+    /// The close is never delayed more than this past the target (>= guard + buffer).
     pub max_close_delay_minutes: u32,
     /// How long after a settlement the close goes out, seconds (the venue books it first).
     pub settlement_buffer_seconds: u32,
@@ -64,15 +68,16 @@ pub struct Thresholds {
 }
 
 impl Default for Thresholds {
+    /// The bot config's documented defaults (`hedge_app::bot_config`).
     fn default() -> Self {
         Self {
             min_net_apr_threshold: Decimal::from(5u32),
-            exit_net_apr_threshold: Decimal::ZERO,
+            exit_net_apr_threshold: Decimal::ONE,
             exit_confirmations: 3,
             hold_duration_hours: Decimal::from(8u32),
-            max_hold_hours: Decimal::from(72u32),
-            switch_margin_usd: Decimal::ONE,
-            settlement_guard_minutes: 15,
+            max_hold_hours: Decimal::from(24u32),
+            switch_margin_usd: Decimal::new(5, 1),
+            settlement_guard_minutes: 10,
             max_close_delay_minutes: 30,
             settlement_buffer_seconds: 60,
             fee_aware_entry: true,
@@ -140,25 +145,15 @@ impl Thresholds {
                 "must be >= 0".into(),
             );
         }
-        if self.max_close_delay_minutes < self.settlement_guard_minutes {
+        let guard_and_buffer = u64::from(self.settlement_guard_minutes) * 60
+            + u64::from(self.settlement_buffer_seconds);
+        if u64::from(self.max_close_delay_minutes) * 60 < guard_and_buffer {
             return err(
                 "max_close_delay_minutes",
                 self.max_close_delay_minutes.to_string(),
                 format!(
-                    "must be >= settlement_guard_minutes ({})",
-                    self.settlement_guard_minutes
-                ),
-            );
-        }
-        if u64::from(self.settlement_buffer_seconds) >= u64::from(self.max_close_delay_minutes) * 60
-            && self.max_close_delay_minutes > 0
-        {
-            return err(
-                "settlement_buffer_seconds",
-                self.settlement_buffer_seconds.to_string(),
-                format!(
-                    "must be < max_close_delay_minutes x 60 ({})",
-                    u64::from(self.max_close_delay_minutes) * 60
+                    "must be >= settlement_guard_minutes ({}) plus settlement_buffer_seconds ({})",
+                    self.settlement_guard_minutes, self.settlement_buffer_seconds
                 ),
             );
         }
@@ -481,6 +476,8 @@ pub struct HoldDecision {
     pub switch_value_usd: Option<Decimal>,
     /// That candidate.
     pub switch_candidate: Option<String>,
+    /// Keep over the candidate's horizon (what the switch value is compared with), USD.
+    pub keep_for_switch_usd: Option<Decimal>,
     /// Funding APR of the held position over the window priced, percent.
     pub held_funding_apr_percent: Decimal,
     /// True when decided at or after the planned end.
@@ -527,6 +524,14 @@ pub fn hold_decision(
         .filter(|o| o.symbol != position.symbol)
         .filter(|o| entry_rejection(o, thresholds).is_none());
     let switch_value = other.map(|o| o.expected_net_usd - close_cost);
+    let keep_for_switch = other.map(|o| {
+        let extra_hours = o.window.hours() - held.window.hours();
+        if extra_hours > Decimal::ZERO {
+            keep + held.carry_per_hour_usd() * extra_hours
+        } else {
+            keep
+        }
+    });
     let at_end = now >= planned_end;
 
     let nothing_settles = held.long.settlement_count == 0 && held.short.settlement_count == 0;
@@ -540,7 +545,10 @@ pub fn hold_decision(
         }
     }
 
-    let switch_wins = matches!(switch_value, Some(v) if v > keep + thresholds.switch_margin_usd);
+    let switch_wins = match (switch_value, keep_for_switch) {
+        (Some(v), Some(k)) => v > k + thresholds.switch_margin_usd,
+        _ => false,
+    };
     let action = if switch_wins {
         HoldAction::Switch {
             to: other.map(|o| o.symbol.clone()).unwrap_or_default(),
@@ -588,6 +596,7 @@ pub fn hold_decision(
         close_cost_usd: close_cost,
         switch_value_usd: switch_value,
         switch_candidate: other.map(|o| o.symbol.clone()),
+        keep_for_switch_usd: keep_for_switch,
         held_funding_apr_percent: held.funding_apr_percent,
         at_planned_end: at_end,
         watch: next_watch,
@@ -607,6 +616,17 @@ pub struct LegFunding {
     pub side: LegSide,
     /// Its funding schedule.
     pub schedule: FundingSchedule,
+}
+
+impl LegFunding {
+    /// The leg held (or to be held) on `quote`'s venue with `side`.
+    pub fn from_quote(quote: &VenueQuote, side: LegSide) -> Self {
+        Self {
+            venue: quote.venue.clone(),
+            side,
+            schedule: quote.funding.clone(),
+        }
+    }
 }
 
 /// A settlement the close waits for (or counts as paid before it).
@@ -698,5 +718,70 @@ pub fn close_time_after_settlements(
         target,
         held_through_usd: held_through.iter().map(|s| s.expected_usd).sum(),
         held_through,
+    }
+}
+
+/// When to send an open, and why. Price the candidate with its window starting at `open_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenTiming {
+    /// Send the open at (>= now).
+    pub open_at: DateTime<Utc>,
+    /// Settlements between now and the open that the later open avoids.
+    pub avoided: Vec<PendingSettlement>,
+    /// Their expected sum, USD (negative: payments avoided).
+    pub avoided_usd: Decimal,
+}
+
+/// The mirror of [`close_time_after_settlements`] for an open: the earliest time >= `now`
+/// just after (by `settlement_buffer_seconds`) the adverse settlements of the legs-to-be within
+/// `settlement_guard_minutes`, so that a position is never opened minutes before it pays.
+/// Candidates are `now` and `s + buffer` for every adverse settlement `s` in
+/// `[now, now + guard]`; each is valued by what it avoids (minus the sum of all settlements in
+/// `[now, candidate - buffer]`); the best wins, the earliest on a tie. A favourable settlement
+/// in between counts against waiting.
+pub fn open_time_after_adverse_settlements(
+    legs: &[LegFunding],
+    notional_usd: Decimal,
+    now: DateTime<Utc>,
+    thresholds: &Thresholds,
+) -> OpenTiming {
+    let guard_end = now + Duration::minutes(i64::from(thresholds.settlement_guard_minutes));
+    let buffer = Duration::seconds(i64::from(thresholds.settlement_buffer_seconds));
+    let mut all: Vec<PendingSettlement> = Vec::new();
+    for leg in legs {
+        let from = now - Duration::nanoseconds(1);
+        if let Ok(list) = leg.schedule.settlements(&leg.venue, from, guard_end) {
+            all.extend(list.into_iter().map(|(at, rate)| PendingSettlement {
+                venue: leg.venue.clone(),
+                at,
+                expected_usd: settlement_payment(leg.side, rate, notional_usd, Decimal::ONE),
+            }));
+        }
+    }
+    all.sort_by_key(|s| s.at);
+    let mut best_at = now;
+    let mut best_avoided = Decimal::ZERO;
+    for s in all.iter().filter(|s| s.expected_usd < Decimal::ZERO) {
+        let avoided: Decimal = all
+            .iter()
+            .filter(|x| x.at <= s.at)
+            .map(|x| x.expected_usd)
+            .sum();
+        if -avoided > -best_avoided {
+            best_avoided = avoided;
+            best_at = s.at + buffer;
+        }
+    }
+    let avoided: Vec<PendingSettlement> = if best_at == now {
+        Vec::new()
+    } else {
+        all.into_iter()
+            .filter(|x| x.at <= best_at - buffer)
+            .collect()
+    };
+    OpenTiming {
+        open_at: best_at,
+        avoided_usd: avoided.iter().map(|x| x.expected_usd).sum(),
+        avoided,
     }
 }

@@ -28,12 +28,12 @@
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use venue_api::TopOfBook;
+use venue_api::{FundingRate, TopOfBook};
 
 use crate::funding::HOURS_PER_YEAR;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// Largest number of settlements one leg may have inside a window (a window of years on an
 /// hourly venue is a caller bug, not a plan).
@@ -95,6 +95,34 @@ pub struct FundingSchedule {
 }
 
 impl FundingSchedule {
+    /// The schedule of a venue's [`FundingRate`] at `now`. When the venue announces no next
+    /// settlement time (Lighter's REST API does not), settlements are assumed on the UTC grid
+    /// of the interval (every hour on the hour; every 4 h at 00:00, 04:00, ... UTC): the first
+    /// grid time strictly after `now`.
+    pub fn from_rate(
+        venue: &str,
+        rate: &FundingRate,
+        predicted_rate: Option<Decimal>,
+        now: DateTime<Utc>,
+    ) -> Result<FundingSchedule, EconomicsError> {
+        if rate.interval_minutes == 0 {
+            return Err(EconomicsError::BadInterval {
+                venue: venue.to_string(),
+                minutes: rate.interval_minutes,
+            });
+        }
+        let next_settlement = match rate.next_funding_time {
+            Some(at) => at,
+            None => next_on_utc_grid(now, rate.interval_minutes),
+        };
+        Ok(FundingSchedule {
+            rate: rate.rate,
+            predicted_rate,
+            interval_minutes: rate.interval_minutes,
+            next_settlement,
+        })
+    }
+
     /// Settlement times in `(from, to]`, with the rate expected at each.
     pub fn settlements(
         &self,
@@ -141,6 +169,14 @@ impl FundingSchedule {
     }
 }
 
+/// The first multiple of `interval_minutes` since the Unix epoch strictly after `now`.
+pub fn next_on_utc_grid(now: DateTime<Utc>, interval_minutes: u32) -> DateTime<Utc> {
+    let step = i64::from(interval_minutes.max(1)) * 60;
+    let secs = now.timestamp();
+    let next = (secs.div_euclid(step) + 1) * step;
+    DateTime::from_timestamp(next, 0).unwrap_or(now)
+}
+
 /// What one venue offers for a symbol right now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VenueQuote {
@@ -152,6 +188,31 @@ pub struct VenueQuote {
     pub taker_fee: Decimal,
     /// Top of its book.
     pub book: TopOfBook,
+}
+
+impl VenueQuote {
+    /// A quote from the venue's own figures (`Venue::funding`, `MarketInfo::taker_fee`,
+    /// `Venue::top_of_book`); see [`FundingSchedule::from_rate`] for a missing next time. A
+    /// venue that publishes no taker fee is an error (pass a configured fee instead):
+    /// a cost silently taken as zero would make every entry look free.
+    pub fn from_venue(
+        venue: &str,
+        funding: &FundingRate,
+        predicted_rate: Option<Decimal>,
+        taker_fee: Option<Decimal>,
+        book: TopOfBook,
+        now: DateTime<Utc>,
+    ) -> Result<VenueQuote, EconomicsError> {
+        let taker_fee = taker_fee.ok_or_else(|| EconomicsError::UnknownFee {
+            venue: venue.to_string(),
+        })?;
+        Ok(VenueQuote {
+            venue: venue.to_string(),
+            funding: FundingSchedule::from_rate(venue, funding, predicted_rate, now)?,
+            taker_fee,
+            book,
+        })
+    }
 }
 
 /// The planned hold `[from, to]`.
@@ -181,10 +242,11 @@ pub struct EconomicsParams {
 }
 
 impl Default for EconomicsParams {
+    /// Haircut 1; `extra_slippage_bps` as the bot config's default.
     fn default() -> Self {
         Self {
             rate_haircut: Decimal::ONE,
-            extra_slippage_bps: Decimal::from(5u32),
+            extra_slippage_bps: Decimal::from(2u32),
         }
     }
 }
@@ -243,6 +305,12 @@ pub enum EconomicsError {
         venue: String,
         /// The limit.
         limit: i64,
+    },
+    /// The venue publishes no taker fee for the market and none was configured.
+    #[error("{venue}: taker fee unknown")]
+    UnknownFee {
+        /// Venue id.
+        venue: String,
     },
     /// Both legs on the same venue. Example: a candidate built from one venue twice.
     #[error("both legs on venue {0}")]
@@ -326,6 +394,20 @@ pub struct Economics {
 }
 
 impl Economics {
+    /// Funding per hour at the current rates (not the forecast, no haircut), USD: each leg's
+    /// `-side_sign x rate x notional x 60 / interval`. Used to compare a held position with a
+    /// candidate over the same horizon.
+    pub fn carry_per_hour_usd(&self) -> Decimal {
+        [&self.long, &self.short]
+            .into_iter()
+            .filter(|l| l.interval_minutes > 0)
+            .map(|l| {
+                -l.side.sign() * l.rate * self.notional_usd * Decimal::from(60u32)
+                    / Decimal::from(l.interval_minutes)
+            })
+            .sum()
+    }
+
     /// The leg on `venue`, if either.
     pub fn leg(&self, venue: &str) -> Option<&LegEconomics> {
         [&self.long, &self.short]
@@ -508,10 +590,12 @@ pub fn evaluate(
     let expected_net_usd = expected_funding_usd - round_trip_cost_usd;
     let hours = window.hours();
     let funding_per_hour_usd = expected_funding_usd / hours;
+    // Multiply before dividing so that round figures stay exact (an APR at the bar must
+    // compare equal to it).
     let annualise =
-        |usd: Decimal| usd / notional_usd / hours * HOURS_PER_YEAR * Decimal::ONE_HUNDRED;
+        |usd: Decimal| usd * HOURS_PER_YEAR * Decimal::ONE_HUNDRED / (notional_usd * hours);
     let break_even_hold_hours = if funding_per_hour_usd > Decimal::ZERO {
-        Some(round_trip_cost_usd / funding_per_hour_usd)
+        Some(round_trip_cost_usd * hours / expected_funding_usd)
     } else {
         None
     };

@@ -206,7 +206,7 @@ fn percent(usd: Decimal, notional: Decimal) -> Decimal {
 
 /// Human reason text of a trigger (venue, USD and percent, threshold).
 pub fn reason_text(trigger: &StopLossTrigger) -> String {
-    let r = |d: Decimal| d.round_dp(2);
+    let r = |d: Decimal| d.round_dp(2).normalize();
     match trigger {
         StopLossTrigger::WorstLeg {
             venue,
