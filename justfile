@@ -39,3 +39,8 @@ vectors-lighter path="../shared/fixtures/lighter-vectors.json":
 # (rounds, kill points, outcomes, double opens, resent orders). A short version runs in `cargo test`.
 crash rounds="100" seed="20261201":
     CRASH_ROUNDS={{rounds}} CRASH_SEED={{seed}} cargo test -p hedge-cli --test crash -- --nocapture
+
+# Naked-leg time per fault kind: every simulator fault kind on both venues for open and close,
+# printing the naked_ms table (a short version runs in `cargo test`).
+naked:
+    NAKED_TABLE=1 cargo test -p hedge-app --test naked -- --nocapture

@@ -300,30 +300,17 @@ fn rewrite_config(
         long.id(),
         short.id()
     ))?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
-    let mut obj: serde_json::Map<String, Value> = serde_json::from_str(&text)
-        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
-    let old = (
-        obj.get("long_exchange").cloned(),
-        obj.get("short_exchange").cloned(),
-    );
-    obj.insert("long_exchange".into(), json!(long.id()));
-    obj.insert("short_exchange".into(), json!(short.id()));
-    let mut new_text = serde_json::to_string_pretty(&Value::Object(obj))
-        .map_err(|e| Failure::venue(e.to_string()))?;
-    new_text.push('\n');
-    let backup = hedge_engine::store::write_atomic_with_backup(&path, new_text.as_bytes())
-        .map_err(|e| Failure::venue(format!("cannot write {}: {e}", path.display())))?;
+    let change = hedge_app::hedge_config::rewrite_direction(&path, long, short)?;
     eprintln!(
         "{}updated {}: long_exchange {} -> {}, short_exchange {} -> {}{}",
         ctx.tag(),
         path.display(),
-        old.0.unwrap_or(Value::Null),
+        change.old_long.unwrap_or(Value::Null),
         long.id(),
-        old.1.unwrap_or(Value::Null),
+        change.old_short.unwrap_or(Value::Null),
         short.id(),
-        backup
+        change
+            .backup
             .map(|b| format!(" (previous file kept as {})", b.display()))
             .unwrap_or_default()
     );

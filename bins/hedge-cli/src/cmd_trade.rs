@@ -193,9 +193,28 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
     Ok(exit)
 }
 
+/// Said once under an order table when a filled order has no fee: the venue (Lighter) does
+/// not report a fee per order (D12).
+fn print_fee_note(orders: &[OrderExecution]) {
+    let mut venues: Vec<&str> = Vec::new();
+    for o in orders {
+        if o.fee.is_none() && !o.filled_size.is_zero() && !venues.contains(&o.venue.as_str()) {
+            venues.push(&o.venue);
+        }
+    }
+    if !venues.is_empty() {
+        crate::outln!(
+            "Fee n/a: {} {} not report the fee of an order",
+            venues.join(" and "),
+            if venues.len() > 1 { "do" } else { "does" }
+        );
+    }
+}
+
 /// The reason of every order that did not simply fill (D12: a refusal, a lost answer looked
 /// up, a timeout), one line per order under the table.
 fn print_order_notes(orders: &[OrderExecution]) {
+    print_fee_note(orders);
     for o in orders {
         if let Some(e) = &o.error {
             crate::outln!(
@@ -225,7 +244,11 @@ fn order_rows(orders: &[OrderExecution]) -> Vec<Vec<String>> {
                 format!("{:?}", o.outcome),
                 size(o.filled_size),
                 opt(o.avg_fill_price, |p| p.to_string()),
-                opt(o.fee, money),
+                match o.fee {
+                    Some(f) => money(f),
+                    None if o.filled_size.is_zero() => "-".into(),
+                    None => "n/a".into(),
+                },
                 format!("{} us", o.signing_us),
                 opt(o.ack_us, render::millis),
                 opt(o.final_us, render::millis),
@@ -307,6 +330,9 @@ fn print_open(ctx: &Ctx, r: &OpenReport) {
         crate::outln!("{}DRY RUN: signed, not sent:", ctx.tag());
         for preview in &p.previews {
             crate::outln!("  {preview}");
+        }
+        for w in &r.warnings {
+            crate::outln!("{}WARNING: {w}", ctx.tag());
         }
         return;
     }
@@ -639,12 +665,28 @@ pub async fn test_round_trip(
         },
     )
     .await?;
-    if open_code != code::OK {
-        eprintln!(
-            "{}TEST: open did not produce a clean hedge; stopping",
+    match open_code {
+        code::OK => {}
+        code::SMALLER_HEDGE => eprintln!(
+            "{}TEST: open gave a clean but smaller hedge than requested (both legs equal); \
+             continuing the round trip with it",
             ctx.tag()
-        );
-        return Ok(open_code);
+        ),
+        code::NOTHING_OPENED => {
+            eprintln!(
+                "{}TEST: nothing was opened; stopping (nothing left open)",
+                ctx.tag()
+            );
+            return Ok(open_code);
+        }
+        _ => {
+            eprintln!(
+                "{}TEST: open did not end hedged; stopping with its positions as reported above \
+                 (check `hedge-cli status`; `hedge-cli close` takes them off)",
+                ctx.tag()
+            );
+            return Ok(open_code);
+        }
     }
     let clock = ctx.wiring.clock.clone();
     let opened = clock.now();
@@ -693,13 +735,14 @@ pub async fn test_round_trip(
     eprintln!(
         "{}TEST: round trip {}",
         ctx.tag(),
-        if c == code::OK {
-            "complete"
-        } else {
-            "ended with positions left"
+        match (c, open_code) {
+            (code::OK, code::SMALLER_HEDGE) => "complete (with a smaller hedge); nothing left open",
+            (code::OK, _) => "complete; nothing left open",
+            _ => "ended with positions left open (see the table above)",
         }
     );
-    Ok(c)
+    // A clean round trip of a smaller hedge still says so (exit 5).
+    Ok(if c == code::OK { open_code } else { c })
 }
 
 /// `resume`: shows the HALT and the current positions, asks, then clears the HALT.

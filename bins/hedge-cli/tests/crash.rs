@@ -439,3 +439,75 @@ fn state_lives_beside_the_config_whatever_the_working_directory() {
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(sim.truth().0.is_empty());
 }
+
+/// Process A is killed (SIGKILL) right after sending both legs of an open; process B, from
+/// another working directory with the same state file (`--state-file`), sees A's unfinished
+/// operation in `status`, resolves it with `recover` (adopting A's hedge, named by A's
+/// operation id), and its `open` then refuses instead of opening a second hedge.
+#[test]
+fn another_process_adopts_the_outcome_of_a_killed_open() {
+    let sim = Sim::start();
+    let a = workdir(&sim);
+    assert!(
+        kill_at(
+            a.path(),
+            &["open", "--size-quote", "100", "--yes"],
+            "open:sent"
+        ),
+        "process A reached the kill point"
+    );
+    let state_file = a.path().join("hedge_state.json");
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    let op_a = state["journal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["outcome"].is_null())
+        .expect("A's operation is journaled and unfinished")["operation"]
+        .clone();
+    // B: another directory, its own copies of the config and .env, A's state file.
+    let b = tempfile::tempdir().unwrap();
+    for f in ["hedge_config.json", ".env"] {
+        std::fs::copy(a.path().join(f), b.path().join(f)).unwrap();
+    }
+    let state_arg = state_file.display().to_string();
+    let with_state = |rest: &[&'static str]| -> Vec<String> {
+        let mut v = vec!["--state-file".to_string(), state_arg.clone()];
+        v.extend(rest.iter().map(|s| s.to_string()));
+        v
+    };
+    let run_b = |rest: &[&'static str]| {
+        let args = with_state(rest);
+        run(
+            b.path(),
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    let st = run_b(&["status", "--json"]);
+    assert_eq!(code(&st), 3, "an unfinished operation: {}", text(&st));
+    let v: Value = serde_json::from_slice(&st.stdout).unwrap();
+    assert_eq!(v["unfinished_operations"][0]["operation"], op_a);
+    let rec = run_b(&["recover", "--json"]);
+    assert_eq!(code(&rec), 0, "{}", text(&rec));
+    let v: Value = serde_json::from_slice(&rec.stdout).unwrap();
+    let found = &v["recovery"]["operations"][0];
+    assert_eq!(found["operation"], op_a, "the report names A's operation");
+    assert_eq!(found["outcome"]["status"], "hedged", "{v}");
+    let (hedge, _) = sim.truth();
+    assert_eq!(hedge.len(), 2, "{hedge:?}");
+    assert_eq!(hedge[0].1, -hedge[1].1, "A's hedge, equal and opposite");
+    // B's open: A's hedge exists, so it refuses (exit 4) and nothing more is traded.
+    let o = run_b(&["open", "--size-quote", "100", "--yes"]);
+    assert_eq!(code(&o), 4, "{}", text(&o));
+    let (after, dup) = sim.truth();
+    assert_eq!(after, hedge, "no second hedge");
+    assert_eq!(dup, 0, "no order resent");
+    let st = run_b(&["status", "--json"]);
+    assert_eq!(code(&st), 0, "{}", text(&st));
+    let v: Value = serde_json::from_slice(&st.stdout).unwrap();
+    assert!(v["unfinished_operations"].as_array().unwrap().is_empty());
+    let c = run_b(&["close", "--yes"]);
+    assert_eq!(code(&c), 0, "{}", text(&c));
+    assert!(sim.truth().0.is_empty());
+}

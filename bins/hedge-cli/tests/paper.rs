@@ -35,6 +35,11 @@ fn run_env(dir: &Path, args: &[&str], stdin: &str, envs: &[(&str, &str)]) -> Out
     child.wait_with_output().expect("wait for hedge-cli")
 }
 
+/// The engine's settle-window override (`hedge_app::wiring::SETTLE_TIMEOUT_ENV`).
+const SETTLE_TIMEOUT_ENV: &str = "HEDGE_SETTLE_TIMEOUT_MS";
+/// A settle window shorter than paper's 4 s, still above Lighter's 1.5 s paper fill delay.
+const SHORT_SETTLE_MS: &str = "2500";
+
 fn run(dir: &Path, args: &[&str]) -> Output {
     run_with(dir, args, "")
 }
@@ -154,8 +159,36 @@ fn open_status_close_round_trip() {
         lighter.1 > rust_decimal::Decimal::ZERO,
         "the config puts the long leg on Lighter"
     );
+    // D12: Lighter reports no fee per order: "n/a" in the table, said once below it.
+    assert_eq!(
+        text(&o).matches("Fee n/a: lighter does not report").count(),
+        1,
+        "{}",
+        text(&o)
+    );
+    // D12: a dry run on top of the hedge says the real open would be refused.
+    let o = run(dir.path(), &["open", "--size-quote", "100", "--dry-run"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("WARNING: the real open would be refused") && text(&o).contains("--add"),
+        "{}",
+        text(&o)
+    );
     let o = run(dir.path(), &["status"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
+    // D7: neither paper venue reports the open time: the journal's, marked, said once.
+    assert!(
+        text(&o).contains("opened (journal)")
+            && text(&o)
+                .matches("does not report when a position opened")
+                .count()
+                + text(&o)
+                    .matches("do not report when a position opened")
+                    .count()
+                == 1,
+        "{}",
+        text(&o)
+    );
     // D10: a venue's funding that cannot be read makes the totals unknown, never 0.
     let o = run(
         dir.path(),
@@ -393,7 +426,7 @@ fn lost_answer_is_found_by_client_id_and_not_sent_twice() {
 #[test]
 fn timed_out_request_is_looked_up_then_retried_under_a_new_id() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(
+    let o = run_env(
         dir.path(),
         &[
             "--sim-fault",
@@ -403,6 +436,8 @@ fn timed_out_request_is_looked_up_then_retried_under_a_new_id() {
             "2",
             "--json",
         ],
+        "",
+        &[(SETTLE_TIMEOUT_ENV, SHORT_SETTLE_MS)],
     );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let orders = json(&o)["report"]["orders"].as_array().unwrap().clone();
@@ -420,7 +455,9 @@ fn timed_out_request_is_looked_up_then_retried_under_a_new_id() {
 #[test]
 fn persistent_timeout_on_one_leg_unwinds_the_other_and_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(
+    // Three timed-out sends, each looked up for a settle window: a shorter window (still above
+    // Lighter's 1.5 s paper fill delay) keeps the test fast, the path is the same.
+    let o = run_env(
         dir.path(),
         &[
             "--sim-fault",
@@ -429,6 +466,8 @@ fn persistent_timeout_on_one_leg_unwinds_the_other_and_exits_non_zero() {
             "--size-base",
             "2",
         ],
+        "",
+        &[(SETTLE_TIMEOUT_ENV, SHORT_SETTLE_MS)],
     );
     assert_eq!(code(&o), 4, "{}", text(&o));
     let t = text(&o);

@@ -197,6 +197,43 @@ pub fn parse(text: &str, overrides: &HedgeOverrides) -> Result<HedgeConfig, Stri
     })
 }
 
+/// What [`rewrite_direction`] changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectionChange {
+    /// `long_exchange` before (as written in the file, `None` when absent).
+    pub old_long: Option<serde_json::Value>,
+    /// `short_exchange` before.
+    pub old_short: Option<serde_json::Value>,
+    /// Where the previous file was kept.
+    pub backup: Option<PathBuf>,
+}
+
+/// Rewrites `long_exchange` / `short_exchange` of the config file at `path` (`funding
+/// --apply`): atomically, every other key kept in its place (comment keys included), the
+/// previous file kept as `<file>.bak`. A file that is not a JSON object is refused, unchanged.
+pub fn rewrite_direction(
+    path: &Path,
+    long: VenueKind,
+    short: VenueKind,
+) -> Result<DirectionChange, ConfigError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&name, e.to_string()))?;
+    let mut obj: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| ConfigError::new(&name, e.to_string()))?;
+    let old_long = obj.insert("long_exchange".into(), long.id().into());
+    let old_short = obj.insert("short_exchange".into(), short.id().into());
+    let mut new_text = serde_json::to_string_pretty(&serde_json::Value::Object(obj))
+        .map_err(|e| ConfigError::new(&name, e.to_string()))?;
+    new_text.push('\n');
+    let backup = hedge_engine::store::write_atomic_with_backup(path, new_text.as_bytes())
+        .map_err(|e| ConfigError::new(&name, format!("cannot write: {e}")))?;
+    Ok(DirectionChange {
+        old_long,
+        old_short,
+        backup,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,5 +389,28 @@ mod tests {
             e.starts_with(&p.display().to_string()) && e.contains("\"leverage\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn rewrite_direction_keeps_every_other_key_and_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("hedge_config.json");
+        let before = r#"{"comment_a":"keep me","symbol":"HYPE","long_exchange":"edgex","short_exchange":"lighter","leverage":3}"#;
+        std::fs::write(&p, before).unwrap();
+        let c = rewrite_direction(&p, VenueKind::Lighter, VenueKind::Edgex).unwrap();
+        assert_eq!(c.old_long, Some("edgex".into()));
+        assert_eq!(c.old_short, Some("lighter".into()));
+        assert_eq!(std::fs::read_to_string(c.backup.unwrap()).unwrap(), before);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        assert_eq!(v["long_exchange"], "lighter");
+        assert_eq!(v["short_exchange"], "edgex");
+        assert_eq!(v["comment_a"], "keep me");
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys[0], "comment_a", "order kept");
+        std::fs::write(&p, "[1]").unwrap();
+        let e = rewrite_direction(&p, VenueKind::Lighter, VenueKind::Edgex).unwrap_err();
+        assert!(e.to_string().contains("hedge_config.json"), "{e}");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "[1]", "unchanged");
     }
 }

@@ -3,8 +3,8 @@
 //! asserted under a bound per kind, and the operation ends hedged, flat, or HALTED with the
 //! true residual.
 //!
-//! The default test runs two of the new venue behaviours (booked-5xx, late) on both venues
-//! for open and close (about 15 s). `NAKED_TABLE=1` runs every kind (dropped, delay, reject,
+//! The default test runs two of the new venue behaviours (booked-5xx, late), each once on
+//! each venue and once in each operation (4 cells, about 15 s). `NAKED_TABLE=1` runs every kind (dropped, delay, reject,
 //! timeout, lost, 503, partial, persistent reject) and prints the table. Each cell's outcome is
 //! asserted too: a one-shot fault ends hedged at the full size (open) or flat (close); a
 //! persistent refusal ends with nothing opened (open) or HALTED (close).
@@ -97,15 +97,21 @@ async fn naked_leg_time_is_bounded_per_fault_kind() {
     };
     let mut table = Vec::new();
     let mut over = Vec::new();
-    for &(kind, bound, default) in KINDS {
+    for (k, &(kind, bound, default)) in KINDS.iter().enumerate() {
         if !full && !default {
             continue;
         }
         if only.as_deref().is_some_and(|o| o != kind) {
             continue;
         }
-        for venue in ["edgex", "lighter"] {
-            for op in ["open", "close"] {
+        for (v, venue) in ["edgex", "lighter"].into_iter().enumerate() {
+            for (o, op) in ["open", "close"].into_iter().enumerate() {
+                // The default run takes half the cells, a Latin square: each default kind
+                // once on each venue and once in each operation (all cells with NAKED_TABLE
+                // or NAKED_ONLY).
+                if !full && only.is_none() && (k + v + o) % 2 == 1 {
+                    continue;
+                }
                 faults.clear();
                 if op == "close" {
                     let r = engine.open(&open).await.unwrap();

@@ -59,10 +59,12 @@ pub enum SizingError {
     /// 0.01 grid.
     #[error(
         "size rounds to zero: {} base is below one common step of {common_step}; \
-         the minimum is {minimum} (~{minimum_quote} quote), try at least {recommended_quote} quote",
+         the minimum is {minimum} (~{minimum_quote} {currency}), try at least {recommended_quote} {currency}",
         requested_base.round_dp(8)
     )]
     RoundsToZero {
+        /// The quote currency the amounts are in (`USD`).
+        currency: Box<str>,
         /// The request in base units.
         requested_base: Decimal,
         /// The grid both legs share.
@@ -77,14 +79,16 @@ pub enum SizingError {
     /// The size is below a venue's minimum. The message gives each minimum and a notional
     /// that would pass.
     #[error(
-        "size {size} (~{size_quote} quote) is below the minimum {minimum} (~{minimum_quote} quote); \
-         minimums: {}; try at least {recommended_quote} quote",
+        "size {size} (~{size_quote} {currency}) is below the minimum {minimum} (~{minimum_quote} {currency}); \
+         minimums: {}; try at least {recommended_quote} {currency}",
         minimums.iter().map(|m| match m.min_quote {
-            Some(q) => format!("{} {} base / {} quote", m.venue, m.min_size, q),
-            None => format!("{} {} base", m.venue, m.min_size),
+            Some(q) => format!("{} {} base / {} {currency}", m.venue, m.min_size.normalize(), q.normalize()),
+            None => format!("{} {} base", m.venue, m.min_size.normalize()),
         }).collect::<Vec<_>>().join(", ")
     )]
     BelowMinimum {
+        /// The quote currency the amounts are in (`USD`).
+        currency: Box<str>,
         /// The size after rounding.
         size: Decimal,
         /// Its value at mid.
@@ -191,6 +195,7 @@ pub fn size_hedge(
     let recommended = grid::ceil_to_step(minimum * mid * Decimal::new(11, 1), Decimal::new(1, 2))?;
     if size <= Decimal::ZERO {
         return Err(SizingError::RoundsToZero {
+            currency: long.market.quote.as_str().into(),
             requested_base,
             common_step,
             minimum,
@@ -200,6 +205,7 @@ pub fn size_hedge(
     }
     if size < minimum {
         return Err(SizingError::BelowMinimum {
+            currency: long.market.quote.as_str().into(),
             size,
             size_quote: (size * mid).round_dp(2),
             minimum,
@@ -312,6 +318,7 @@ pub(crate) mod tests {
         assert_eq!(
             err,
             SizingError::RoundsToZero {
+                currency: "USD".into(),
                 requested_base: dec!(0.004),
                 common_step: dec!(0.01),
                 minimum: dec!(0.01),
@@ -319,7 +326,7 @@ pub(crate) mod tests {
                 recommended_quote: dec!(1.10),
             }
         );
-        assert!(err.to_string().contains("try at least 1.10 quote"), "{err}");
+        assert!(err.to_string().contains("try at least 1.10 USD"), "{err}");
     }
 
     #[test]
@@ -350,7 +357,7 @@ pub(crate) mod tests {
         }
         let text = err.to_string();
         assert!(
-            text.contains("edgex 0.5 base") && text.contains("lighter 0.01 base / 10 quote"),
+            text.contains("edgex 0.5 base") && text.contains("lighter 0.01 base / 10 USD"),
             "{text}"
         );
     }

@@ -69,6 +69,9 @@ pub enum Fault {
     InsufficientMargin,
     /// Answer 200 with an id, but never book or execute the order (the venue dropped it).
     Dropped,
+    /// Execute the order and answer at once, but show the fill in positions only after this
+    /// many more position reads (Lighter's 1-3 s visibility lag, counted in reads).
+    LateFill(u32),
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +94,9 @@ struct Inner {
     funding_in_flight: usize,
     funding_max_in_flight: usize,
     opened_at: Option<DateTime<Utc>>,
+    fail_order_status: bool,
+    /// Fills not yet visible: (position reads left, signed size).
+    late_fills: Vec<(u32, Decimal)>,
 }
 
 /// An in-memory venue: one market, a fixed book, immediate fills of crossing IOC orders.
@@ -217,6 +223,11 @@ impl MockVenue {
     /// The most single-symbol funding reads that were in flight at once.
     pub fn funding_max_in_flight(&self) -> usize {
         self.lock().funding_max_in_flight
+    }
+
+    /// Make every order-status read fail (the outcome of an accepted order stays unknown).
+    pub fn fail_order_status(&self, fail: bool) {
+        self.lock().fail_order_status = fail;
     }
 
     /// The open time the position reports (`None`, the default, as Lighter).
@@ -378,6 +389,15 @@ impl Venue for MockVenue {
             i.fail_position_reads -= 1;
             return Err(VenueError::Transport("connection reset (mock)".into()));
         }
+        let mut shown = Decimal::ZERO;
+        i.late_fills.retain_mut(|(left, size)| {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                shown += *size;
+            }
+            *left > 0
+        });
+        i.position += shown;
         Ok((!i.position.is_zero()).then(|| Position {
             symbol: symbol.to_string(),
             market_id: self.market.market_id.clone(),
@@ -494,7 +514,12 @@ impl Venue for MockVenue {
             };
             fill = fill.min(reducible);
         }
-        i.position += fill * request.side.sign();
+        match fault {
+            Some(Fault::LateFill(reads)) if reads > 0 => {
+                i.late_fills.push((reads, fill * request.side.sign()))
+            }
+            _ => i.position += fill * request.side.sign(),
+        }
         let status = OrderStatus {
             client_id: request.client_id,
             venue_order_id: Some(format!("{}-{}", self.id, i.submissions.len())),
@@ -548,7 +573,11 @@ impl Venue for MockVenue {
         client_id: ClientOrderId,
     ) -> Result<Option<OrderStatus>, VenueError> {
         self.check_symbol(symbol)?;
-        Ok(self.lock().orders.get(&client_id).cloned())
+        let i = self.lock();
+        if i.fail_order_status {
+            return Err(VenueError::Transport("status read reset (mock)".into()));
+        }
+        Ok(i.orders.get(&client_id).cloned())
     }
 
     async fn open_orders(&self, _symbol: &str) -> Result<Vec<OrderStatus>, VenueError> {

@@ -12,7 +12,7 @@
 
 use super::engine::{venue_err, EngineError, HedgeEngine, LegVenues};
 use super::recover::RecoveryReport;
-use super::report::{CloseReport, CloseResult, OrderPurpose, PairPositions};
+use super::report::{halt_cause, CloseReport, CloseResult, OrderPurpose, PairPositions};
 use super::settle::{micros, Sent};
 use crate::grid;
 use crate::ids::{LegRole, OperationId};
@@ -316,7 +316,10 @@ impl HedgeEngine {
             self.halt_close(op, &reason, Some(positions), &req.symbol, &mut report);
             report.result = CloseResult::Halted { reason };
         } else {
-            let reason = format!("close left an unhedged position: {desc}");
+            let reason = format!(
+                "close left an unhedged position: {desc}; cause: {}",
+                halt_cause(&report.orders, &report.warnings)
+            );
             self.halt_close(op, &reason, Some(positions), &req.symbol, &mut report);
             report.result = CloseResult::Halted { reason };
         }

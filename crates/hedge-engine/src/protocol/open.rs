@@ -3,7 +3,7 @@
 use super::engine::{venue_err, EngineError, HedgeEngine, LegVenues};
 use super::recover::RecoveryReport;
 use super::report::{
-    HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose, PairPositions,
+    halt_cause, HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose, PairPositions,
 };
 use super::settle::{micros, Sent};
 use crate::capacity::{hedge_capacity, HedgeCapacity};
@@ -339,10 +339,48 @@ impl HedgeEngine {
         Ok(report)
     }
 
-    /// `--dry-run`: plan, build and sign both orders; nothing is sent, nothing journaled.
+    /// Why the real open would be refused or would first have work to do (D12): unfinished
+    /// operations, a missing state file with positions, existing positions. Read-only.
+    async fn dry_run_warnings(&self, req: &OpenRequest, plan: &OpenPlan) -> Vec<String> {
+        let mut out = Vec::new();
+        match self.state() {
+            Ok(state) => {
+                let ops: Vec<String> = state
+                    .unfinished()
+                    .iter()
+                    .map(|e| format!("{} ({} {})", e.operation, e.kind, e.symbol))
+                    .collect();
+                if !ops.is_empty() {
+                    out.push(format!(
+                        "the real open first recovers {} unfinished operation(s): {}; it may \
+                         HALT or refuse on what it finds",
+                        ops.len(),
+                        ops.join(", ")
+                    ));
+                }
+            }
+            Err(e) => out.push(format!("the real open would be refused: {e}")),
+        }
+        if let Err(e) = self.check_state_present(&req.venues).await {
+            out.push(format!("the real open would be refused: {e}"));
+        }
+        match self.read_positions(&req.venues, &req.symbol).await {
+            Ok(before) => {
+                if let Err(e) = self.refuse_existing(req, plan, before).await {
+                    out.push(format!("the real open would be refused: {e}"));
+                }
+            }
+            Err(e) => out.push(format!("existing positions could not be checked: {e}")),
+        }
+        out
+    }
+
+    /// `--dry-run`: plan, build and sign both orders; nothing is sent, nothing journaled. The
+    /// report's warnings say when the real open would be refused.
     async fn open_dry_run(&self, req: &OpenRequest) -> Result<OpenReport, EngineError> {
         self.ensure_not_halted()?;
         let mut plan = self.plan_open(req).await?;
+        let warnings = self.dry_run_warnings(req, &plan).await;
         let op = self.next_operation_id()?;
         for role in LegRole::BOTH {
             let r = self.order(
@@ -376,7 +414,7 @@ impl HedgeEngine {
             positions_before: None,
             positions_after: None,
             result: HedgeResult::DryRun,
-            warnings: Vec::new(),
+            warnings,
             recovery: RecoveryReport {
                 state_file: self.state_location(),
                 operations: Vec::new(),
@@ -776,8 +814,12 @@ impl HedgeEngine {
                 return (
                     HedgeResult::Halted {
                         reason: format!(
-                            "positions moved the wrong way: {} {}, {} {}",
-                            report.long_venue, after.long, report.short_venue, after.short
+                            "positions moved the wrong way: {} {}, {} {}; orders: {}",
+                            report.long_venue,
+                            after.long,
+                            report.short_venue,
+                            after.short,
+                            halt_cause(&report.orders, &report.warnings)
                         ),
                     },
                     Some(after),
@@ -892,8 +934,12 @@ impl HedgeEngine {
             return (
                 HedgeResult::Halted {
                     reason: format!(
-                        "legs unbalanced after repair and unwind: {} {} vs {} {}",
-                        report.long_venue, after.long, report.short_venue, after.short
+                        "legs unbalanced after repair and unwind: {} {} vs {} {}; cause: {}",
+                        report.long_venue,
+                        after.long,
+                        report.short_venue,
+                        after.short,
+                        halt_cause(&report.orders, &report.warnings)
                     ),
                 },
                 Some(after),
@@ -954,9 +1000,13 @@ impl HedgeEngine {
         false
     }
 
-    /// Reads positions until they match the fills reported by order status (when every
-    /// order's status is known) or the settle timeout passes; the settle grace is waited
-    /// first unless the positions already match.
+    /// Reads positions until they match the fills reported by order status, or the settle
+    /// timeout passes; the settle grace is waited first unless the positions already match.
+    ///
+    /// While an order's outcome is unknown (M1), each leg may hold anything between its known
+    /// fills and those plus the unknown orders' full sizes: positions are polled until they
+    /// lie in that range AND have not changed for a whole settle grace (a fill that shows
+    /// late moves them, and restarts the wait), or the deadline passes.
     pub(super) async fn settled_positions(
         &self,
         venues: &LegVenues,
@@ -965,37 +1015,57 @@ impl HedgeEngine {
         orders: &[OrderExecution],
     ) -> Result<PairPositions, EngineError> {
         let known = orders.iter().all(|o| o.outcome != LegOutcome::Unknown);
-        let expected = PairPositions {
-            long: before.long
-                + orders
-                    .iter()
-                    .filter(|o| o.leg == LegRole::Long)
-                    .map(OrderExecution::signed_fill)
-                    .sum::<Decimal>(),
-            short: before.short
-                + orders
-                    .iter()
-                    .filter(|o| o.leg == LegRole::Short)
-                    .map(OrderExecution::signed_fill)
-                    .sum::<Decimal>(),
+        let range = |role: LegRole, start: Decimal| {
+            let (mut lo, mut hi) = (start, start);
+            for o in orders.iter().filter(|o| o.leg == role) {
+                let fill = o.signed_fill();
+                if o.outcome == LegOutcome::Unknown {
+                    let full = o.request.size * o.request.side.sign();
+                    lo += fill.min(full);
+                    hi += fill.max(full);
+                } else {
+                    lo += fill;
+                    hi += fill;
+                }
+            }
+            (lo, hi)
+        };
+        let (long_range, short_range) = (
+            range(LegRole::Long, before.long),
+            range(LegRole::Short, before.short),
+        );
+        let inside = |p: &PairPositions| {
+            (long_range.0..=long_range.1).contains(&p.long)
+                && (short_range.0..=short_range.1).contains(&p.short)
         };
         // M3: when every order's outcome is known and the positions already show exactly
         // those fills, there is nothing left to wait for; otherwise wait the venue's grace
         // (fills show late), then poll.
         if known {
             let now = self.read_positions(venues, symbol).await?;
-            if now == expected {
+            if inside(&now) {
                 return Ok(now);
             }
         }
-        self.clock.sleep(self.settle_grace(venues)).await;
+        let grace = self.settle_grace(venues);
+        self.clock.sleep(grace).await;
         let deadline = self.clock.now()
             + chrono::Duration::from_std(self.options.settle_timeout)
                 .unwrap_or(chrono::Duration::MAX);
+        let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
         let mut last = self.read_positions(venues, symbol).await?;
-        while known && last != expected && self.clock.now() < deadline {
+        let mut unchanged_since = self.clock.now();
+        loop {
+            let settled = inside(&last) && (known || self.clock.now() - unchanged_since >= grace);
+            if settled || self.clock.now() >= deadline {
+                break;
+            }
             self.clock.sleep(self.options.poll_interval).await;
-            last = self.read_positions(venues, symbol).await?;
+            let now = self.read_positions(venues, symbol).await?;
+            if now != last {
+                last = now;
+                unchanged_since = self.clock.now();
+            }
         }
         Ok(last)
     }

@@ -221,3 +221,39 @@ pub struct CloseReport {
     /// What recovery found before this operation.
     pub recovery: super::RecoveryReport,
 }
+
+/// The cause of a HALT for people (L7): per venue, the last order that did not fill
+/// completely (its purpose, attempt and error), then the steps that sent nothing (pricing,
+/// journal or signing failures, from the report's warnings). Never empty.
+pub(super) fn halt_cause(orders: &[OrderExecution], warnings: &[String]) -> String {
+    let mut venues: Vec<&str> = Vec::new();
+    for o in orders {
+        if !venues.contains(&o.venue.as_str()) {
+            venues.push(&o.venue);
+        }
+    }
+    let mut parts: Vec<String> = venues
+        .iter()
+        .filter_map(|v| {
+            let o = orders
+                .iter()
+                .rev()
+                .find(|o| o.venue == *v && (o.error.is_some() || o.filled_size < o.request.size))?;
+            let what = match &o.error {
+                Some(e) => e.clone(),
+                None => format!("filled {} of {}", o.filled_size, o.request.size),
+            };
+            Some(format!(
+                "{v} {} attempt {}: {what}",
+                format!("{:?}", o.purpose).to_lowercase(),
+                o.request.client_id.get() % 10
+            ))
+        })
+        .collect();
+    parts.extend(warnings.iter().filter(|w| w.contains("not sent")).cloned());
+    if parts.is_empty() {
+        "no order error was reported".into()
+    } else {
+        parts.join("; ")
+    }
+}

@@ -197,13 +197,22 @@ async fn failed_unwind_halts_and_every_trade_refuses_until_resume() {
         .open(&w.open_request(SizeRequest::Base(dec!(2))))
         .await
         .unwrap();
-    match &r.result {
-        HedgeResult::Halted { reason } => assert!(reason.contains("unbalanced"), "{reason}"),
+    let reason = match &r.result {
+        HedgeResult::Halted { reason } => reason.clone(),
         other => panic!("expected HALTED, got {other:?}"),
-    }
+    };
+    // L7: the reason names the failing steps and their errors, not only "unbalanced".
+    assert!(reason.contains("unbalanced"), "{reason}");
+    assert!(
+        reason.contains("cause: alpha unwind attempt")
+            && reason.contains("beta repair attempt 2")
+            && reason.contains("MOCK_REJECT"),
+        "{reason}"
+    );
     assert_eq!(w.positions(), (dec!(2), dec!(0)));
     let halt = w.engine.halted().unwrap().expect("halt persisted");
     assert_eq!(halt.residual[0].size, Some(dec!(2)));
+    assert_eq!(halt.reason, reason, "the persisted HALT carries the cause");
     let again = w
         .engine
         .open(&w.open_request(SizeRequest::Base(dec!(1))))
@@ -212,7 +221,7 @@ async fn failed_unwind_halts_and_every_trade_refuses_until_resume() {
     // Close only reduces: it runs while HALTED, and the HALT stays until `resume`.
     let still = w.engine.close(&w.close_request()).await.unwrap();
     assert!(
-        matches!(still.result, CloseResult::Halted { .. }),
+        matches!(&still.result, CloseResult::Halted { reason } if reason.contains("cause: alpha close attempt")),
         "{:?}",
         still.result
     );
@@ -469,4 +478,55 @@ async fn close_that_cannot_trade_either_side_reports_remaining_hedge() {
         r.result
     );
     assert!(w.engine.halted().unwrap().is_none());
+}
+
+/// M1: the short order is accepted but its status cannot be read (outcome unknown), and its
+/// fill shows in positions only on the second read after the grace. Positions are polled until
+/// they are stable for a grace within the range the unknown order allows: the late fill is
+/// seen, no repair is sent, and the hedge is verified.
+#[tokio::test]
+async fn unknown_order_whose_fill_shows_late_is_waited_for_not_repaired() {
+    let w = world();
+    w.short.fail_order_status(true);
+    w.short.push_faults([Fault::LateFill(2)]);
+    let r = w
+        .engine
+        .open(&w.open_request(SizeRequest::Base(dec!(2))))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.result,
+        HedgeResult::Hedged {
+            size: dec!(2),
+            requested: dec!(2)
+        },
+        "{:?}",
+        r.warnings
+    );
+    assert_eq!(r.orders[1].outcome, LegOutcome::Unknown);
+    assert_eq!(w.short.submissions().len(), 1, "no second short was sent");
+    assert_eq!(w.long.submissions().len(), 1, "nothing was unwound");
+    assert_eq!(w.positions(), (dec!(2), dec!(-2)));
+}
+
+/// D12: a dry run sends nothing, but says when the real open would be refused.
+#[tokio::test]
+async fn dry_run_warns_when_the_real_open_would_be_refused() {
+    let w = world();
+    let mut req = w.open_request(SizeRequest::Base(dec!(1)));
+    req.dry_run = true;
+    let clean = w.engine.open(&req).await.unwrap();
+    assert!(clean.warnings.is_empty(), "{:?}", clean.warnings);
+    w.long.set_position(dec!(1));
+    w.short.set_position(dec!(-1));
+    let r = w.engine.open(&req).await.unwrap();
+    assert_eq!(r.result, HedgeResult::DryRun);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|x| x.contains("the real open would be refused") && x.contains("--add")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(w.long.submissions().is_empty() && w.short.submissions().is_empty());
 }
