@@ -103,6 +103,14 @@ pub fn parse_share_pct(text: &str) -> Result<u8, &'static str> {
 pub const DEFAULT_SHARES: [(&str, u8); 3] =
     [("rotation-bot", 50), ("liq-monitor", 30), ("hedge-cli", 20)];
 
+/// The suggested share of `program` ([`DEFAULT_SHARES`]); 100 for any other program.
+pub fn default_share(program: &str) -> u8 {
+    DEFAULT_SHARES
+        .iter()
+        .find(|(name, _)| *name == program)
+        .map_or(100, |(_, pct)| *pct)
+}
+
 #[derive(Debug)]
 struct State {
     milli_tokens: u64,
@@ -233,6 +241,8 @@ mod tests {
             total <= l.per_minute,
             "the binaries together stay under the limit"
         );
+        assert_eq!(default_share("liq-monitor"), 30);
+        assert_eq!(default_share("some-tool"), 100);
         assert_eq!(parse_share_pct(" 50% "), Ok(50));
         for bad in ["0", "101", "half", "-5", ""] {
             assert!(parse_share_pct(bad).is_err(), "{bad}");
