@@ -4,7 +4,10 @@
 use super::capacity::capacity;
 use super::funding::funding_report;
 use super::overview::{funding_overview, OverviewSettings, SkipReason, SymbolOutcome};
-use super::status::{journal_open_time, status, OpenedSource};
+use super::status::{
+    journal_open_time, liquidation_distance_percent, status, status_with, OpenedSource,
+    StatusOptions,
+};
 use super::{Fetched, ReportError};
 use crate::capacity::CapacityParams;
 use crate::ids::{LegRole, OperationId};
@@ -341,6 +344,21 @@ async fn status_reads_the_hedge_the_halt_and_where_open_times_come_from() {
     assert_eq!(r.fees_total, Some(dec!(0.16)));
     assert_eq!(r.funding_minus_fees, Some(dec!(-0.16)));
     assert_eq!(r.net_pnl, None, "the mock reports no uPnL");
+    assert!(r.legs.iter().all(|l| l.balance.is_none()), "not asked");
+    let r = status_with(
+        &dynv(&a),
+        &dynv(&b),
+        "HYPE",
+        &engine,
+        StatusOptions { balances: true },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&r.legs[1].balance, Some(Fetched::Ok(x)) if x.available == dec!(1)),
+        "{:?}",
+        r.legs[1].balance
+    );
 
     st.halted = Some(Halt {
         since: journal_open,
@@ -357,4 +375,17 @@ async fn status_reads_the_hedge_the_halt_and_where_open_times_come_from() {
         .await
         .unwrap_err();
     assert!(e.to_string().starts_with("alpha position: "), "{e}");
+}
+
+#[rstest::rstest]
+#[case(dec!(40), dec!(30), Some(dec!(25)))] // a long liquidated 25 % below
+#[case(dec!(40), dec!(50), Some(dec!(25)))] // a short liquidated 25 % above
+#[case(dec!(3), dec!(2.9), Some(dec!(3.3333)))]
+#[case(dec!(0), dec!(2.9), None)]
+fn liquidation_distance_is_a_percent_of_the_mid(
+    #[case] mid: Decimal,
+    #[case] liq: Decimal,
+    #[case] want: Option<Decimal>,
+) {
+    assert_eq!(liquidation_distance_percent(liq, mid), want);
 }
