@@ -389,3 +389,28 @@ fn liquidation_distance_is_a_percent_of_the_mid(
 ) {
     assert_eq!(liquidation_distance_percent(liq, mid), want);
 }
+
+#[tokio::test]
+async fn leverage_report_reads_current_settings_only_where_both_list_the_symbol() {
+    let (a, b) = (venue("alpha", dec!(1)), venue("beta", dec!(1)));
+    b.list_symbols(&["ETH"]);
+    a.set_leverage("HYPE", 5).await.unwrap();
+    let symbols = vec!["hype".to_string(), "ETH".to_string()];
+    let r = super::leverage::leverage_report(&dynv(&a), &dynv(&b), &symbols, true)
+        .await
+        .unwrap();
+    let hype = &r.rows[0];
+    assert_eq!(hype.symbol, "HYPE");
+    assert_eq!(hype.venues[0].current, Some(Fetched::Ok(dec!(5))));
+    assert_eq!(hype.venues[1].current, Some(Fetched::Ok(dec!(3))));
+    assert_eq!(hype.min_max, Some(dec!(20)));
+    let eth = &r.rows[1];
+    assert!(!eth.venues[0].listed && eth.venues[1].listed);
+    assert_eq!(eth.venues[0].max, None);
+    assert_eq!(eth.min_max, None);
+    assert!(eth.venues.iter().all(|v| v.current.is_none()), "not read");
+    let r = super::leverage::leverage_report(&dynv(&a), &dynv(&b), &symbols, false)
+        .await
+        .unwrap();
+    assert!(r.rows[0].venues.iter().all(|v| v.current.is_none()));
+}
