@@ -55,7 +55,7 @@ pub struct BotConfig {
     /// Kept for compatibility (unused by the seed).
     pub enable_health_monitoring: bool,
     /// Exit threshold, percent net APR: while holding, a position whose remaining expected
-    /// net APR falls below it counts one exit signal (hysteresis: at most the entry threshold).
+    /// funding APR falls below it counts one exit signal (hysteresis: below the entry threshold).
     pub exit_net_apr_threshold: Decimal,
     /// Longest a position may be kept by `extend` decisions, hours (>= the planned hold).
     pub max_hold_hours: Decimal,
@@ -376,9 +376,9 @@ pub fn parse(text: &str) -> Result<LoadedBotConfig, String> {
 
 /// Rules between keys, each naming both keys and values.
 fn check_invariants(c: &BotConfig) -> Result<(), String> {
-    if c.exit_net_apr_threshold > c.min_net_apr_threshold {
+    if c.exit_net_apr_threshold >= c.min_net_apr_threshold {
         return Err(format!(
-            "field \"exit_net_apr_threshold\" ({}) must not exceed \"min_net_apr_threshold\" ({}): \
+            "field \"exit_net_apr_threshold\" ({}) must be below \"min_net_apr_threshold\" ({}): \
              the exit threshold is the lower side of the hysteresis",
             c.exit_net_apr_threshold, c.min_net_apr_threshold
         ));
@@ -463,7 +463,11 @@ mod tests {
     #[case::confirmations(r#"{"exit_confirmations":0}"#, "\"exit_confirmations\" must be > 0")]
     #[case::hysteresis(
         r#"{"min_net_apr_threshold":5,"exit_net_apr_threshold":6}"#,
-        "\"exit_net_apr_threshold\" (6) must not exceed \"min_net_apr_threshold\" (5)"
+        "\"exit_net_apr_threshold\" (6) must be below \"min_net_apr_threshold\" (5)"
+    )]
+    #[case::hysteresis_equal(
+        r#"{"min_net_apr_threshold":1,"exit_net_apr_threshold":1}"#,
+        "\"exit_net_apr_threshold\" (1) must be below"
     )]
     #[case::max_hold(
         r#"{"hold_duration_hours":8,"max_hold_hours":4}"#,

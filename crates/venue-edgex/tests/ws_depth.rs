@@ -91,7 +91,7 @@ fn feed_config(url: &str) -> BookFeedConfig {
         stale_after: Duration::from_secs(5),
         ping_interval: Duration::from_secs(60),
         idle_timeout: Duration::from_secs(30),
-        reconnect_base: Duration::from_millis(20),
+        reconnect_min: Duration::from_millis(20),
         reconnect_max: Duration::from_millis(50),
     }
 }

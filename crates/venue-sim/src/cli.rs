@@ -19,7 +19,7 @@ pub const USAGE: &str =
     "usage: venue-sim serve [--state PATH | --state-dir DIR | --no-state] [--reset] [--seed N]
                        [--speed N] [--sim-fault SPEC] [--collateral USD]
                        [--lighter-fill-delay MS] [--edgex-api v1|v2] [--ports E,EW,L,LW]
-                       [--rate-limit E,L]
+                       [--rate-limit E,L] [--funding-episodes on|off]
        venue-sim --help
 
 Runs a loopback EdgeX + Lighter simulator (PAPER: no real venue, no real money) until Ctrl-C
@@ -44,6 +44,9 @@ state continues it.
   --rate-limit E,L         requests a minute on EdgeX and on Lighter (0 = unlimited, the
                            default; Lighter's standard account has 60, its sendTx/sendTxBatch
                            are not counted); over it: HTTP 429 with Retry-After
+  --funding-episodes on|off  funding dislocations (hours where one venue's rate on one symbol
+                           departs by 50-300 % APR and decays; default on; also
+                           VENUE_SIM_FUNDING_EPISODES)
 
 Output (stdout), one item per line, in this order: a PAPER banner; `EdgeX   REST <url>   WS <url>`;
 `Lighter REST <url>   WS <url>`; a `#` comment; `NAME=value` lines (EDGEX_BASE_URL, EDGEX_WS_URL,
@@ -100,7 +103,8 @@ fn rate_limit(text: &str) -> Result<[Option<u32>; 2], String> {
 }
 
 /// Parses the arguments after the program name; `env` reads the environment
-/// (`VENUE_SIM_FAULTS`, `VENUE_SIM_LIGHTER_FILL_DELAY_MS`; flags win over it).
+/// (`VENUE_SIM_FAULTS`, `VENUE_SIM_LIGHTER_FILL_DELAY_MS`, `VENUE_SIM_FUNDING_EPISODES`;
+/// flags win over it).
 pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Command, String> {
     match args.first().map(String::as_str) {
         Some("--help" | "-h" | "help") => return Ok(Command::Help),
@@ -175,6 +179,10 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             }
             "--ports" => o.ports = ports(&v)?,
             "--rate-limit" => o.requests_per_minute = rate_limit(&v)?,
+            "--funding-episodes" => {
+                o.funding_episodes = paper::parse_on_off(&v)
+                    .map_err(|e| format!("--funding-episodes {v:?}: {e}"))?;
+            }
             other => return Err(format!("unknown option {other}")),
         }
         i += if takes_value { 2 } else { 1 };
@@ -220,6 +228,23 @@ mod tests {
         assert_eq!(o.edgex_api, ApiVersion::V2);
         assert_eq!(o.edgex_collateral, Decimal::from(500));
         assert!(o.reset);
+        assert!(o.funding_episodes, "episodes are on by default");
+        assert!(!serve("serve --funding-episodes OFF").funding_episodes);
+        let off = |k: &str| (k == paper::ENV_FUNDING_EPISODES).then(|| "off".to_string());
+        let Ok(Command::Serve(o)) = parse(&args("serve"), &off) else {
+            panic!()
+        };
+        assert!(!o.funding_episodes);
+        let Ok(Command::Serve(o)) = parse(&args("serve --funding-episodes on"), &off) else {
+            panic!()
+        };
+        assert!(o.funding_episodes, "the flag wins");
+        let bad = |k: &str| (k == paper::ENV_FUNDING_EPISODES).then(|| "maybe".to_string());
+        let e = parse(&args("serve"), &bad).unwrap_err();
+        assert!(
+            e.contains("VENUE_SIM_FUNDING_EPISODES") && e.contains("maybe"),
+            "{e}"
+        );
         let d = serve("serve --no-state");
         assert_eq!(d.state_path, None);
         assert_eq!(d.lighter_fill_delay, paper::REALISTIC_LIGHTER_FILL_DELAY);
@@ -254,6 +279,7 @@ mod tests {
             ("serve --rate-limit a,b", "--rate-limit"),
             ("serve --lighter-fill-delay 1.5", "--lighter-fill-delay"),
             ("serve --edgex-api v3", "v3"),
+            ("serve --funding-episodes sometimes", "sometimes"),
             ("serve --collateral -5", "--collateral"),
             ("serve --sim-fault edgex:x:explode", "explode"),
             ("serve --bogus", "--bogus"),

@@ -36,6 +36,9 @@ pub const ENV_FAULTS: &str = "VENUE_SIM_FAULTS";
 /// Environment variable overriding [`PaperOptions::lighter_fill_delay`] (milliseconds of
 /// clock time; `0` = Lighter txs execute at once). Read by [`PaperOptions::with_env`].
 pub const ENV_LIGHTER_FILL_DELAY: &str = "VENUE_SIM_LIGHTER_FILL_DELAY_MS";
+/// Environment variable switching the funding dislocation episodes (`on`/`off`; default on).
+/// Read by [`PaperOptions::with_env`].
+pub const ENV_FUNDING_EPISODES: &str = "VENUE_SIM_FUNDING_EPISODES";
 /// The realistic Lighter fill-visibility delay: the venue answers a tx, matches it, and shows
 /// the fill in order status and positions 1-3 s later. The default of paper mode
 /// ([`PaperOptions::default`]) and of `venue-sim serve`; [`ENV_LIGHTER_FILL_DELAY`] overrides
@@ -75,6 +78,10 @@ pub struct PaperOptions {
     pub ports: [u16; 4],
     /// Request budgets per minute, [EdgeX, Lighter] (`None` = unlimited, the default).
     pub requests_per_minute: [Option<u32>; 2],
+    /// Funding dislocation episodes on (the default) or off ([`ENV_FUNDING_EPISODES`],
+    /// `serve --funding-episodes on|off`). Applied to a resumed state too: its settled
+    /// payments stay as booked, its rates from now on (and its recomputed history) follow.
+    pub funding_episodes: bool,
 }
 
 impl Default for PaperOptions {
@@ -91,6 +98,7 @@ impl Default for PaperOptions {
             edgex_api: ApiVersion::V1,
             ports: [0; 4],
             requests_per_minute: [None, None],
+            funding_episodes: true,
         }
     }
 }
@@ -107,6 +115,15 @@ pub struct EnvError {
     pub reason: &'static str,
 }
 
+/// Parses a switch: `on`/`1`/`true` or `off`/`0`/`false` (any case).
+pub fn parse_on_off(text: &str) -> Result<bool, &'static str> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "1" | "true" => Ok(true),
+        "off" | "0" | "false" => Ok(false),
+        _ => Err("expected on or off"),
+    }
+}
+
 /// Parses a Lighter fill delay in milliseconds (at most one hour).
 pub fn parse_fill_delay_ms(text: &str) -> Result<Duration, &'static str> {
     let ms: u64 = text
@@ -121,11 +138,19 @@ pub fn parse_fill_delay_ms(text: &str) -> Result<Duration, &'static str> {
 
 impl PaperOptions {
     /// Applies the paper-mode environment read through `lookup`: [`ENV_FAULTS`] (added to
-    /// `faults`) and [`ENV_LIGHTER_FILL_DELAY`] (replaces `lighter_fill_delay`).
+    /// `faults`), [`ENV_LIGHTER_FILL_DELAY`] (replaces `lighter_fill_delay`) and
+    /// [`ENV_FUNDING_EPISODES`] (replaces `funding_episodes`).
     pub fn with_env(mut self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
         if let Some(v) = lookup(ENV_LIGHTER_FILL_DELAY).filter(|v| !v.trim().is_empty()) {
             self.lighter_fill_delay = parse_fill_delay_ms(&v).map_err(|reason| EnvError {
                 name: ENV_LIGHTER_FILL_DELAY,
+                value: v.clone(),
+                reason,
+            })?;
+        }
+        if let Some(v) = lookup(ENV_FUNDING_EPISODES).filter(|v| !v.trim().is_empty()) {
+            self.funding_episodes = parse_on_off(&v).map_err(|reason| EnvError {
+                name: ENV_FUNDING_EPISODES,
                 value: v.clone(),
                 reason,
             })?;
@@ -217,6 +242,7 @@ pub async fn start(options: PaperOptions) -> Result<PaperSession, SimError> {
         i64::try_from(lighter_id).map_err(|_| SimError::Setup("lighter account id".into()))?,
         PAPER_API_KEY_INDEX,
     )?;
+    ex.params.funding_episodes.enabled = options.funding_episodes;
     keys::register_edgex(&mut ex, &edgex, options.edgex_collateral);
     let edgex_v2 = match options.edgex_api {
         ApiVersion::V1 => None,

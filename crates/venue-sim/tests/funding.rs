@@ -149,3 +149,121 @@ async fn lighter_fundings_live_window_semantics() {
     assert_eq!(r.fundings.len(), 100);
     assert_eq!(r.fundings[0].timestamp, (now - 250 * hour) / 1000);
 }
+
+/// What the adapters read as current is what the venue then settles, and a dislocation
+/// episode shows through both adapters (and not with episodes switched off).
+#[tokio::test]
+async fn adapters_read_the_rate_that_settles_and_see_episodes() {
+    use venue_sim::engine::funding::{hourly_e8, EpisodeParams, HOURS_PER_YEAR};
+    use venue_sim::engine::VenueKind;
+    use venue_sim::paper::PaperOptions;
+    let symbols = ["BTC", "ETH", "SOL", "DOGE", "XRP", "LINK"];
+    // the hour of the next 3 days with the widest episode spread for seed 7
+    let p = EpisodeParams::default();
+    let h0 = t0().timestamp() / 3600;
+    let spread = |p: &EpisodeParams, s: &str, h: i64| {
+        (hourly_e8(7, p, VenueKind::Edgex, s, h) - hourly_e8(7, p, VenueKind::Lighter, s, h)).abs()
+            * HOURS_PER_YEAR
+            / 1_000_000
+    };
+    let (apr, symbol, hour) = (h0 + 1..h0 + 72)
+        .flat_map(|h| symbols.iter().map(move |s| (h, *s)))
+        .map(|(h, s)| (spread(&p, s, h), s, h))
+        .max()
+        .unwrap();
+    assert!(apr >= 50, "an episode within 3 days: {apr} % APR");
+    assert!(spread(&EpisodeParams::off(), symbol, hour) < 50);
+    for episodes in [true, false] {
+        let env = env_with(PaperOptions {
+            lighter_fill_delay: Duration::ZERO,
+            funding_episodes: episodes,
+            ..PaperOptions::default()
+        })
+        .await;
+        // at the start of the episode's EdgeX period, so both venues' current rates apply
+        let start = (hour - h0) / 4 * 4 * 3600;
+        env.clock.advance(Duration::from_secs(start as u64 + 60));
+        let e = env.edgex.funding(symbol).await.unwrap();
+        let l = env.lighter.funding(symbol).await.unwrap();
+        let hourly_e = e.rate / Decimal::from(e.interval_minutes / 60);
+        let seen = ((hourly_e - l.rate).abs() * Decimal::from(HOURS_PER_YEAR * 100)).round();
+        if episodes {
+            assert!(seen >= Decimal::from(25), "{symbol}: {seen} % APR seen");
+        } else {
+            assert!(
+                seen < Decimal::from(50),
+                "{symbol}: {seen} % APR without episodes"
+            );
+        }
+        // the rate shown as current is the rate the next settlement carries
+        env.clock.advance(Duration::from_secs(4 * 3600));
+        let settled_e = env.edgex.funding_history(symbol, 1).await.unwrap();
+        assert_eq!(Some(settled_e[0].time), e.next_funding_time);
+        assert_eq!(settled_e[0].rate, e.rate);
+        let settled_l = env.lighter.funding_history(symbol, 4).await.unwrap();
+        let at = settled_l
+            .iter()
+            .find(|f| Some(f.time) == l.next_funding_time)
+            .unwrap();
+        assert_eq!(at.rate, l.rate);
+    }
+}
+
+/// Taker fees are charged per fill and reported in `OrderStatus.fee` on both venues, equal
+/// to what the venue booked on the account.
+#[tokio::test]
+async fn taker_fees_are_reported_in_order_status() {
+    use venue_sim::engine::VenueKind;
+    let env = env().await;
+    let venues: [(&dyn Venue, VenueKind, String); 2] = [
+        (
+            &env.edgex,
+            VenueKind::Edgex,
+            env.session.edgex_keys().account_id.to_string(),
+        ),
+        (
+            &env.lighter,
+            VenueKind::Lighter,
+            env.session.lighter_keys().account_index.to_string(),
+        ),
+    ];
+    for (i, (venue, kind, account)) in venues.into_iter().enumerate() {
+        let market = venue.market("ETH").await.unwrap();
+        let req = aggressive(
+            venue,
+            "ETH",
+            Side::Buy,
+            dec!(0.5),
+            3,
+            TimeInForce::ImmediateOrCancel,
+            false,
+            70 + i as u64,
+        )
+        .await;
+        place(venue, &req).await.unwrap();
+        let st = venue
+            .order_status("ETH", req.client_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(st.filled_size, dec!(0.5));
+        let notional = st.filled_size * st.avg_fill_price.unwrap();
+        let want = notional * market.taker_fee.unwrap();
+        let fee = st.fee.expect("fee reported");
+        assert!(
+            (fee - want).abs() < dec!(0.000001),
+            "{kind:?}: {fee} vs {want}"
+        );
+        let booked: Decimal = env.session.server().with_exchange(|ex| {
+            ex.account(kind, &account)
+                .unwrap()
+                .order_by_client_id(&req.client_id.get().to_string())
+                .unwrap()
+                .fee
+        });
+        assert!(
+            (fee - booked).abs() < dec!(0.000001),
+            "{kind:?}: booked {booked}"
+        );
+    }
+}

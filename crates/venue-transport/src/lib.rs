@@ -7,6 +7,9 @@
 //! - [`backoff`]: jittered exponential backoff for retried reads and WebSocket reconnects
 //!   (the delays come from `backon`'s `ExponentialBuilder`); a venue's `Retry-After` wins.
 //! - [`tls`]: the one TLS stack (rustls with the `ring` provider), installed once.
+//! - [`ws`]: the WebSocket reconnect loop (connect, backoff with jitter, resubscribe, client
+//!   pings, silence = dead) that both adapters' streams run on; the venue's protocol (frames,
+//!   sequence gaps and their resync) is a [`WsHandler`].
 //!
 //! Writes are never retried by this crate: a lost answer to a write is resolved by looking
 //! the order up.
@@ -14,10 +17,12 @@
 pub mod backoff;
 pub mod budget;
 pub mod tls;
+pub mod ws;
 
 pub use backoff::{backoff_delay, RetryPolicy};
 pub use budget::{BudgetConfig, Priority, RequestBudget};
 pub use tls::install_tls_provider;
+pub use ws::{Reply, WsConfig, WsHandler, WsStatus, WsTask};
 
 /// The rate-limit headers of a response (`x-ratelimit-*`, `ratelimit-*`, `retry-after`,
 /// `x-volume-quota-*`): name and value pairs, names lower-case. `doctor` shows the last ones

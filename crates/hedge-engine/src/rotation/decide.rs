@@ -21,9 +21,12 @@
 //!   position would look worse than any fresh candidate near its planned end.
 //! - **Exit hysteresis**: before the planned end a position closes early only after its funding
 //!   APR on the remaining window has been below `exit_net_apr_threshold` (lower than the entry
-//!   threshold) on `exit_confirmations` consecutive checks; a single sign flip never closes. A
-//!   check whose remaining window holds no settlement on either leg leaves the count alone:
-//!   nothing is left to earn or pay, so closing early saves nothing. The entry cost is sunk,
+//!   threshold) in `exit_confirmations` consecutive funding periods; a single sign flip never
+//!   closes. A period is named by the next settlement of either leg in the window: checks
+//!   within one period see the same rates and count once, so a 60-second check interval cannot
+//!   turn one flipped hourly rate into three confirmations. A check above the bar resets the
+//!   count. A check whose remaining window holds no settlement on either leg leaves the count
+//!   alone: nothing is left to earn or pay, so closing early saves nothing. The entry cost is sunk,
 //!   so a held position is judged on its funding APR, not on a net that re-charges the open.
 //! - **Planned end**: the held position (priced over the extension window, see
 //!   [`held_window`]) is extended while its funding APR still meets the entry bar
@@ -36,11 +39,19 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::economics::{settlement_payment, Economics, HoldWindow, LegSide};
-use super::economics::{EconomicsError, FundingSchedule, VenueQuote};
+use super::economics::{Economics, EconomicsError, HoldWindow};
 
+mod display;
+#[cfg(test)]
+mod scenario_tests;
 #[cfg(test)]
 mod tests;
+mod timing;
+
+pub use timing::{
+    close_time_after_settlements, open_time_after_adverse_settlements, CloseTiming, LegFunding,
+    OpenTiming, PendingSettlement,
+};
 
 /// The decision thresholds (bot config keys of the same names).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,7 +60,8 @@ pub struct Thresholds {
     pub min_net_apr_threshold: Decimal,
     /// Exit bar: a held position whose funding APR stays below this (percent) closes early.
     pub exit_net_apr_threshold: Decimal,
-    /// Consecutive checks below the exit bar needed before an early close (>= 1).
+    /// Consecutive funding periods below the exit bar needed before an early close (>= 1);
+    /// checks within one period count once.
     pub exit_confirmations: u32,
     /// Planned hold from the open, hours (> 0). The seed's key name.
     pub hold_duration_hours: Decimal,
@@ -128,6 +140,13 @@ impl Thresholds {
                 "must be > 0".into(),
             );
         }
+        if self.max_hold_hours > MAX_HOLD_HOURS {
+            return err(
+                "max_hold_hours",
+                self.max_hold_hours.to_string(),
+                format!("must be <= {MAX_HOLD_HOURS} (ten years)"),
+            );
+        }
         if self.max_hold_hours < self.hold_duration_hours {
             return err(
                 "max_hold_hours",
@@ -171,9 +190,14 @@ impl Thresholds {
     }
 }
 
+/// Longest hold the thresholds accept, hours (ten years): far beyond any plan, and far enough
+/// from chrono's limits that `now + hold` can never overflow.
+pub const MAX_HOLD_HOURS: Decimal = Decimal::from_parts(87_600, 0, 0, false, 0);
+
 fn hours_to_duration(hours: Decimal) -> Duration {
+    let hours = hours.clamp(Decimal::ZERO, MAX_HOLD_HOURS);
     let secs = (hours * Decimal::from(3600u32)).trunc();
-    Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1_000_000))
+    Duration::seconds(i64::try_from(secs).unwrap_or(0))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -402,23 +426,28 @@ pub struct HeldPosition {
 /// Exit-hysteresis state carried from one check to the next (store it with the position).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExitWatch {
-    /// Consecutive checks below the exit bar.
+    /// Consecutive funding periods seen below the exit bar.
+    #[serde(default)]
     pub consecutive_below: u32,
     /// When the current run below the bar started.
+    #[serde(default)]
     pub below_since: Option<DateTime<Utc>>,
+    /// The period last counted (the first settlement of the window then).
+    #[serde(default)]
+    pub last_counted_period: Option<DateTime<Utc>>,
 }
 
 /// Why a held position closes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum CloseReason {
-    /// Below the exit bar on enough consecutive checks.
+    /// Below the exit bar in enough consecutive funding periods.
     ExitThresholdConfirmed {
         /// Funding APR on the remaining window, percent.
         funding_apr_percent: Decimal,
         /// The exit bar, percent.
         threshold_percent: Decimal,
-        /// Consecutive checks below it.
+        /// Consecutive funding periods below it.
         confirmations: u32,
     },
     /// At the planned end the position no longer meets the entry bar.
@@ -534,14 +563,19 @@ pub fn hold_decision(
     });
     let at_end = now >= planned_end;
 
-    let nothing_settles = held.long.settlement_count == 0 && held.short.settlement_count == 0;
+    // The funding period this check sees: the first settlement of either leg in the window.
+    let period = [held.long.first_settlement, held.short.first_settlement]
+        .into_iter()
+        .flatten()
+        .min();
     let mut next_watch = watch.clone();
-    if !at_end && !nothing_settles {
-        if held.funding_apr_percent < thresholds.exit_net_apr_threshold {
+    if let (false, Some(period)) = (at_end, period) {
+        if held.funding_apr_percent >= thresholds.exit_net_apr_threshold {
+            next_watch = ExitWatch::default();
+        } else if watch.last_counted_period != Some(period) {
             next_watch.consecutive_below = watch.consecutive_below.saturating_add(1);
             next_watch.below_since = watch.below_since.or(Some(now));
-        } else {
-            next_watch = ExitWatch::default();
+            next_watch.last_counted_period = Some(period);
         }
     }
 
@@ -600,188 +634,5 @@ pub fn hold_decision(
         held_funding_apr_percent: held.funding_apr_percent,
         at_planned_end: at_end,
         watch: next_watch,
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Close timing
-// ---------------------------------------------------------------------------------------
-
-/// One held leg's schedule, for close timing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LegFunding {
-    /// Venue id.
-    pub venue: String,
-    /// Our side.
-    pub side: LegSide,
-    /// Its funding schedule.
-    pub schedule: FundingSchedule,
-}
-
-impl LegFunding {
-    /// The leg held (or to be held) on `quote`'s venue with `side`.
-    pub fn from_quote(quote: &VenueQuote, side: LegSide) -> Self {
-        Self {
-            venue: quote.venue.clone(),
-            side,
-            schedule: quote.funding.clone(),
-        }
-    }
-}
-
-/// A settlement the close waits for (or counts as paid before it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PendingSettlement {
-    /// Venue id.
-    pub venue: String,
-    /// Settlement time.
-    pub at: DateTime<Utc>,
-    /// Expected payment, USD (positive: received).
-    pub expected_usd: Decimal,
-}
-
-/// When to send the close, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CloseTiming {
-    /// Send the close at (>= target).
-    pub close_at: DateTime<Utc>,
-    /// The target asked for.
-    pub target: DateTime<Utc>,
-    /// Settlements from the target up to the close that the position is held through.
-    pub held_through: Vec<PendingSettlement>,
-    /// Their expected sum, USD.
-    pub held_through_usd: Decimal,
-}
-
-/// The earliest close time >= `target` that is just after (by `settlement_buffer_seconds`) the
-/// favourable settlements of both legs within `settlement_guard_minutes` after the target.
-///
-/// Candidates are the target itself and `s + buffer` for every favourable settlement `s` in
-/// `[target, target + guard]`, never later than `target + max_close_delay_minutes`. Each is
-/// valued by the expected sum of all settlements (favourable and adverse, both legs) in
-/// `[target, candidate - buffer]`; the best value wins, the earliest on a tie. So the close is
-/// never sent minutes before a favourable payment, unless an adverse one in between costs more.
-/// A leg whose schedule cannot be read (interval 0) is ignored here (its economics already
-/// skipped the symbol).
-pub fn close_time_after_settlements(
-    legs: &[LegFunding],
-    notional_usd: Decimal,
-    target: DateTime<Utc>,
-    thresholds: &Thresholds,
-) -> CloseTiming {
-    let guard_end = target + Duration::minutes(i64::from(thresholds.settlement_guard_minutes));
-    let latest = target + Duration::minutes(i64::from(thresholds.max_close_delay_minutes));
-    let buffer = Duration::seconds(i64::from(thresholds.settlement_buffer_seconds));
-    // Every settlement of every leg from the target to the latest close, in time order.
-    let mut all: Vec<PendingSettlement> = Vec::new();
-    for leg in legs {
-        let from = target - Duration::nanoseconds(1);
-        if let Ok(list) = leg.schedule.settlements(&leg.venue, from, latest) {
-            all.extend(list.into_iter().map(|(at, rate)| PendingSettlement {
-                venue: leg.venue.clone(),
-                at,
-                expected_usd: settlement_payment(leg.side, rate, notional_usd, Decimal::ONE),
-            }));
-        }
-    }
-    all.sort_by_key(|s| s.at);
-    let value_until = |cutoff: DateTime<Utc>| -> Decimal {
-        all.iter()
-            .filter(|s| s.at <= cutoff)
-            .map(|s| s.expected_usd)
-            .sum()
-    };
-    let mut best_at = target;
-    let mut best_value = Decimal::ZERO; // closing at the target holds through nothing
-    for s in all
-        .iter()
-        .filter(|s| s.at <= guard_end && s.expected_usd > Decimal::ZERO)
-    {
-        let candidate = s.at + buffer;
-        if candidate > latest {
-            continue;
-        }
-        let value = value_until(s.at);
-        if value > best_value || (value == best_value && candidate < best_at) {
-            best_value = value;
-            best_at = candidate;
-        }
-    }
-    let cutoff = best_at - buffer;
-    let held_through: Vec<PendingSettlement> = if best_at == target {
-        Vec::new()
-    } else {
-        all.into_iter().filter(|s| s.at <= cutoff).collect()
-    };
-    CloseTiming {
-        close_at: best_at,
-        target,
-        held_through_usd: held_through.iter().map(|s| s.expected_usd).sum(),
-        held_through,
-    }
-}
-
-/// When to send an open, and why. Price the candidate with its window starting at `open_at`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OpenTiming {
-    /// Send the open at (>= now).
-    pub open_at: DateTime<Utc>,
-    /// Settlements between now and the open that the later open avoids.
-    pub avoided: Vec<PendingSettlement>,
-    /// Their expected sum, USD (negative: payments avoided).
-    pub avoided_usd: Decimal,
-}
-
-/// The mirror of [`close_time_after_settlements`] for an open: the earliest time >= `now`
-/// just after (by `settlement_buffer_seconds`) the adverse settlements of the legs-to-be within
-/// `settlement_guard_minutes`, so that a position is never opened minutes before it pays.
-/// Candidates are `now` and `s + buffer` for every adverse settlement `s` in
-/// `[now, now + guard]`; each is valued by what it avoids (minus the sum of all settlements in
-/// `[now, candidate - buffer]`); the best wins, the earliest on a tie. A favourable settlement
-/// in between counts against waiting.
-pub fn open_time_after_adverse_settlements(
-    legs: &[LegFunding],
-    notional_usd: Decimal,
-    now: DateTime<Utc>,
-    thresholds: &Thresholds,
-) -> OpenTiming {
-    let guard_end = now + Duration::minutes(i64::from(thresholds.settlement_guard_minutes));
-    let buffer = Duration::seconds(i64::from(thresholds.settlement_buffer_seconds));
-    let mut all: Vec<PendingSettlement> = Vec::new();
-    for leg in legs {
-        let from = now - Duration::nanoseconds(1);
-        if let Ok(list) = leg.schedule.settlements(&leg.venue, from, guard_end) {
-            all.extend(list.into_iter().map(|(at, rate)| PendingSettlement {
-                venue: leg.venue.clone(),
-                at,
-                expected_usd: settlement_payment(leg.side, rate, notional_usd, Decimal::ONE),
-            }));
-        }
-    }
-    all.sort_by_key(|s| s.at);
-    let mut best_at = now;
-    let mut best_avoided = Decimal::ZERO;
-    for s in all.iter().filter(|s| s.expected_usd < Decimal::ZERO) {
-        let avoided: Decimal = all
-            .iter()
-            .filter(|x| x.at <= s.at)
-            .map(|x| x.expected_usd)
-            .sum();
-        if -avoided > -best_avoided {
-            best_avoided = avoided;
-            best_at = s.at + buffer;
-        }
-    }
-    let avoided: Vec<PendingSettlement> = if best_at == now {
-        Vec::new()
-    } else {
-        all.into_iter()
-            .filter(|x| x.at <= best_at - buffer)
-            .collect()
-    };
-    OpenTiming {
-        open_at: best_at,
-        avoided_usd: avoided.iter().map(|x| x.expected_usd).sum(),
-        avoided,
     }
 }

@@ -617,6 +617,22 @@ pub fn evaluate(
     })
 }
 
+/// Prices both directions: (long `a` / short `b`, long `b` / short `a`), for a log that shows
+/// why a direction was chosen.
+pub fn both_directions(
+    symbol: &str,
+    a: &VenueQuote,
+    b: &VenueQuote,
+    window: HoldWindow,
+    notional_usd: Decimal,
+    params: &EconomicsParams,
+) -> Result<(Economics, Economics), EconomicsError> {
+    Ok((
+        evaluate(symbol, a, b, window, notional_usd, params)?,
+        evaluate(symbol, b, a, window, notional_usd, params)?,
+    ))
+}
+
 /// Prices both directions and returns the one with the higher expected net USD; on a tie the
 /// long leg goes to `a` (the seed's tie rule with `a` = the first venue of the pair).
 pub fn best_direction(
@@ -627,8 +643,7 @@ pub fn best_direction(
     notional_usd: Decimal,
     params: &EconomicsParams,
 ) -> Result<Economics, EconomicsError> {
-    let long_a = evaluate(symbol, a, b, window, notional_usd, params)?;
-    let long_b = evaluate(symbol, b, a, window, notional_usd, params)?;
+    let (long_a, long_b) = both_directions(symbol, a, b, window, notional_usd, params)?;
     Ok(if long_b.expected_net_usd > long_a.expected_net_usd {
         long_b
     } else {

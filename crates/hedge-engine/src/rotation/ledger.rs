@@ -248,9 +248,18 @@ pub struct LegLedger {
     pub balance_after: Option<Decimal>,
     /// What was noticed.
     pub flags: Vec<LedgerFlag>,
+    /// This leg's funding expected at entry (`LegEconomics::expected_funding_usd`), where set.
+    #[serde(default)]
+    pub expected_funding_usd: Option<Decimal>,
 }
 
 impl LegLedger {
+    /// Sets this leg's funding expected at entry (for its own capture ratio).
+    pub fn with_expected_funding(mut self, usd: Decimal) -> Self {
+        self.expected_funding_usd = Some(usd);
+        self
+    }
+
     /// An empty ledger for a leg opened at `opened_at`.
     pub fn new(venue: &str, side: LegSide, opened_at: DateTime<Utc>) -> Self {
         Self {
@@ -264,6 +273,7 @@ impl LegLedger {
             balance_before: None,
             balance_after: None,
             flags: Vec::new(),
+            expected_funding_usd: None,
         }
     }
 
@@ -335,10 +345,13 @@ impl LegLedger {
         let Some(fill) = Fill::from_status(phase, status) else {
             return;
         };
-        if self.fills.iter().any(|f| f.client_id == fill.client_id) {
-            // The same order read twice: keep the latest reading.
-            self.fills.retain(|f| f.client_id != fill.client_id);
-        }
+        // The same order read again: the latest reading replaces the earlier one and its flags.
+        let id = fill.client_id;
+        self.fills.retain(|f| f.client_id != id);
+        self.flags.retain(|f| {
+            !matches!(f, LedgerFlag::MissingFee { client_id, .. }
+                | LedgerFlag::MissingFillPrice { client_id, .. } if *client_id == id)
+        });
         if fill.fee.is_none() {
             self.flags.push(LedgerFlag::MissingFee {
                 venue: self.venue.clone(),
@@ -413,17 +426,14 @@ pub fn plausibility_flag(
     if amount.abs() <= r.min_abs_usd {
         return None;
     }
-    if amount * expected < Decimal::ZERO || (expected.is_zero() && !amount.is_zero()) {
-        if expected.is_zero() {
-            // No sign to compare with: only the size can be judged.
-        } else {
-            return Some(LedgerFlag::WrongSign {
-                venue: venue.to_string(),
-                at: payment.time,
-                amount,
-                expected,
-            });
-        }
+    // A zero expectation has no sign to compare with: only the size is judged then.
+    if amount * expected < Decimal::ZERO {
+        return Some(LedgerFlag::WrongSign {
+            venue: venue.to_string(),
+            at: payment.time,
+            amount,
+            expected,
+        });
     }
     if amount.abs() > r.tolerance_multiple * expected.abs() + r.min_abs_usd {
         return Some(LedgerFlag::TooLarge {
@@ -457,6 +467,9 @@ pub struct VenuePnl {
     pub disagreement_usd: Option<Decimal>,
     /// True when the disagreement exceeds the tolerance.
     pub disagreement_flagged: bool,
+    /// This leg's funding settled / expected at entry, when both are known and expected != 0.
+    #[serde(default)]
+    pub capture_ratio: Option<Decimal>,
 }
 
 /// A cycle's money, per venue and total.
@@ -546,6 +559,9 @@ impl CycleLedger {
                     balance_change,
                     disagreement_usd: disagreement,
                     disagreement_flagged: disagreement.is_some_and(|d| d.abs() > tolerance_usd),
+                    capture_ratio: leg
+                        .expected_funding_usd
+                        .and_then(|e| capture_ratio(funding, e)),
                 }
             })
             .collect();
@@ -584,5 +600,47 @@ impl CycleLedger {
             capture_ratio: capture_ratio(funding, self.expected_funding_usd),
             flags: self.legs.iter().flat_map(|l| l.flags.clone()).collect(),
         }
+    }
+}
+
+/// Capture over many cycles (the figure a long paper run reports).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureSummary {
+    /// Cycles given.
+    pub cycles: u32,
+    /// Cycles whose capture ratio is known.
+    pub cycles_with_ratio: u32,
+    /// Mean of the known per-cycle ratios.
+    pub mean_ratio: Option<Decimal>,
+    /// Funding settled over the cycles with a known ratio, USD.
+    pub settled_usd: Decimal,
+    /// Funding expected at entry over the same cycles, USD.
+    pub expected_usd: Decimal,
+    /// `settled_usd / expected_usd` (dollar-weighted; `None` when nothing was expected).
+    pub aggregate_ratio: Option<Decimal>,
+}
+
+/// Summarises the capture of `reports`; cycles with unknown funding or nothing expected are
+/// counted but left out of the ratios (never taken as zero).
+pub fn summarise_capture(reports: &[CycleReport]) -> CaptureSummary {
+    let mut known = 0u32;
+    let mut sum_ratios = Decimal::ZERO;
+    let mut settled = Decimal::ZERO;
+    let mut expected = Decimal::ZERO;
+    for r in reports {
+        if let (Some(ratio), Some(s)) = (r.capture_ratio, r.funding.known()) {
+            known += 1;
+            sum_ratios += ratio;
+            settled += s;
+            expected += r.expected_funding_usd;
+        }
+    }
+    CaptureSummary {
+        cycles: u32::try_from(reports.len()).unwrap_or(u32::MAX),
+        cycles_with_ratio: known,
+        mean_ratio: (known > 0).then(|| sum_ratios / Decimal::from(known)),
+        settled_usd: settled,
+        expected_usd: expected,
+        aggregate_ratio: capture_ratio(Figure::Known(settled), expected),
     }
 }

@@ -23,12 +23,14 @@ mod num;
 #[cfg(test)]
 mod tests;
 
+use super::budget::BudgetState;
+use super::decide::ExitWatch;
+use super::ledger::CycleLedger;
 use crate::ids::OperationId;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// The version this build writes; files of major version 1 are read.
 pub const STATE_VERSION: &str = "1.1";
@@ -129,7 +131,7 @@ pub struct BotState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause: Option<Pause>,
     /// Cooldowns and budget counters.
-    #[serde(default, skip_serializing_if = "BudgetState::is_empty")]
+    #[serde(default, skip_serializing_if = "budget_is_empty")]
     pub budget: BudgetState,
     /// The latest decisions with their numbers, oldest first (last [`MAX_DECISIONS`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -176,36 +178,6 @@ pub struct Pause {
     /// A budget pause ends by itself then (an operator pause never does).
     #[serde(default, with = "num::opt_time")]
     pub until: Option<DateTime<Utc>>,
-}
-
-/// Cooldowns per symbol and the budget windows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct BudgetState {
-    /// Symbol -> cooldown.
-    #[serde(default)]
-    pub cooldowns: BTreeMap<String, Cooldown>,
-    /// Fees paid per UTC day (`YYYY-MM-DD` -> quote currency), last few days.
-    #[serde(default)]
-    pub fees_by_day: BTreeMap<String, Decimal>,
-    /// Times of failed or unwound opens within the last hour.
-    #[serde(default)]
-    pub failed_opens: Vec<DateTime<Utc>>,
-}
-
-impl BudgetState {
-    /// True when there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.cooldowns.is_empty() && self.fees_by_day.is_empty() && self.failed_opens.is_empty()
-    }
-}
-
-/// A symbol's cooldown after failed or unwound opens.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cooldown {
-    /// Consecutive failures (reset by a successful open).
-    pub failures: u32,
-    /// No open of this symbol before this time.
-    pub until: DateTime<Utc>,
 }
 
 /// One decision with its numbers (why this symbol, why now, why close).
@@ -308,12 +280,12 @@ pub struct BotPosition {
     /// Why it is being closed (`scheduled`, `exit`, `switch`, `stop_loss`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub close_reason: Option<String>,
-    /// Fills and fees of the open (per venue id).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub open_fills: BTreeMap<String, LegFill>,
-    /// Consecutive checks with an exit signal.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub exit_signals: u32,
+    /// The cycle's running ledger (fills, funding records, balances per leg).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<CycleLedger>,
+    /// Consecutive checks with an exit signal (hysteresis, never a single flip).
+    #[serde(default, skip_serializing_if = "watch_is_idle")]
+    pub exit_watch: ExitWatch,
     /// Times the hold was extended.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub extensions: u32,
@@ -326,15 +298,12 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
-/// What one leg's orders of an operation filled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct LegFill {
-    /// Signed base size filled (buys positive).
-    pub signed_size: Decimal,
-    /// Quote value of the fills, signed like the size (size x price summed).
-    pub signed_value: Decimal,
-    /// Fees paid; `None` when the venue did not say.
-    pub fee: Option<Decimal>,
+fn watch_is_idle(w: &ExitWatch) -> bool {
+    *w == ExitWatch::default()
+}
+
+fn budget_is_empty(b: &BudgetState) -> bool {
+    *b == BudgetState::default()
 }
 
 /// `current_position.position_sizing`.
@@ -521,8 +490,7 @@ pub struct CapitalStatus {
 
 mod cycle;
 pub use cycle::{
-    CumulativeStats, CycleEntry, CycleExit, CycleRecord, FundingStats, Ledger, LegLedger,
-    PnlBreakdown, SymbolStats,
+    CumulativeStats, CycleEntry, CycleExit, CycleRecord, FundingStats, PnlBreakdown, SymbolStats,
 };
 
 impl BotState {

@@ -16,17 +16,17 @@ impl EdgexVenue {
     pub(crate) async fn book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
         let cat = self.catalog_with(symbol).await?;
         let cid = cat.entry(symbol)?.info.market_id.0.clone();
-        let lazy = if self.book_feed.is_none() && self.config.book_stream() {
-            Some(self.lazy_feed.get_or_init(|| {
-                crate::ws::BookFeed::start(
-                    crate::ws::BookFeedConfig::from_config(&self.config),
+        let lazy = if self.stream.is_none() && self.config.book_stream() {
+            Some(self.lazy_stream.get_or_init(|| {
+                crate::ws::EdgexStream::start(
+                    crate::ws::EdgexStreamConfig::from_config(&self.config),
                     self.clock.clone(),
                 )
             }))
         } else {
             None
         };
-        if let Some(feed) = self.book_feed.as_ref().or(lazy) {
+        if let Some(feed) = self.stream.as_ref().or(lazy) {
             if let Some(top) = feed.top_of_book(&cid) {
                 return Ok(top);
             }

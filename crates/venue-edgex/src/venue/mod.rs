@@ -17,7 +17,7 @@ use crate::http::parse::Catalog;
 use crate::signing::eip712::EthKey;
 use crate::signing::hmac_v2::HmacAuth;
 use crate::signing::stark::StarkKey;
-use crate::ws::BookFeed;
+use crate::ws::EdgexStream;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -55,9 +55,9 @@ pub struct EdgexVenue {
     order_signer: Option<OrderSigner>,
     catalog: RwLock<Option<(tokio::time::Instant, Arc<Catalog>)>>,
     clock: Arc<dyn Clock>,
-    book_feed: Option<Arc<BookFeed>>,
+    stream: Option<Arc<EdgexStream>>,
     /// The depth feed started on the first top-of-book read when `book_stream` is on.
-    lazy_feed: std::sync::OnceLock<Arc<BookFeed>>,
+    lazy_stream: std::sync::OnceLock<Arc<EdgexStream>>,
     /// Venue order ids of acknowledged orders, by client id (V2 history lookups).
     order_ids: std::sync::Mutex<std::collections::HashMap<ClientOrderId, String>>,
 }
@@ -93,16 +93,21 @@ impl EdgexVenue {
             order_signer,
             catalog: RwLock::new(None),
             clock,
-            book_feed: None,
-            lazy_feed: std::sync::OnceLock::new(),
+            stream: None,
+            lazy_stream: std::sync::OnceLock::new(),
             order_ids: std::sync::Mutex::new(std::collections::HashMap::new()),
         })
     }
 
-    /// Uses a WebSocket depth feed for top of book (REST depth while it is not ready).
-    pub fn with_book_feed(mut self, feed: Arc<BookFeed>) -> Self {
-        self.book_feed = Some(feed);
+    /// Reads top of book from a WebSocket depth stream (REST depth while it is not ready).
+    pub fn with_stream(mut self, stream: Arc<EdgexStream>) -> Self {
+        self.stream = Some(stream);
         self
+    }
+
+    /// The former name of [`EdgexVenue::with_stream`].
+    pub fn with_book_feed(self, stream: Arc<EdgexStream>) -> Self {
+        self.with_stream(stream)
     }
 
     /// The configuration in force.

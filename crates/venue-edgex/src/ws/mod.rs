@@ -1,30 +1,37 @@
-//! WebSocket depth feed for top of book (spec §6).
+//! WebSocket depth stream for top of book (spec §6). Same skeleton as `venue-lighter`'s
+//! `ws`: `book` (merging, gap detection), `stream` (the venue's protocol on the shared
+//! `venue_transport::ws` reconnect loop), and here the handle the venue reads from.
 //!
-//! [`BookFeed::start`] spawns one task that keeps the public socket open: it subscribes to
+//! [`EdgexStream::start`] spawns one task that keeps the public socket open: it subscribes to
 //! `depth.{contractId}.15` for every tracked contract, answers server pings, pings the server
 //! itself, and reconnects with jittered exponential backoff (resubscribing everything).
-//! [`BookFeed::top_of_book`] answers only from a live, consistent and fresh book; `None`
+//! [`EdgexStream::top_of_book`] answers only from a live, consistent and fresh book; `None`
 //! tells the caller to use REST depth (the venue does that automatically).
 //!
 //! Concurrency contract: the task is the only writer of the books; readers take a short lock.
-//! Dropping the last `Arc<BookFeed>` ends the task.
+//! Dropping the last `Arc<EdgexStream>` ends the task.
 
 pub mod book;
-mod connection;
+mod stream;
 
 use crate::config::EdgexConfig;
 use book::LocalBook;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use stream::{Command, EdgexHandler};
 use tokio::time::Instant;
 use venue_api::{BookSource, Clock, TopOfBook};
+use venue_transport::ws::{WsConfig, WsTask};
 
-/// Settings of the depth feed.
+/// The former name of [`EdgexStream`].
+pub type BookFeed = EdgexStream;
+/// The former name of [`EdgexStreamConfig`].
+pub type BookFeedConfig = EdgexStreamConfig;
+
+/// Settings of the depth stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BookFeedConfig {
+pub struct EdgexStreamConfig {
     /// Full socket URL (`wss://quote.edgex.exchange/api/v1/public/ws`).
     pub url: String,
     /// Depth level subscribed (15 or 200).
@@ -36,7 +43,7 @@ pub struct BookFeedConfig {
     /// With no frame at all for this long the connection is considered dead.
     pub idle_timeout: Duration,
     /// First reconnect delay.
-    pub reconnect_base: Duration,
+    pub reconnect_min: Duration,
     /// Longest reconnect delay.
     pub reconnect_max: Duration,
 }
@@ -46,7 +53,7 @@ pub fn public_ws_url(ws_base: &str) -> String {
     format!("{}/api/v1/public/ws", ws_base.trim_end_matches('/'))
 }
 
-impl BookFeedConfig {
+impl EdgexStreamConfig {
     /// Defaults for a venue configuration: `{ws}/api/v1/public/ws` on BOTH generations (the
     /// V2 docs: the public WebSocket "continues to use the `/api/v1/` path for backward
     /// compatibility"; SDK 2.0.1 `ws/manager.py`), level 15, stale after 5 s, ping every 30 s,
@@ -58,8 +65,18 @@ impl BookFeedConfig {
             stale_after: Duration::from_secs(5),
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(90),
-            reconnect_base: Duration::from_millis(500),
+            reconnect_min: Duration::from_millis(500),
             reconnect_max: Duration::from_secs(30),
+        }
+    }
+
+    fn transport(&self) -> WsConfig {
+        WsConfig {
+            url: self.url.clone(),
+            ping_interval: self.ping_interval,
+            idle_timeout: self.idle_timeout,
+            reconnect_min: self.reconnect_min,
+            reconnect_max: self.reconnect_max,
         }
     }
 }
@@ -70,18 +87,11 @@ struct BookSlot {
     updated: Option<Instant>,
 }
 
-#[derive(Debug)]
-pub(crate) enum Command {
-    Track(String),
-}
-
 /// State shared between the feed handle and its connection task.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     books: Mutex<HashMap<String, BookSlot>>,
     tracked: Mutex<HashSet<String>>,
-    connected: AtomicBool,
-    connections: AtomicU64,
 }
 
 impl Shared {
@@ -106,28 +116,27 @@ impl Shared {
 
 /// Live top of book per contract, fed by the depth channel.
 #[derive(Debug)]
-pub struct BookFeed {
+pub struct EdgexStream {
     shared: Arc<Shared>,
-    commands: mpsc::UnboundedSender<Command>,
-    config: BookFeedConfig,
+    task: WsTask<Command>,
+    config: EdgexStreamConfig,
     clock: Arc<dyn Clock>,
 }
 
-impl BookFeed {
+impl EdgexStream {
     /// Starts the connection task (needs a Tokio runtime).
-    pub fn start(config: BookFeedConfig, clock: Arc<dyn Clock>) -> Arc<Self> {
-        crate::http::client::install_tls_provider();
+    pub fn start(config: EdgexStreamConfig, clock: Arc<dyn Clock>) -> Arc<Self> {
         let shared = Arc::new(Shared::default());
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(connection::run(
-            config.clone(),
-            shared.clone(),
-            rx,
-            clock.clone(),
-        ));
+        let handler = EdgexHandler {
+            level: config.level,
+            shared: shared.clone(),
+            clock: clock.clone(),
+            subscribed: HashSet::new(),
+        };
+        let task = venue_transport::ws::spawn(config.transport(), handler);
         Arc::new(Self {
             shared,
-            commands: tx,
+            task,
             config,
             clock,
         })
@@ -142,14 +151,13 @@ impl BookFeed {
             .unwrap_or_else(|p| p.into_inner())
             .insert(contract_id.to_string());
         if new {
-            // A closed channel means the task ended; nothing to subscribe then.
-            let _ = self.commands.send(Command::Track(contract_id.to_string()));
+            self.task.command(Command::Track(contract_id.to_string()));
         }
     }
 
     /// A fresh, consistent top of book, or `None` (not connected, no snapshot yet, gap, stale).
     pub fn top_of_book(&self, contract_id: &str) -> Option<TopOfBook> {
-        if !self.shared.connected.load(Ordering::Acquire) {
+        if !self.is_connected() {
             return None;
         }
         self.shared.with_books(|books| {
@@ -171,11 +179,11 @@ impl BookFeed {
 
     /// True while the socket is open.
     pub fn is_connected(&self) -> bool {
-        self.shared.connected.load(Ordering::Acquire)
+        self.task.status().is_connected()
     }
 
     /// How many connections were established so far (reconnects + 1).
     pub fn connections(&self) -> u64 {
-        self.shared.connections.load(Ordering::Acquire)
+        self.task.status().connections()
     }
 }

@@ -44,7 +44,7 @@ impl HttpSettings {
 
 /// Low-level REST client of one Lighter endpoint.
 #[derive(Debug)]
-pub struct LighterHttp {
+pub struct LighterHttpClient {
     client: reqwest::Client,
     base_url: String,
     settings: HttpSettings,
@@ -55,17 +55,20 @@ pub struct LighterHttp {
 
 /// Installs rustls' `ring` provider as the process default (the workspace's one TLS stack,
 /// `venue-transport`).
-pub(crate) fn ensure_crypto_provider() {
+pub fn install_tls_provider() {
     venue_transport::install_tls_provider();
 }
+
+/// The former name of [`LighterHttpClient`].
+pub type LighterHttp = LighterHttpClient;
 
 /// Longest wait between read retries (also caps a 429's `Retry-After`).
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 
-impl LighterHttp {
+impl LighterHttpClient {
     /// A client for `base_url`.
     pub fn new(base_url: &str, settings: HttpSettings) -> Result<Self, VenueError> {
-        ensure_crypto_provider();
+        install_tls_provider();
         let client = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
@@ -172,7 +175,7 @@ impl LighterHttp {
         self.get_as(path, query, auth, Priority::Read).await
     }
 
-    /// [`LighterHttp::get`] with an explicit budget priority.
+    /// [`LighterHttpClient::get`] with an explicit budget priority.
     async fn get_as<T: DeserializeOwned>(
         &self,
         path: &str,

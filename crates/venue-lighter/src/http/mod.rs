@@ -5,4 +5,4 @@ pub mod client;
 pub mod models;
 pub mod parse;
 
-pub use client::{HttpSettings, LighterHttp};
+pub use client::{HttpSettings, LighterHttp, LighterHttpClient};

@@ -206,6 +206,9 @@ pub struct Order {
     pub is_ask: bool,
     /// Status text ("open", "filled", "canceled", "canceled-post-only", ...).
     pub status: String,
+    /// "immediate-or-cancel", "good-till-time", "post-only", where the venue says.
+    #[serde(default)]
+    pub time_in_force: Option<String>,
 }
 
 /// `GET /api/v1/fundings`.

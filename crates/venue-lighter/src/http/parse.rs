@@ -157,6 +157,12 @@ pub fn funding_point(f: &Funding) -> Result<FundingPoint, VenueError> {
     })
 }
 
+/// The first whole hour after `now` (Lighter's next funding settlement).
+pub fn next_hour(now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let hour = now.timestamp().div_euclid(3600) + 1;
+    DateTime::from_timestamp(hour * 3600, 0)
+}
+
 /// `FundingRate` from the bulk `funding-rates` entry: a fraction per 8 hours (like the other
 /// exchanges it lists), converted to Lighter's hourly interval.
 pub fn bulk_funding_rate(e: &FundingRateEntry) -> Result<FundingRate, VenueError> {
@@ -231,7 +237,26 @@ pub fn order_state(status: &str) -> OrderState {
     }
 }
 
-/// An order read back.
+/// An order read back, with its fee where the market's fee rates are known: Lighter's order
+/// record carries no fee, so it is the filled notional times the market's rate (maker for a
+/// post-only order, taker otherwise: an IOC always takes; a resting order that made is
+/// over-stated, never under-stated).
+pub fn order_status_in(o: &Order, market: &MarketInfo) -> Result<OrderStatus, VenueError> {
+    let mut status = order_status(o)?;
+    let rate = match o.time_in_force.as_deref() {
+        Some("post-only") => market.maker_fee,
+        _ => market.taker_fee,
+    };
+    let quote = opt_dec("filled_quote_amount", &o.filled_quote_amount)?;
+    status.fee = match (rate, quote) {
+        (Some(rate), Some(q)) => Some((q * rate).round_dp(8)),
+        (Some(_), None) if status.filled_size.is_zero() => Some(Decimal::ZERO),
+        _ => None,
+    };
+    Ok(status)
+}
+
+/// An order read back (no fee: see [`order_status_in`]).
 pub fn order_status(o: &Order) -> Result<OrderStatus, VenueError> {
     let client_id = u64::try_from(o.client_order_index)
         .ok()
@@ -268,6 +293,19 @@ mod tests {
             timestamp: 1_700_000_000,
             rate: rate.into(),
             direction: Some(direction.into()),
+        }
+    }
+
+    #[test]
+    fn next_settlement_is_the_next_whole_hour() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let cases = [
+            ("2026-06-01T10:00:00Z", "2026-06-01T11:00:00Z"),
+            ("2026-06-01T10:59:59Z", "2026-06-01T11:00:00Z"),
+            ("2026-06-01T23:30:00Z", "2026-06-02T00:00:00Z"),
+        ];
+        for (now, want) in cases {
+            assert_eq!(next_hour(at(now)), Some(at(want)), "{now}");
         }
     }
 

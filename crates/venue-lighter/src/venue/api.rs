@@ -135,6 +135,8 @@ impl Venue for LighterVenue {
     ) -> Result<Vec<(String, Result<FundingRate, VenueError>)>, VenueError> {
         let markets = self.market_map().await?;
         let all = self.http.funding_rates().await?;
+        // Lighter settles every hour on the hour: the current rate is paid at the next one.
+        let next = parse::next_hour(self.clock.now());
         Ok(symbols
             .iter()
             .map(|s| {
@@ -147,7 +149,12 @@ impl Venue for LighterVenue {
                         .find(|e| {
                             e.exchange == "lighter" && e.market_id == u32::from(spec.market_index)
                         })
-                        .map(parse::bulk_funding_rate)
+                        .map(|e| {
+                            parse::bulk_funding_rate(e).map(|r| FundingRate {
+                                next_funding_time: next,
+                                ..r
+                            })
+                        })
                         .unwrap_or_else(|| {
                             Err(VenueError::Unavailable(format!(
                                 "no current funding rate for {key}"
@@ -438,7 +445,7 @@ impl Venue for LighterVenue {
                 }
                 ours
             })
-            .map(parse::order_status)
+            .map(|o| parse::order_status_in(o, &spec.info))
             .collect()
     }
 

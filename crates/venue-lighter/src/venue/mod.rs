@@ -11,10 +11,10 @@
 use crate::config::LighterConfig;
 use crate::error::{from_signing, is_nonce_error};
 use crate::http::parse::{self, MarketSpec};
-use crate::http::{HttpSettings, LighterHttp};
+use crate::http::{HttpSettings, LighterHttpClient};
 use crate::signing::tx::TxAttributes;
 use crate::signing::{LighterSigner, NonceGuard, NonceManager, SignedTx, TxBody, UnsignedTx};
-use crate::ws::{LighterStream, StreamCache, StreamConfig};
+use crate::ws::{LighterStream, LighterStreamConfig, StreamCache};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -84,7 +84,7 @@ struct MarketCache {
 /// Lighter as a [`venue_api::Venue`].
 #[derive(Debug)]
 pub struct LighterVenue {
-    http: LighterHttp,
+    http: LighterHttpClient,
     config: LighterConfig,
     signer: Option<LighterSigner>,
     nonces: Arc<NonceManager>,
@@ -119,6 +119,13 @@ impl LighterVenue {
         Self::with_parts(config, settings, Arc::new(SystemClock))
     }
 
+    /// A venue on `clock` with the transport settings of its config (as
+    /// `EdgexVenue::with_clock`).
+    pub fn with_clock(config: LighterConfig, clock: Arc<dyn Clock>) -> Result<Self, VenueError> {
+        let settings = HttpSettings::from_config(&config);
+        Self::with_parts(config, settings, clock)
+    }
+
     /// A venue with explicit transport settings and clock (tests, the simulator).
     pub fn with_parts(
         config: LighterConfig,
@@ -130,7 +137,7 @@ impl LighterVenue {
             burst: venue_transport::BudgetConfig::LIGHTER_STANDARD.burst,
             write_reserve: config.write_reserve,
         };
-        let http = LighterHttp::new(&config.base_url, settings)?.with_budget(budget);
+        let http = LighterHttpClient::new(&config.base_url, settings)?.with_budget(budget);
         let signer = match (
             &config.private_key,
             config.account_index,
@@ -174,7 +181,7 @@ impl LighterVenue {
         for s in symbols {
             markets.push(self.market_spec(s).await?.market_index);
         }
-        let config = StreamConfig::new(
+        let config = LighterStreamConfig::new(
             self.config.ws_url.clone(),
             markets,
             self.config.account_index,
@@ -206,7 +213,7 @@ impl LighterVenue {
         streams.entry(market).or_insert_with(|| {
             tracing::info!(target: "venue_lighter", market, "starting the order-book stream");
             LighterStream::spawn(
-                StreamConfig::new(self.config.ws_url.clone(), vec![market], None),
+                LighterStreamConfig::new(self.config.ws_url.clone(), vec![market], None),
                 cache.clone(),
                 self.clock.clone(),
                 None,
@@ -216,7 +223,7 @@ impl LighterVenue {
     }
 
     /// The low-level REST client.
-    pub fn http(&self) -> &LighterHttp {
+    pub fn http(&self) -> &LighterHttpClient {
         &self.http
     }
 
@@ -514,7 +521,7 @@ impl LighterVenue {
                         && o.market_index
                             .is_none_or(|m| m == u32::from(spec.market_index))
                 })
-                .map(parse::order_status)
+                .map(|o| parse::order_status_in(o, &spec.info))
                 .transpose()
         };
         let found = match self

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use venue_api::{Balance, TopOfBook};
 
-pub use stream::{LighterStream, StreamConfig};
+pub use stream::{LighterStream, LighterStreamConfig, StreamConfig};
 
 /// Latest stream data: books per market index and the account's capital. Entries older
 /// than `max_age` are not served, so a stalled stream falls back to REST by itself.

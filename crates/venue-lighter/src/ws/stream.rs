@@ -1,27 +1,28 @@
-//! The WebSocket task: connect, wait for `connected`, subscribe to `order_book/{m}` for each
-//! market and `user_stats/{account}` (with an auth token when a signer is available), answer
-//! `{"type":"ping"}` with `{"type":"pong"}`, merge books into the [`StreamCache`], and
-//! reconnect with exponential backoff (plus jitter) after a close, an error, a `shutdown`
-//! notice or silence. A book offset gap resubscribes that market. While disconnected the
-//! cache is empty, so the venue reads REST.
+//! The Lighter side of the stream, run by `venue_transport::ws` (the reconnect loop both
+//! adapters share: connect, backoff with jitter, client pings, silence = dead): wait for the
+//! greeting, subscribe to `order_book/{m}` for each market and `user_stats/{account}` (with an
+//! auth token when a signer is available), answer `{"type":"ping"}` with `{"type":"pong"}`,
+//! merge books into the [`StreamCache`], resubscribe a market whose book does not chain (gap
+//! -> fresh snapshot), and reconnect on a `shutdown` notice. While disconnected the cache is
+//! empty, so the venue reads REST.
 
 use super::book::{Applied, BookState, WireBook};
 use super::StreamCache;
 use crate::http::parse::dec;
 use crate::signing::LighterSigner;
-use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message;
 use venue_api::{Balance, Clock, VenueError};
+use venue_transport::ws::{Reply, WsConfig, WsHandler, WsTask};
+
+/// The former name of [`LighterStreamConfig`].
+pub type StreamConfig = LighterStreamConfig;
 
 /// What to stream.
 #[derive(Debug, Clone)]
-pub struct StreamConfig {
+pub struct LighterStreamConfig {
     /// `wss://.../stream`.
     pub url: String,
     /// Market indexes whose books to keep.
@@ -41,7 +42,7 @@ pub struct StreamConfig {
     pub ping_interval: Duration,
 }
 
-impl StreamConfig {
+impl LighterStreamConfig {
     /// Production defaults for `url`.
     pub fn new(url: impl Into<String>, markets: Vec<u8>, account_index: Option<i64>) -> Self {
         Self {
@@ -55,14 +56,23 @@ impl StreamConfig {
             ping_interval: Duration::from_secs(30),
         }
     }
+
+    fn transport(&self) -> WsConfig {
+        WsConfig {
+            url: self.url.clone(),
+            ping_interval: self.ping_interval,
+            idle_timeout: self.idle_timeout,
+            reconnect_min: self.reconnect_min,
+            reconnect_max: self.reconnect_max,
+        }
+    }
 }
 
-/// A running stream; dropping it does not stop the task, call [`LighterStream::shutdown`].
+/// A running stream; dropping it (or [`LighterStream::shutdown`]) stops the task.
 #[derive(Debug)]
 pub struct LighterStream {
     cache: Arc<StreamCache>,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
+    task: WsTask<()>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,27 +111,23 @@ struct WireStats {
     margin_usage: Option<String>,
 }
 
-/// Why a session ended.
-#[derive(Debug)]
-enum End {
-    Stop,
-    Reconnect(String),
-}
-
-struct Session<'a> {
-    config: &'a StreamConfig,
-    cache: &'a StreamCache,
-    clock: &'a dyn Clock,
-    signer: Option<&'a LighterSigner>,
+/// The Lighter protocol on one socket.
+struct LighterHandler {
+    config: LighterStreamConfig,
+    cache: Arc<StreamCache>,
+    clock: Arc<dyn Clock>,
+    signer: Option<LighterSigner>,
     books: HashMap<u8, BookState>,
+    /// Subscriptions sent on this connection (after the greeting).
+    subscribed: bool,
 }
 
-fn subscribe_msg(channel: &str, auth: Option<&str>) -> Message {
+fn subscribe_msg(channel: &str, auth: Option<&str>) -> String {
     let v = match auth {
         Some(a) => serde_json::json!({"type": "subscribe", "channel": channel, "auth": a}),
         None => serde_json::json!({"type": "subscribe", "channel": channel}),
     };
-    Message::text(v.to_string())
+    v.to_string()
 }
 
 fn balance_from(stats: &WireStats) -> Result<Balance, VenueError> {
@@ -139,16 +145,16 @@ fn balance_from(stats: &WireStats) -> Result<Balance, VenueError> {
     })
 }
 
-impl Session<'_> {
+impl LighterHandler {
     fn auth_token(&self) -> Option<String> {
-        let signer = self.signer?;
+        let signer = self.signer.as_ref()?;
         let ttl = chrono::Duration::from_std(self.config.auth_ttl)
             .unwrap_or(chrono::Duration::minutes(10));
         signer.auth_token((self.clock.now() + ttl).timestamp()).ok()
     }
 
-    fn subscriptions(&self) -> Vec<Message> {
-        let mut out: Vec<Message> = self
+    fn subscriptions(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
             .config
             .markets
             .iter()
@@ -163,8 +169,8 @@ impl Session<'_> {
         out
     }
 
-    /// Handles one text frame; returns frames to send back.
-    fn handle(&mut self, text: &str) -> Result<Vec<Message>, End> {
+    /// Handles one text frame; returns frames to send back, or why to reconnect.
+    fn handle(&mut self, text: &str) -> Result<Vec<String>, String> {
         let msg: Incoming = match serde_json::from_str(text) {
             Ok(m) => m,
             Err(e) => {
@@ -191,8 +197,8 @@ impl Session<'_> {
             return Ok(vec![]);
         }
         match msg.kind.as_str() {
-            "ping" => Ok(vec![Message::text(r#"{"type":"pong"}"#)]),
-            "shutdown" => Err(End::Reconnect("server announced shutdown".into())),
+            "ping" => Ok(vec![r#"{"type":"pong"}"#.to_string()]),
+            "shutdown" => Err("server announced shutdown".into()),
             "subscribed/order_book" | "update/order_book" => {
                 let (Some(m), Some(book)) = (market, msg.order_book.as_ref()) else {
                     return Ok(vec![]);
@@ -214,10 +220,8 @@ impl Session<'_> {
                         self.cache.invalidate_book(m);
                         let channel = format!("order_book/{m}");
                         Ok(vec![
-                            Message::text(
-                                serde_json::json!({"type": "unsubscribe", "channel": channel})
-                                    .to_string(),
-                            ),
+                            serde_json::json!({"type": "unsubscribe", "channel": channel})
+                                .to_string(),
                             subscribe_msg(&channel, None),
                         ])
                     }
@@ -244,128 +248,67 @@ impl Session<'_> {
     }
 }
 
-async fn run_session(
-    config: &StreamConfig,
-    cache: &StreamCache,
-    clock: &dyn Clock,
-    signer: Option<&LighterSigner>,
-    stop: &mut watch::Receiver<bool>,
-) -> End {
-    let (ws, _) = match tokio::time::timeout(
-        config.idle_timeout,
-        tokio_tungstenite::connect_async(config.url.as_str()),
-    )
-    .await
-    {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => return End::Reconnect(format!("connect: {e}")),
-        Err(_) => return End::Reconnect("connect timed out".into()),
-    };
-    let (mut tx, mut rx) = ws.split();
-    let mut session = Session {
-        config,
-        cache,
-        clock,
-        signer,
-        books: HashMap::new(),
-    };
-    let mut subscribed = false;
-    let mut ping = tokio::time::interval_at(
-        tokio::time::Instant::now() + config.ping_interval,
-        config.ping_interval.max(Duration::from_millis(10)),
-    );
-    loop {
-        let next = tokio::select! {
-            _ = stop.changed() => return End::Stop,
-            _ = ping.tick() => {
-                match tokio::time::timeout(config.idle_timeout, tx.send(Message::text(r#"{"type":"ping"}"#))).await {
-                    Ok(Ok(())) => continue,
-                    Ok(Err(e)) => return End::Reconnect(format!("write: {e}")),
-                    Err(_) => return End::Reconnect("write timed out".into()),
-                }
-            }
-            n = tokio::time::timeout(config.idle_timeout, rx.next()) => n,
-        };
-        let frame = match next {
-            Err(_) => return End::Reconnect("idle timeout".into()),
-            Ok(None) => return End::Reconnect("closed".into()),
-            Ok(Some(Err(e))) => return End::Reconnect(format!("read: {e}")),
-            Ok(Some(Ok(f))) => f,
-        };
+impl WsHandler for LighterHandler {
+    type Command = ();
+
+    fn on_open(&mut self) -> Vec<String> {
+        // the venue greets first (`connected`); subscriptions follow the first frame
+        self.subscribed = false;
+        self.books.clear();
+        Vec::new()
+    }
+
+    fn on_text(&mut self, text: &str) -> Reply {
         let mut out = Vec::new();
-        match frame {
-            Message::Text(t) => {
-                if !subscribed {
-                    // subscribe after the greeting (or whatever arrives first)
-                    subscribed = true;
-                    out.extend(session.subscriptions());
-                }
-                match session.handle(t.as_str()) {
-                    Ok(replies) => out.extend(replies),
-                    Err(end) => return end,
-                }
-            }
-            Message::Close(_) => return End::Reconnect("close frame".into()),
-            _ => {}
+        if !self.subscribed {
+            self.subscribed = true;
+            out.extend(self.subscriptions());
         }
-        for m in out {
-            match tokio::time::timeout(config.idle_timeout, tx.send(m)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return End::Reconnect(format!("write: {e}")),
-                Err(_) => return End::Reconnect("write timed out".into()),
+        match self.handle(text) {
+            Ok(replies) => {
+                out.extend(replies);
+                Reply::send(out)
             }
+            Err(why) => Reply::reconnect(why),
         }
+    }
+
+    fn on_command(&mut self, _: ()) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn ping(&mut self) -> Option<String> {
+        Some(r#"{"type":"ping"}"#.to_string())
+    }
+
+    fn on_close(&mut self) {
+        self.books.clear();
+        self.cache.clear();
+    }
+
+    fn name(&self) -> &'static str {
+        "lighter"
     }
 }
 
 impl LighterStream {
     /// Starts the task on the current Tokio runtime.
     pub fn spawn(
-        config: StreamConfig,
+        config: LighterStreamConfig,
         cache: Arc<StreamCache>,
         clock: Arc<dyn Clock>,
         signer: Option<LighterSigner>,
     ) -> Self {
-        // wss:// needs rustls' process-wide provider (ring), as for REST
-        crate::http::client::ensure_crypto_provider();
-        let (stop, mut stop_rx) = watch::channel(false);
-        let task_cache = cache.clone();
-        let task = tokio::spawn(async move {
-            let mut failures = 0u32;
-            loop {
-                let started = tokio::time::Instant::now();
-                let end = run_session(
-                    &config,
-                    &task_cache,
-                    clock.as_ref(),
-                    signer.as_ref(),
-                    &mut stop_rx,
-                )
-                .await;
-                task_cache.clear();
-                match end {
-                    End::Stop => return,
-                    End::Reconnect(why) => {
-                        if started.elapsed() > config.reconnect_max {
-                            failures = 0; // the session was healthy for a while
-                        }
-                        let wait = venue_transport::backoff_delay(
-                            failures,
-                            config.reconnect_min,
-                            config.reconnect_max,
-                            None,
-                        );
-                        tracing::info!(target: "venue_lighter::ws", reason = %why, ?wait, "reconnecting");
-                        tokio::select! {
-                            _ = stop_rx.changed() => return,
-                            _ = tokio::time::sleep(wait) => {}
-                        }
-                        failures = failures.saturating_add(1);
-                    }
-                }
-            }
-        });
-        Self { cache, stop, task }
+        let handler = LighterHandler {
+            config: config.clone(),
+            cache: cache.clone(),
+            clock,
+            signer,
+            books: HashMap::new(),
+            subscribed: false,
+        };
+        let task = venue_transport::ws::spawn(config.transport(), handler);
+        Self { cache, task }
     }
 
     /// The cache it feeds.
@@ -373,14 +316,23 @@ impl LighterStream {
         self.cache.clone()
     }
 
+    /// True while the socket is open.
+    pub fn is_connected(&self) -> bool {
+        self.task.status().is_connected()
+    }
+
+    /// How many connections were established so far (reconnects + 1).
+    pub fn connections(&self) -> u64 {
+        self.task.status().connections()
+    }
+
     /// Asks the task to stop without waiting for it.
     pub fn stop_now(&self) {
-        let _ = self.stop.send(true);
+        self.task.stop_now();
     }
 
     /// Stops the task and waits for it.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
+        self.task.shutdown().await;
     }
 }

@@ -85,6 +85,9 @@ pub struct ModelParams {
     pub level_notional: Decimal,
     /// Max walk step per second, in basis points of the mid (integer).
     pub step_bps: i64,
+    /// Funding dislocation episodes (a state file without them gets the defaults).
+    #[serde(default)]
+    pub funding_episodes: funding::EpisodeParams,
 }
 
 impl Default for ModelParams {
@@ -93,6 +96,7 @@ impl Default for ModelParams {
             levels: 10,
             level_notional: Decimal::from(25_000),
             step_bps: 3,
+            funding_episodes: funding::EpisodeParams::default(),
         }
     }
 }
@@ -448,7 +452,7 @@ impl Exchange {
 
     /// The rate of a funding period (positive = longs pay), per interval.
     pub fn funding_rate(&self, market: &MarketSpec, period: i64) -> Decimal {
-        funding::period_rate(self.seed, market, period)
+        funding::period_rate(self.seed, &self.params.funding_episodes, market, period)
     }
 
     /// Current period: (rate, period start ms, next settlement ms).

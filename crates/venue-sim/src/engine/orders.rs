@@ -241,8 +241,13 @@ impl Exchange {
         fills: &[Level],
     ) -> Result<(), EngineError> {
         let account = self.account_mut(venue, account_id)?;
+        // a post-only order only ever makes; everything else is charged the taker rate
+        let rate = match order.tif {
+            Tif::PostOnly(_) => market.maker_fee,
+            _ => market.taker_fee,
+        };
         for f in fills {
-            let fee = (f.size * f.price * market.taker_fee).round_dp(8);
+            let fee = (f.size * f.price * rate).round_dp(8);
             apply_trade(account, &market.market_id, order.side, f.size, f.price, fee);
             order.filled += f.size;
             order.filled_value += f.size * f.price;

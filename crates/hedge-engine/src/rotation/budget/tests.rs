@@ -172,3 +172,28 @@ fn state_round_trips_and_loads_from_an_empty_object() {
         "{json}"
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn cooldown_grows_monotonically_and_stays_capped(
+            base in 1u32..600,
+            extra in 0u32..10_000,
+            failures in 1u32..200,
+        ) {
+            let b = Budgets {
+                cooldown_base_minutes: base,
+                cooldown_max_minutes: base + extra,
+                ..Budgets::default()
+            };
+            let now = b.cooldown_for(failures);
+            let next = b.cooldown_for(failures + 1);
+            prop_assert!(now >= Duration::minutes(i64::from(base)));
+            prop_assert!(next >= now);
+            prop_assert!(next <= Duration::minutes(i64::from(base + extra)));
+        }
+    }
+}

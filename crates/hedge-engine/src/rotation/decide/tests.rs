@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::rotation::economics::tests::t;
-use crate::rotation::economics::LegEconomics;
+use crate::rotation::economics::{FundingSchedule, LegEconomics, LegSide};
 use rstest::rstest;
 use rust_decimal_macros::dec;
 
@@ -276,27 +276,38 @@ fn switch_ignores_the_held_symbol_and_ineligible_candidates() {
     }
 }
 
+/// The held position at `now` with `funding` left until 08:00, its next settlement at `period`.
+fn held_at(funding: Decimal, period: DateTime<Utc>) -> Economics {
+    let mut e = held(funding);
+    e.long.first_settlement = Some(period);
+    e.short.first_settlement = Some(period + Duration::minutes(30));
+    e
+}
+
 #[test]
 fn a_single_sign_flip_does_not_close_and_n_confirmations_do() {
-    let flipped = held(dec!(-0.5));
-    let fine = held(dec!(1));
     let step = |watch: &ExitWatch, e: &Economics, now| {
         hold_decision(&pos(), e, None, now, t(8, 0), &th(), watch)
     };
     // One flip: keep, count 1.
-    let d1 = step(&ExitWatch::default(), &flipped, t(4, 0));
+    let d1 = step(
+        &ExitWatch::default(),
+        &held_at(dec!(-0.5), t(4, 0)),
+        t(3, 30),
+    );
     assert_eq!(d1.action, HoldAction::Keep);
     assert_eq!(d1.watch.consecutive_below, 1);
-    assert_eq!(d1.watch.below_since, Some(t(4, 0)));
+    assert_eq!(d1.watch.below_since, Some(t(3, 30)));
     // Back above: the count resets.
-    let d2 = step(&d1.watch, &fine, t(4, 5));
+    let d2 = step(&d1.watch, &held_at(dec!(1), t(5, 0)), t(4, 30));
     assert_eq!(d2.action, HoldAction::Keep);
     assert_eq!(d2.watch, ExitWatch::default());
-    // Three consecutive checks below: close on the third.
-    let a = step(&d2.watch, &flipped, t(4, 10));
-    let b = step(&a.watch, &flipped, t(4, 15));
+    // Three consecutive periods below: close on the third.
+    let a = step(&d2.watch, &held_at(dec!(-0.5), t(6, 0)), t(5, 30));
+    let b = step(&a.watch, &held_at(dec!(-0.5), t(7, 0)), t(6, 30));
     assert_eq!(b.action, HoldAction::Keep);
-    let c = step(&b.watch, &flipped, t(4, 20));
+    assert_eq!(b.watch.consecutive_below, 2);
+    let c = step(&b.watch, &held_at(dec!(-0.5), t(8, 0)), t(7, 30));
     match &c.action {
         HoldAction::Close {
             reason:
@@ -317,13 +328,44 @@ fn a_single_sign_flip_does_not_close_and_n_confirmations_do() {
 }
 
 #[test]
+fn many_checks_within_one_funding_period_count_once() {
+    // A 60-second check interval sees one flipped hourly rate many times.
+    let flipped = held_at(dec!(-0.5), t(5, 0));
+    let mut watch = ExitWatch::default();
+    for minute in 0..30 {
+        let d = hold_decision(&pos(), &flipped, None, t(4, minute), t(8, 0), &th(), &watch);
+        assert_eq!(d.action, HoldAction::Keep, "minute {minute}");
+        watch = d.watch;
+    }
+    assert_eq!(watch.consecutive_below, 1);
+    assert_eq!(watch.last_counted_period, Some(t(5, 0)));
+    assert_eq!(watch.below_since, Some(t(4, 0)));
+}
+
+#[test]
+fn a_stored_watch_without_the_period_field_loads() {
+    let w: ExitWatch =
+        serde_json::from_str(r#"{"consecutive_below":2,"below_since":null}"#).unwrap();
+    assert_eq!(w.consecutive_below, 2);
+    assert_eq!(w.last_counted_period, None);
+    assert_eq!(
+        serde_json::from_str::<ExitWatch>("{}").unwrap(),
+        ExitWatch::default()
+    );
+}
+
+#[test]
 fn a_window_without_settlements_leaves_the_count_alone() {
     let mut quiet = held(Decimal::ZERO);
-    quiet.long.settlement_count = 0;
-    quiet.short.settlement_count = 0;
+    for leg in [&mut quiet.long, &mut quiet.short] {
+        leg.settlement_count = 0;
+        leg.first_settlement = None;
+        leg.last_settlement = None;
+    }
     let watch = ExitWatch {
         consecutive_below: 2,
         below_since: Some(t(3, 0)),
+        last_counted_period: Some(t(7, 0)),
     };
     let d = hold_decision(&pos(), &quiet, None, t(7, 50), t(8, 0), &th(), &watch);
     assert_eq!(d.action, HoldAction::Keep);
@@ -482,6 +524,8 @@ fn close_timing_around_settlements(
     "invalid hold_duration_hours = 0: must be > 0")]
 #[case::max_below_hold(|t: &mut Thresholds| t.max_hold_hours = dec!(4),
     "invalid max_hold_hours = 4: must be >= hold_duration_hours (8)")]
+#[case::absurd_max_hold(|t: &mut Thresholds| t.max_hold_hours = dec!(1e12),
+    "invalid max_hold_hours = 1000000000000: must be <= 87600 (ten years)")]
 #[case::negative_margin(|t: &mut Thresholds| t.switch_margin_usd = dec!(-1),
     "invalid switch_margin_usd = -1: must be >= 0")]
 #[case::delay_below_guard(|t: &mut Thresholds| t.max_close_delay_minutes = 10,
@@ -602,4 +646,87 @@ fn leg_funding_from_a_quote() {
     assert_eq!(l.venue, "a");
     assert_eq!(l.side, LegSide::Short);
     assert_eq!(l.schedule, q.funding);
+}
+
+#[rstest]
+#[case(EntryVerdict::Chosen.to_string(), "chosen: best expected net USD")]
+#[case(EntryVerdict::BelowThreshold { apr_percent: dec!(4.987), threshold_percent: dec!(5) }.to_string(),
+    "net APR 4.99% below the entry threshold 5%")]
+#[case(EntryVerdict::BreakEvenTooLong { break_even_hold_hours: Some(dec!(9)), hold_hours: dec!(8) }.to_string(),
+    "break-even after 9 h, not within the 8 h hold")]
+#[case(EntryVerdict::BreakEvenTooLong { break_even_hold_hours: None, hold_hours: dec!(8) }.to_string(),
+    "funding never pays back the costs")]
+#[case(EntryVerdict::Skipped { reason: SkipReason::UnresolvedInterval { venue: "a".into() } }.to_string(),
+    "skipped: funding interval unknown on a")]
+#[case(HoldAction::Close { reason: CloseReason::ExitThresholdConfirmed {
+        funding_apr_percent: dec!(-3.5), threshold_percent: dec!(1), confirmations: 3 } }.to_string(),
+    "close: funding APR -3.5% below the exit threshold 1% in 3 consecutive funding periods")]
+#[case(HoldAction::Switch { to: "ETH".into() }.to_string(), "switch to ETH")]
+fn decision_texts(#[case] got: String, #[case] expected: &str) {
+    assert_eq!(got, expected);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_leg(venue: &'static str) -> impl Strategy<Value = LegFunding> {
+        (
+            any::<bool>(),
+            -1000i64..1000,
+            prop::sample::select(vec![5u32, 60, 240, 480]),
+            0i64..600,
+        )
+            .prop_map(move |(long, rate, interval, next)| {
+                let side = if long { LegSide::Long } else { LegSide::Short };
+                leg(venue, side, Decimal::new(rate, 6), interval, t(0, next))
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn timing_is_bounded_and_never_worse_than_acting_now(
+            a in arb_leg("a"),
+            b in arb_leg("b"),
+            target in 0i64..600,
+            guard in 0u32..60,
+            extra in 1u32..60,
+        ) {
+            let th = Thresholds {
+                settlement_guard_minutes: guard,
+                max_close_delay_minutes: guard + extra,
+                ..th()
+            };
+            prop_assert_eq!(th.validate(), Ok(()));
+            let at = t(0, target);
+            let legs = [a, b];
+            let c = close_time_after_settlements(&legs, dec!(1000), at, &th);
+            prop_assert!(c.close_at >= at);
+            prop_assert!(c.close_at <= at + Duration::minutes(i64::from(th.max_close_delay_minutes)));
+            prop_assert!(c.held_through_usd >= Decimal::ZERO);
+            prop_assert_eq!(c.close_at == at, c.held_through.is_empty());
+            let o = open_time_after_adverse_settlements(&legs, dec!(1000), at, &th);
+            prop_assert!(o.open_at >= at);
+            prop_assert!(o.open_at <= at + Duration::minutes(i64::from(guard)) + Duration::seconds(60));
+            prop_assert!(o.avoided_usd <= Decimal::ZERO);
+        }
+    }
+}
+
+#[test]
+fn absurd_holds_never_overflow_the_clock() {
+    let huge = Thresholds {
+        hold_duration_hours: dec!(1e15),
+        max_hold_hours: dec!(1e16),
+        ..th()
+    };
+    assert!(huge.validate().is_err());
+    // Even unvalidated, the arithmetic stays in range.
+    assert_eq!(huge.hold_duration(), Duration::hours(87_600));
+    let w = held_window(&pos(), t(9, 0), t(8, 0), &huge);
+    assert_eq!(
+        w.to,
+        t(0, 0) + Duration::hours(87_600),
+        "capped at opened_at + max"
+    );
 }

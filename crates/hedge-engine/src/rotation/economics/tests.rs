@@ -395,3 +395,79 @@ fn carry_per_hour_at_current_rates() {
     // short a: +0.1/h; long b: 0.4 per 4 h = +0.1/h.
     assert_eq!(e.carry_per_hour_usd(), dec!(0.2));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_quote(venue: &'static str) -> impl Strategy<Value = VenueQuote> {
+        (
+            -1000i64..1000, // rate, 1e-6 units
+            prop::sample::select(vec![60u32, 240, 480]),
+            0i64..600,  // next settlement, minutes after 00:00
+            0i64..1000, // fee, 1e-6 units
+            1i64..200,  // spread, cents
+            1i64..100,  // touch size
+        )
+            .prop_map(move |(rate, interval, next, fee, spread, touch)| {
+                let mut q = quote(
+                    venue,
+                    Decimal::new(rate, 6),
+                    interval,
+                    t(0, next),
+                    Decimal::new(fee, 6),
+                );
+                q.book = book(
+                    dec!(100),
+                    dec!(100) + Decimal::new(spread, 2),
+                    Decimal::from(touch),
+                );
+                q
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn economics_invariants(
+            a in arb_quote("a"),
+            b in arb_quote("b"),
+            from in 0i64..300,
+            hours in 1i64..48,
+            notional in 10i64..100_000,
+        ) {
+            let w = window(t(0, from), t(hours, from));
+            let n = Decimal::from(notional);
+            let p = EconomicsParams::default();
+            let (ab, ba) = both_directions("S", &a, &b, w, n, &p).unwrap();
+            let best = best_direction("S", &a, &b, w, n, &p).unwrap();
+            for e in [&ab, &ba] {
+                prop_assert_eq!(e.expected_net_usd, e.expected_funding_usd - e.round_trip_cost_usd);
+                prop_assert_eq!(e.round_trip_cost_usd, e.entry_cost_usd + e.exit_cost_usd);
+                prop_assert!(e.round_trip_cost_usd > Decimal::ZERO);
+                match e.break_even_hold_hours {
+                    Some(h) => {
+                        prop_assert!(e.expected_funding_usd > Decimal::ZERO);
+                        prop_assert_eq!(e.expected_net_usd >= Decimal::ZERO, h <= w.hours());
+                    }
+                    None => prop_assert!(e.expected_funding_usd <= Decimal::ZERO),
+                }
+                for leg in [&e.long, &e.short] {
+                    if let (Some(first), Some(last)) = (leg.first_settlement, leg.last_settlement) {
+                        prop_assert!(first > w.from && last <= w.to);
+                        let spacing = (last - first).num_minutes();
+                        prop_assert_eq!(spacing % i64::from(leg.interval_minutes), 0);
+                        prop_assert_eq!(
+                            i64::from(leg.settlement_count),
+                            spacing / i64::from(leg.interval_minutes) + 1
+                        );
+                    } else {
+                        prop_assert_eq!(leg.settlement_count, 0);
+                    }
+                }
+            }
+            // Reversing both legs reverses the funding (haircut 1).
+            prop_assert_eq!(ab.expected_funding_usd, -ba.expected_funding_usd);
+            prop_assert!(best.expected_net_usd >= ab.expected_net_usd.max(ba.expected_net_usd));
+        }
+    }
+}

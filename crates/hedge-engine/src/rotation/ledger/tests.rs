@@ -147,17 +147,20 @@ fn only_records_between_open_and_close_are_this_cycles() {
 
 #[rstest]
 // short, rate +0.0001, notional 1000: expect +0.1
-#[case::plausible(dec!(0.1), None)]
-#[case::dust_never_flagged(dec!(-0.005), None)]
-#[case::wrong_sign(dec!(-0.1), Some("wrong_sign"))]
-#[case::too_large(dec!(0.5), Some("too_large"))]
-#[case::within_tolerance(dec!(0.29), None)]
+#[case::plausible(dec!(0.0001), dec!(0.1), None)]
+#[case::dust_never_flagged(dec!(0.0001), dec!(-0.005), None)]
+#[case::wrong_sign(dec!(0.0001), dec!(-0.1), Some("wrong_sign"))]
+#[case::too_large(dec!(0.0001), dec!(0.5), Some("too_large"))]
+#[case::within_tolerance(dec!(0.0001), dec!(0.29), None)]
+// with a zero rate any amount beyond dust is too large, whatever its sign
+#[case::zero_rate(dec!(0), dec!(-0.02), Some("too_large"))]
 fn settlements_are_checked_against_rate_times_notional(
+    #[case] rate: Decimal,
     #[case] amount: Decimal,
     #[case] flag: Option<&str>,
 ) {
     let r = Plausibility {
-        rate: dec!(0.0001),
+        rate,
         notional_usd: dec!(1000),
         tolerance_multiple: dec!(3),
         min_abs_usd: dec!(0.01),
@@ -217,13 +220,15 @@ fn trading_pnl_needs_a_flat_leg_and_prices() {
     );
     assert_eq!(l.net_size(), dec!(0));
     assert_eq!(l.trading_pnl(), Figure::Unknown, "a fill without a price");
-    // The same order read again with its price replaces the first reading.
+    assert_eq!(l.flags.len(), 1);
+    // The same order read again with its price replaces the first reading and its flag.
     l.record_fill(
         FillPhase::Exit,
         &order(2, Side::Buy, dec!(2), Some(dec!(101)), Some(dec!(0))),
     );
     assert_eq!(l.fills.len(), 2);
     assert_eq!(l.trading_pnl(), Figure::Known(dec!(-2)));
+    assert!(l.flags.is_empty(), "{:?}", l.flags);
     // Nothing filled: nothing recorded.
     let mut empty = order(3, Side::Buy, dec!(1), None, None);
     empty.filled_size = Decimal::ZERO;
@@ -354,4 +359,43 @@ fn ledger_round_trips_through_json() {
         "\"unknown\""
     );
     assert_eq!(Figure::Unknown.to_string(), "unknown");
+}
+
+#[test]
+fn per_leg_capture_ratio_when_the_leg_expectation_is_set() {
+    let mut c = cycle();
+    c.legs[0] = c.legs[0].clone().with_expected_funding(dec!(-0.1));
+    c.legs[1] = c.legs[1].clone().with_expected_funding(dec!(0.5));
+    let r = c.report(dec!(0.5));
+    assert_eq!(r.venues[0].capture_ratio, Some(dec!(0.5)));
+    assert_eq!(r.venues[1].capture_ratio, Some(dec!(0.5)));
+    assert_eq!(cycle().report(dec!(0.5)).venues[0].capture_ratio, None);
+    // A ledger stored before the field existed still loads.
+    let mut json: serde_json::Value = serde_json::to_value(cycle()).unwrap();
+    json["legs"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("expected_funding_usd");
+    let back: CycleLedger = serde_json::from_value(json).unwrap();
+    assert_eq!(back, cycle());
+}
+
+#[test]
+fn capture_summary_over_cycles_skips_unknowns_without_zeroing_them() {
+    let good = cycle().report(dec!(0.5)); // 0.2 of 0.4
+    let mut better = cycle();
+    better.expected_funding_usd = dec!(0.2); // 0.2 of 0.2
+    let better = better.report(dec!(0.5));
+    let mut unknown = cycle();
+    unknown.legs[0].apply_funding_read(&FundingRead::Failed { detail: "x".into() }, t(9, 0), None);
+    let unknown = unknown.report(dec!(0.5));
+    let s = summarise_capture(&[good, better, unknown]);
+    assert_eq!(s.cycles, 3);
+    assert_eq!(s.cycles_with_ratio, 2);
+    assert_eq!(s.mean_ratio, Some(dec!(0.75)));
+    assert_eq!(s.settled_usd, dec!(0.4));
+    assert_eq!(s.expected_usd, dec!(0.6));
+    assert_eq!(s.aggregate_ratio.map(|r| r.round_dp(4)), Some(dec!(0.6667)));
+    let empty = summarise_capture(&[]);
+    assert_eq!((empty.mean_ratio, empty.aggregate_ratio), (None, None));
 }

@@ -4,6 +4,7 @@
 
 use super::{num, Extra};
 use crate::ids::OperationId;
+use crate::rotation::ledger::CycleReport;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,7 @@ pub struct CycleRecord {
     pub close_operation: Option<OperationId>,
     /// Fills + funding + fees per venue, capture ratio.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ledger: Option<Ledger>,
+    pub ledger: Option<CycleReport>,
     /// Fields this build does not know.
     #[serde(flatten)]
     pub extra: Extra,
@@ -149,43 +150,6 @@ pub struct FundingStats {
     pub extra: Extra,
 }
 
-/// One venue's part of a cycle's money.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct LegLedger {
-    /// Realised trading PnL from the open and close fills (`None`: a fill price unknown).
-    pub trading: Option<Decimal>,
-    /// Funding settled on the account since the open (`None`: the read failed, never 0).
-    pub funding: Option<Decimal>,
-    /// Fees paid (`None`: the venue did not say).
-    pub fees: Option<Decimal>,
-    /// trading + funding - fees, when all three are known.
-    pub total: Option<Decimal>,
-    /// Equity after - equity before (the cross-check).
-    pub balance_change: Option<Decimal>,
-}
-
-/// A cycle's money, per venue id, with the cross-check and the capture ratio.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Ledger {
-    /// Venue id -> its part.
-    pub legs: BTreeMap<String, LegLedger>,
-    /// Sum of both legs' totals (unknown when either is).
-    pub realized: Option<Decimal>,
-    /// Funding settled on both legs.
-    pub funding: Option<Decimal>,
-    /// Fees on both legs.
-    pub fees: Option<Decimal>,
-    /// Funding expected over the hold at entry.
-    pub expected_funding: Option<Decimal>,
-    /// Funding settled / funding expected (`None` when either is unknown or nothing was
-    /// expected).
-    pub capture_ratio: Option<Decimal>,
-    /// Sum of both equity changes.
-    pub balance_change: Option<Decimal>,
-    /// realized - balance_change, when both are known; shown when it is not small.
-    pub disagreement: Option<Decimal>,
-}
-
 /// Per-symbol totals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SymbolStats {
@@ -264,11 +228,10 @@ impl CumulativeStats {
         self.successful_cycles += 1;
         self.total_realized_pnl += pnl;
         if let Some(l) = &c.ledger {
-            for leg in l.legs.values() {
-                self.total_trading_pnl += leg.trading.unwrap_or_default();
-            }
-            self.total_funding_pnl += l.funding.unwrap_or_default();
-            self.total_fees_paid += l.fees.unwrap_or_default();
+            // Unknown parts add nothing here; the cycle record shows them as unknown.
+            self.total_trading_pnl += l.trading_pnl.known().unwrap_or_default();
+            self.total_funding_pnl += l.funding.known().unwrap_or_default();
+            self.total_fees_paid += l.fees.known().unwrap_or_default();
         }
         let size = c.entry.size_base.unwrap_or_default();
         self.total_volume_traded += Decimal::TWO * size;
