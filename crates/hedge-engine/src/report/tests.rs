@@ -173,6 +173,11 @@ async fn overview_ranks_and_gives_every_skip_its_reason() {
         ("alpha", "beta")
     );
     assert_eq!(ranked[1].1.net_apr_percent, dec!(2.19));
+    assert_eq!(
+        ranked[0].1.a.taker_fee,
+        Some(dec!(0.0005)),
+        "from the market list"
+    );
     o.sort_by_net_apr();
     assert_eq!(o.rows[0].symbol, "XRP");
     assert_eq!(o.rows[1].symbol, "HYPE");
