@@ -14,7 +14,8 @@
 //!    bound by the margin (`runway_hysteresis_pct` percentage points of runway and of PnL %,
 //!    `usage_hysteresis` of usage).
 //! 4. **Minimum dwell.** A level is not left before `min_dwell_secs` in it (escalation is
-//!    never delayed by the dwell).
+//!    never delayed by the dwell). The dwell holds the level, not the trades: REDUCE and
+//!    FLATTEN act only while the figures are still inside that level's exit bound.
 //! 5. **Two readings.** Entering REDUCE or FLATTEN needs two consecutive readings that both
 //!    call for it (or for more); the first goes to WARN at once (an alert) and is remembered
 //!    as `pending`. Readings calling REDUCE then FLATTEN confirm REDUCE and leave FLATTEN
@@ -527,10 +528,12 @@ pub fn step(
     next.held = false;
     let reasons = reasons_for(s, reading, false);
     let raw = level_of(&reasons);
+    // The level the figures still call for, counting the hysteresis (>= raw).
+    let sticky = level_of(&reasons_for(s, reading, true));
     let mut candidate = if raw >= current {
         raw
     } else {
-        current.min(level_of(&reasons_for(s, reading, true)))
+        current.min(sticky)
     };
     let dwelt = state.since.is_none_or(|since| {
         now.signed_duration_since(since).num_seconds()
@@ -583,7 +586,10 @@ pub fn step(
             });
         }
     }
-    let action = match new_level {
+    // The dwell holds the level (display, alerts), not the trades: a trade needs figures
+    // still inside that level's exit bound (a flattened venue is not flattened again, a
+    // fresh healthy hedge on it is not touched while the level waits out its dwell).
+    let action = match new_level.min(sticky) {
         Level::Ok | Level::Warn => LadderAction::None,
         Level::Reduce => LadderAction::Reduce,
         Level::Flatten => LadderAction::Flatten,

@@ -363,3 +363,23 @@ fn reading_from_runway() {
     assert_eq!(reading.equity_exhausted, None);
     assert_eq!(reading.worst_pnl, Some(("BTC".to_owned(), dec!(0))));
 }
+
+/// The dwell holds the level, not the trades: once the figures are past the exit bound
+/// (the venue was flattened, or a fresh healthy hedge is on it) nothing is traded while the
+/// level waits out its dwell; figures still inside the exit bound keep acting.
+#[rstest]
+#[case::flattened_venue(reading(None, Some(dec!(0)), None), Level::Flatten, LadderAction::None)]
+#[case::fresh_healthy_hedge(reading(Some(dec!(30)), Some(dec!(0.1)), Some(dec!(0))), Level::Flatten, LadderAction::None)]
+#[case::still_inside_exit_bound(reading(Some(dec!(6.5)), None, None), Level::Flatten, LadderAction::Flatten)]
+#[case::down_to_reduce_band(reading(Some(dec!(9)), None, None), Level::Flatten, LadderAction::Reduce)]
+fn dwell_holds_the_level_not_the_trades(
+    #[case] after: LadderReading,
+    #[case] level: Level,
+    #[case] action: LadderAction,
+) {
+    let flatten = reading(Some(dec!(3)), None, None);
+    let steps = run(&[(0, flatten.clone()), (60, flatten), (120, after)]);
+    assert_eq!(steps[1].action, LadderAction::Flatten);
+    assert_eq!(steps[2].level, level);
+    assert_eq!(steps[2].action, action);
+}
