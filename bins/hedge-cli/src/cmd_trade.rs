@@ -196,19 +196,30 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
 /// Said once under an order table when a filled order has no fee: the venue (Lighter) does
 /// not report a fee per order (D12).
 fn print_fee_note(orders: &[OrderExecution]) {
+    let fills = orders
+        .iter()
+        .map(|o| (o.venue.as_str(), o.fee.is_some(), !o.filled_size.is_zero()));
+    if let Some(note) = fee_note(fills) {
+        crate::outln!("{note}");
+    }
+}
+
+/// The one line naming the venues whose filled orders came without a fee, if any, from
+/// (venue, fee known, filled) per order.
+fn fee_note<'a>(orders: impl Iterator<Item = (&'a str, bool, bool)>) -> Option<String> {
     let mut venues: Vec<&str> = Vec::new();
-    for o in orders {
-        if o.fee.is_none() && !o.filled_size.is_zero() && !venues.contains(&o.venue.as_str()) {
-            venues.push(&o.venue);
+    for (venue, fee_known, filled) in orders {
+        if !fee_known && filled && !venues.contains(&venue) {
+            venues.push(venue);
         }
     }
-    if !venues.is_empty() {
-        crate::outln!(
+    (!venues.is_empty()).then(|| {
+        format!(
             "Fee n/a: {} {} not report the fee of an order",
             venues.join(" and "),
             if venues.len() > 1 { "do" } else { "does" }
-        );
-    }
+        )
+    })
 }
 
 /// The reason of every order that did not simply fill (D12: a refusal, a lost answer looked
@@ -813,4 +824,33 @@ pub async fn recover(ctx: &Ctx) -> Result<u8, Failure> {
     } else {
         code::NOT_HEDGED
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fee_note;
+
+    #[test]
+    fn the_fee_note_names_each_venue_without_fees_once() {
+        let none: [(&str, bool, bool); 2] = [("edgex", true, true), ("lighter", false, false)];
+        assert_eq!(
+            fee_note(none.into_iter()),
+            None,
+            "unfilled orders have no fee"
+        );
+        let one = [
+            ("lighter", false, true),
+            ("edgex", true, true),
+            ("lighter", false, true),
+        ];
+        assert_eq!(
+            fee_note(one.into_iter()).as_deref(),
+            Some("Fee n/a: lighter does not report the fee of an order")
+        );
+        let two = [("lighter", false, true), ("edgex", false, true)];
+        assert_eq!(
+            fee_note(two.into_iter()).as_deref(),
+            Some("Fee n/a: lighter and edgex do not report the fee of an order")
+        );
+    }
 }
