@@ -189,7 +189,7 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
         HedgeResult::NothingOpened { .. } => code::NOTHING_OPENED,
         HedgeResult::Halted { .. } => code::NOT_HEDGED,
     };
-    print_open(ctx, &report);
+    print_open(ctx, &report, matches!(req.size, SizeRequest::Quote(_)));
     Ok(exit)
 }
 
@@ -283,7 +283,8 @@ const ORDER_HEADER: [&str; 12] = [
     "Final",
 ];
 
-fn print_open(ctx: &Ctx, r: &OpenReport) {
+/// `converted`: the size was asked in the quote currency (the mid used is shown).
+fn print_open(ctx: &Ctx, r: &OpenReport, converted: bool) {
     if ctx.json {
         render::print_json(&json!({
             "mode": if ctx.paper() { "paper" } else { "live" },
@@ -314,9 +315,26 @@ fn print_open(ctx: &Ctx, r: &OpenReport) {
                 ),
                 (
                     "Requested".into(),
-                    format!("{} {}", size(p.requested_base), r.symbol)
+                    if converted {
+                        format!(
+                            "{} {} (converted at mid {} {})",
+                            size(p.requested_base),
+                            r.symbol,
+                            p.mid.round_dp(6).normalize(),
+                            cfg.quote
+                        )
+                    } else {
+                        format!("{} {}", size(p.requested_base), r.symbol)
+                    }
                 ),
-                ("Leverage".into(), format!("{}x", p.leverage)),
+                (
+                    "Leverage".into(),
+                    if matches!(r.result, HedgeResult::DryRun) {
+                        format!("{}x (not set by a dry run)", p.leverage)
+                    } else {
+                        format!("{}x (set and read back on both venues)", p.leverage)
+                    }
+                ),
                 (
                     format!("{} step", r.long_venue),
                     p.long_market.step_size.to_string()
