@@ -8,6 +8,7 @@
 //! - [`credentials`]: each venue's endpoints and credentials from the environment.
 //! - [`doctor`]: the read-only pre-flight of a live account (`hedge-cli doctor`, bots at start-up).
 //! - [`exit`]: the exit codes shared by the three binaries.
+//! - [`layers`]: config file, environment and `--set` flags layered, each key knowing its origin.
 //! - [`metrics`]: `/metrics` (Prometheus) and `/health` of the long-running binaries.
 //! - [`alerts`]: the alert webhook (deduplicated per subject and kind, with "recovered").
 //!
@@ -22,6 +23,7 @@ pub mod env;
 pub mod exit;
 pub mod hedge_config;
 mod json;
+pub mod layers;
 pub mod metrics;
 pub mod venues;
 pub mod wiring;

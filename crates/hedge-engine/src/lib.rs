@@ -27,6 +27,7 @@ pub mod funding;
 pub mod grid;
 pub mod ids;
 pub mod lock;
+pub mod monitor;
 pub mod pricing;
 pub mod protocol;
 pub mod report;
