@@ -190,7 +190,32 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
         HedgeResult::Halted { .. } => code::NOT_HEDGED,
     };
     print_open(ctx, &report, matches!(req.size, SizeRequest::Quote(_)));
+    if !ctx.json {
+        if let Some(note) = cross_ticks_note(&report.plan, &req.pricing) {
+            crate::outln!("{}{note}", ctx.tag());
+        }
+    }
     Ok(exit)
+}
+
+/// Says when `--cross-ticks` asks for more than the slippage cap allows (the limit price is
+/// capped, cli-qa 4.7): ticks x tick size beyond `max_slippage_bps` of the mid on a leg.
+fn cross_ticks_note(
+    plan: &hedge_engine::protocol::OpenPlan,
+    policy: &PricingPolicy,
+) -> Option<String> {
+    let cap = plan.mid * policy.max_slippage_bps / Decimal::from(10_000);
+    let ticks = Decimal::from(policy.cross_ticks);
+    let capped = [&plan.long_market, &plan.short_market]
+        .iter()
+        .any(|m| ticks * m.tick_size > cap);
+    capped.then(|| {
+        format!(
+            "note: --cross-ticks {} is beyond the {} bps slippage cap; the limit prices were capped \
+             at {} bps from the book",
+            policy.cross_ticks, policy.max_slippage_bps, policy.max_slippage_bps
+        )
+    })
 }
 
 /// Said once under an order table when a filled order has no fee: the venue (Lighter) does
