@@ -11,6 +11,8 @@
 //! - [`layers`]: config file, environment and `--set` flags layered, each key knowing its origin.
 //! - [`metrics`]: `/metrics` (Prometheus) and `/health` of the long-running binaries.
 //! - [`alerts`]: the alert webhook (deduplicated per subject and kind, with "recovered").
+//! - [`liq`]: the liquidation monitor's check: read both venues, decide (the engine's monitor
+//!   module), act through the engine's close and reduce, and the per-check display.
 //!
 //! Every validation error is one line naming the file, the field and the bad value; secrets
 //! never appear in one.
@@ -24,6 +26,7 @@ pub mod exit;
 pub mod hedge_config;
 mod json;
 pub mod layers;
+pub mod liq;
 pub mod metrics;
 pub mod venues;
 pub mod wiring;
