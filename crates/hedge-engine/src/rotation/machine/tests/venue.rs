@@ -349,6 +349,8 @@ impl Venue for ScriptVenue {
             equity: self.equity,
             available: self.equity - used,
             margin_usage: self.lock().margin_usage,
+            maintenance_margin: None,
+            initial_margin: None,
         })
     }
 
