@@ -23,8 +23,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{MonitorConfigError, VenueSlot};
-use crate::grid::{ceil_to_step, floor_to_step, GridError};
+use super::{nearest_step, MonitorConfigError, VenueSlot};
+use crate::grid::GridError;
 
 #[cfg(test)]
 mod tests;
@@ -231,9 +231,20 @@ pub enum IntegrityAction {
     },
 }
 
+/// What a leg shrunk with nothing of ours to explain it is taken for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShrinkCause {
+    /// The venue liquidated part or all of the leg, or auto-deleveraged it: from the
+    /// position alone the two cannot be told apart, and the remedy is the same.
+    VenueLiquidationOrAdl,
+}
+
 /// A leg shrunk with nothing of ours to explain it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LegShrink {
+    /// What it is taken for.
+    pub cause: ShrinkCause,
     /// The venue that cut the leg.
     pub venue: VenueSlot,
     /// Size at the previous check.
@@ -272,13 +283,6 @@ pub struct IntegrityError {
     pub source: GridError,
 }
 
-/// The multiple of `step` nearest to `value` (ties down, so a reduce never overshoots).
-fn nearest_step(value: Decimal, step: Decimal) -> Result<Decimal, GridError> {
-    let lo = floor_to_step(value, step)?;
-    let hi = ceil_to_step(value, step)?;
-    Ok(if hi - value < value - lo { hi } else { lo })
-}
-
 fn shrink_of(legs: &SymbolLegs, prev: (Decimal, Decimal)) -> Result<Option<LegShrink>, GridError> {
     let mut found: Option<LegShrink> = None;
     for v in [VenueSlot::A, VenueSlot::B] {
@@ -302,6 +306,7 @@ fn shrink_of(legs: &SymbolLegs, prev: (Decimal, Decimal)) -> Result<Option<LegSh
             Decimal::ZERO
         };
         let candidate = LegShrink {
+            cause: ShrinkCause::VenueLiquidationOrAdl,
             venue: v,
             previous: before,
             now,

@@ -23,6 +23,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::grid::{ceil_to_step, floor_to_step, GridError};
+
 pub mod integrity;
 pub mod ladder;
 pub mod reads;
@@ -139,4 +141,11 @@ impl MonitorConfigError {
             rule,
         }
     }
+}
+
+/// The multiple of `step` nearest to `value` (ties down, so a reduce never overshoots).
+pub(crate) fn nearest_step(value: Decimal, step: Decimal) -> Result<Decimal, GridError> {
+    let lo = floor_to_step(value, step)?;
+    let hi = ceil_to_step(value, step)?;
+    Ok(if hi - value < value - lo { hi } else { lo })
 }
