@@ -15,6 +15,8 @@
 //!   hedge counts, suppressed while a two-leg operation runs; venue liquidation / ADL of one
 //!   leg detected from an unexplained shrink.
 //! - [`reads`]: the read-failure policy (a failed read is never flat).
+//! - [`check`]: one whole check composing the above in order: health (for `--once`), alerts,
+//!   and the trades to send, at most one per symbol, most urgent first.
 //!
 //! Contract for callers: a figure the venue did not give is `None`, never zero; a read that
 //! failed is passed as a failure, never as an empty position list. States returned by these
@@ -25,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::grid::{ceil_to_step, floor_to_step, GridError};
 
+pub mod check;
 pub mod integrity;
 pub mod ladder;
 pub mod reads;
