@@ -33,6 +33,9 @@ pub mod ladder;
 pub mod reads;
 pub mod runway;
 
+#[cfg(test)]
+mod props;
+
 /// One open position on one venue, as the monitor reads it. Filled by the binary from the
 /// venue's position and market data; a figure the venue does not give is `None`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
