@@ -200,8 +200,6 @@ pub enum Cause {
         /// The class.
         class: integrity::HedgeClass,
     },
-    /// The integrity check could not run (a symbol's size step missing or unusable).
-    IntegrityCheck,
     /// The read policy's blind action.
     BlindRead {
         /// The venue that cannot be read.
@@ -342,19 +340,15 @@ pub fn check(
     match &verdict {
         ReadVerdict::Proceed => {
             let legs = symbol_legs(input);
-            match integrity::check(
+            let (st, verdicts) = integrity::check(
                 &s.integrity,
                 &state.integrity,
                 &legs,
                 input.operation_in_progress,
                 now,
-            ) {
-                Ok((st, verdicts)) => {
-                    next.integrity = st;
-                    integrity_verdicts = verdicts;
-                }
-                Err(e) => plan.skip(&e.symbol, Cause::IntegrityCheck, e.to_string()),
-            }
+            );
+            next.integrity = st;
+            integrity_verdicts = verdicts;
             ladder_trades(s, input, VenueSlot::A, a.as_ref(), &mut plan, true);
             ladder_trades(s, input, VenueSlot::B, b.as_ref(), &mut plan, true);
             integrity_trades(&integrity_verdicts, &mut plan);
@@ -520,6 +514,15 @@ fn ladder_trades(
 fn integrity_trades(verdicts: &[integrity::SymbolVerdict], plan: &mut Plan) {
     for v in verdicts {
         let symbol = v.symbol.clone();
+        if let Some(e) = &v.grid_error {
+            plan.skip(
+                &symbol,
+                Cause::Integrity {
+                    class: v.class.clone(),
+                },
+                e.clone(),
+            );
+        }
         let (rank, cause) = match &v.shrink {
             Some(shrink) if !shrink.reduce_other.is_zero() => (
                 RANK_SHRINK,

@@ -271,16 +271,9 @@ pub struct SymbolVerdict {
     pub shrink: Option<LegShrink>,
     /// What to do now.
     pub action: IntegrityAction,
-}
-
-/// A step that is not usable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{symbol}: {source}")]
-pub struct IntegrityError {
-    /// Base asset.
-    pub symbol: String,
-    /// The grid error.
-    pub source: GridError,
+    /// A quantity the rules call for could not be put on the grid (a size step missing or
+    /// not positive): that action is dropped, and this says why.
+    pub grid_error: Option<String>,
 }
 
 fn shrink_of(legs: &SymbolLegs, prev: (Decimal, Decimal)) -> Result<Option<LegShrink>, GridError> {
@@ -350,20 +343,19 @@ pub fn check(
     legs: &[SymbolLegs],
     operation_in_progress: bool,
     now: DateTime<Utc>,
-) -> Result<(IntegrityState, Vec<SymbolVerdict>), IntegrityError> {
+) -> (IntegrityState, Vec<SymbolVerdict>) {
     let mut next = IntegrityState::default();
     let mut verdicts = Vec::with_capacity(legs.len());
     for l in legs {
-        let err = |source| IntegrityError {
-            symbol: l.symbol.clone(),
-            source,
-        };
+        let mut grid_error = None;
         let prev = state.symbols.get(&l.symbol).cloned().unwrap_or_default();
         let class = classify(l);
         let shrink = match prev.last_sizes {
-            Some(p) if !operation_in_progress && !l.journal_activity => {
-                shrink_of(l, p).map_err(err)?
-            }
+            Some(p) if !operation_in_progress && !l.journal_activity => shrink_of(l, p)
+                .unwrap_or_else(|e| {
+                    grid_error = Some(e.to_string());
+                    None
+                }),
             _ => None,
         };
         let (status, since) = if class.is_sound() {
@@ -392,7 +384,10 @@ pub fn check(
                 venue: s.venue.other(),
                 quantity: s.reduce_other,
             },
-            (_, IntegrityStatus::Broken { .. }) => broken_action(l, &class).map_err(err)?,
+            (_, IntegrityStatus::Broken { .. }) => broken_action(l, &class).unwrap_or_else(|e| {
+                grid_error = Some(e.to_string());
+                IntegrityAction::None
+            }),
             _ => IntegrityAction::None,
         };
         if !(l.size_a.is_zero() && l.size_b.is_zero() && since.is_none()) {
@@ -410,7 +405,8 @@ pub fn check(
             status,
             shrink,
             action,
+            grid_error,
         });
     }
-    Ok((next, verdicts))
+    (next, verdicts)
 }
