@@ -14,6 +14,9 @@
 //!   or auto-deleverage; the other leg is reduced at once (no grace) by the lost quantity,
 //!   never below this leg's remaining size.
 //!
+//! - **Alerts** on crossings only ([`IntegrityEvent`]): broken once past the grace, restored
+//!   once sound again, and every venue shrink.
+//!
 //! Callers pass every symbol open on either venue now or at the previous check, and only
 //! readings where both venues were read (a failed read goes through [`super::reads`]).
 
@@ -178,6 +181,9 @@ pub struct SymbolIntegrityState {
     pub unhedged_since: Option<DateTime<Utc>>,
     /// Sizes (A, B) at the previous check.
     pub last_sizes: Option<(Decimal, Decimal)>,
+    /// A "broken" alert was sent and no "restored" since.
+    #[serde(default)]
+    pub alerted: bool,
 }
 
 /// Stored integrity state (pass the returned one back next check).
@@ -258,6 +264,33 @@ pub struct LegShrink {
     pub reduce_other: Decimal,
 }
 
+/// An integrity alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum IntegrityEvent {
+    /// The hedge has been broken for longer than the grace.
+    Broken {
+        /// Base asset.
+        symbol: String,
+        /// How.
+        class: HedgeClass,
+        /// Since.
+        since: DateTime<Utc>,
+    },
+    /// Sound again after a "broken" alert.
+    Restored {
+        /// Base asset.
+        symbol: String,
+    },
+    /// A venue cut a leg.
+    VenueShrink {
+        /// Base asset.
+        symbol: String,
+        /// What was seen.
+        shrink: LegShrink,
+    },
+}
+
 /// One symbol's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SymbolVerdict {
@@ -271,6 +304,9 @@ pub struct SymbolVerdict {
     pub shrink: Option<LegShrink>,
     /// What to do now.
     pub action: IntegrityAction,
+    /// Alerts (crossing-only: broken once past the grace, restored once sound again, and
+    /// every venue shrink).
+    pub events: Vec<IntegrityEvent>,
     /// A quantity the rules call for could not be put on the grid (a size step missing or
     /// not positive): that action is dropped, and this says why.
     pub grid_error: Option<String>,
@@ -390,12 +426,37 @@ pub fn check(
             }),
             _ => IntegrityAction::None,
         };
-        if !(l.size_a.is_zero() && l.size_b.is_zero() && since.is_none()) {
+        let mut events = Vec::new();
+        if let Some(shrink) = &shrink {
+            events.push(IntegrityEvent::VenueShrink {
+                symbol: l.symbol.clone(),
+                shrink: shrink.clone(),
+            });
+        }
+        let alerted = match &status {
+            IntegrityStatus::Broken { since } if !prev.alerted => {
+                events.push(IntegrityEvent::Broken {
+                    symbol: l.symbol.clone(),
+                    class: class.clone(),
+                    since: *since,
+                });
+                true
+            }
+            IntegrityStatus::Sound if prev.alerted => {
+                events.push(IntegrityEvent::Restored {
+                    symbol: l.symbol.clone(),
+                });
+                false
+            }
+            _ => prev.alerted,
+        };
+        if !(l.size_a.is_zero() && l.size_b.is_zero() && since.is_none() && !alerted) {
             next.symbols.insert(
                 l.symbol.clone(),
                 SymbolIntegrityState {
                     unhedged_since: since,
                     last_sizes: Some((l.size_a, l.size_b)),
+                    alerted,
                 },
             );
         }
@@ -405,6 +466,7 @@ pub fn check(
             status,
             shrink,
             action,
+            events,
             grid_error,
         });
     }

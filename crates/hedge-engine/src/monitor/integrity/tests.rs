@@ -212,3 +212,45 @@ fn bad_step_drops_only_that_action() {
     );
     assert_eq!(v[1].grid_error, None);
 }
+
+/// Alerts only on crossings: broken once past the grace (not again while it lasts),
+/// restored once sound, a shrink each time one is seen.
+#[test]
+fn integrity_alerts_on_crossings() {
+    let s = IntegritySettings::default();
+    let seq = [
+        (0, dec!(1), dec!(-1)),
+        (60, dec!(0.5), dec!(-1)),
+        (80, dec!(0.5), dec!(-1)),
+        (120, dec!(0.5), dec!(-1)),
+        (150, dec!(0.5), dec!(-1)),
+        (180, dec!(0.5), dec!(-0.5)),
+        (240, dec!(0.5), dec!(-0.5)),
+    ];
+    let mut state = IntegrityState::default();
+    let mut got = Vec::new();
+    for (secs, a, b) in seq {
+        let (next, v) = check(&s, &state, &[legs(a, b)], false, t(secs));
+        state = next;
+        got.push(
+            v[0].events
+                .iter()
+                .map(|e| match e {
+                    IntegrityEvent::Broken { .. } => "broken",
+                    IntegrityEvent::Restored { .. } => "restored",
+                    IntegrityEvent::VenueShrink { .. } => "shrink",
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    let expected: Vec<Vec<&str>> = vec![
+        vec![],
+        vec!["shrink"],
+        vec![],
+        vec!["broken"],
+        vec![],
+        vec!["shrink", "restored"],
+        vec![],
+    ];
+    assert_eq!(got, expected);
+}
