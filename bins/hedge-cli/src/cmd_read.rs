@@ -6,17 +6,13 @@ use crate::render::{self, apr, boxed, grid, js, js_opt, money, opt, rate, size};
 use crate::{code, Failure};
 use hedge_app::bot_config::DEFAULT_SYMBOLS;
 use hedge_app::venues::VenueKind;
+use hedge_engine::report::leverage::VenueLeverage;
 use hedge_engine::report::overview::{
     funding_overview, OverviewSettings, RankedSymbol, SkipReason, SymbolFunding, SymbolOutcome,
 };
 use hedge_engine::report::{self, Fetched, ReportError};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use venue_api::{MarketInfo, VenueError};
-
-fn vfail(kind: VenueKind, what: &str, e: VenueError) -> Failure {
-    Failure::venue(format!("{} {what}: {e}", kind.display_name()))
-}
 
 /// A report that could not be built: a venue or read error (exit 1), its message as is.
 pub fn rfail(e: ReportError) -> Failure {
@@ -50,8 +46,8 @@ pub async fn capacity(ctx: &Ctx) -> Result<u8, Failure> {
         render::print_json(&json!({
             "mode": mode(ctx),
             "symbol": cfg.symbol, "quote": cfg.quote, "mid": js(r.mid), "leverage": cfg.leverage.to_string(),
-            "long": {"venue": r.long.venue, "available": js(r.long.available), "capacity_base": js(r.long.capacity_base)},
-            "short": {"venue": r.short.venue, "available": js(r.short.available), "capacity_base": js(r.short.capacity_base)},
+            "long": {"venue": r.long.venue, "available": js(r.long.available), "capacity_base": js(r.long.capacity_base.round_dp(8))},
+            "short": {"venue": r.short.venue, "available": js(r.short.available), "capacity_base": js(r.short.capacity_base.round_dp(8))},
             "common_step": js(cap.common_step), "max_size": js(cap.max_size), "max_quote": js(cap.max_quote),
             "min_size": js(cap.min_size), "below_minimum": cap.below_minimum,
             "limiting_venue": r.limiting_venue(),
@@ -455,51 +451,43 @@ pub async fn check_leverage(
     let symbols: Vec<String> = if symbols.is_empty() {
         DEFAULT_SYMBOLS.iter().map(|s| s.to_string()).collect()
     } else {
-        symbols
-            .iter()
-            .map(|s| s.trim().to_ascii_uppercase())
-            .collect()
+        symbols.to_vec()
     };
-    let (a, b) = (ctx.venue(A), ctx.venue(B));
-    let (ma, mb) = tokio::join!(a.markets(), b.markets());
-    let ma = ma.map_err(|e| vfail(A, "markets", e))?;
-    let mb = mb.map_err(|e| vfail(B, "markets", e))?;
-    let find = |ms: &[MarketInfo], s: &str| {
-        ms.iter()
-            .find(|m| m.symbol.eq_ignore_ascii_case(s))
-            .cloned()
-    };
+    let r = report::leverage::leverage_report(&ctx.venue(A), &ctx.venue(B), &symbols, with_account)
+        .await
+        .map_err(rfail)?;
     let lev = |d: Option<Decimal>| {
         opt(d.filter(|x| *x > Decimal::ZERO), |x| {
             format!("{}x", x.trunc())
         })
     };
+    let current = |v: &VenueLeverage| v.current.as_ref().and_then(|c| c.ok().copied());
+    // A failed read of the account's setting says so (it is not "N/A", which means not read).
+    let current_cell = |v: &VenueLeverage| match &v.current {
+        Some(Fetched::Failed(_)) => "read failed".to_string(),
+        _ => lev(current(v)),
+    };
+    let current_error = |v: &VenueLeverage| match &v.current {
+        Some(Fetched::Failed(e)) => json!(e),
+        _ => Value::Null,
+    };
     let mut rows = Vec::new();
     let mut js_rows = Vec::new();
-    for s in &symbols {
-        let (ea, eb) = (find(&ma, s), find(&mb, s));
-        let (cur_a, cur_b) = if with_account && ea.is_some() && eb.is_some() {
-            let (x, y) = tokio::join!(a.leverage(s), b.leverage(s));
-            (x.ok().map(|l| l.leverage), y.ok().map(|l| l.leverage))
-        } else {
-            (None, None)
-        };
-        let max_a = ea.as_ref().and_then(|m| m.max_leverage);
-        let max_b = eb.as_ref().and_then(|m| m.max_leverage);
-        let min_max = max_a.zip(max_b).map(|(x, y)| x.min(y));
+    for row in &r.rows {
+        let [ea, eb] = &row.venues;
         rows.push(vec![
-            s.clone(),
-            lev(ea.as_ref().and_then(|m| m.default_leverage)),
-            lev(max_a),
-            lev(cur_a),
-            lev(eb.as_ref().and_then(|m| m.default_leverage)),
-            lev(max_b),
-            lev(cur_b),
-            lev(min_max),
+            row.symbol.clone(),
+            lev(ea.default),
+            lev(ea.max),
+            current_cell(ea),
+            lev(eb.default),
+            lev(eb.max),
+            current_cell(eb),
+            lev(row.min_max),
         ]);
-        js_rows.push(json!({"symbol": s, "edgex": {"default": js_opt(ea.as_ref().and_then(|m| m.default_leverage)), "max": js_opt(max_a), "current": js_opt(cur_a)},
-                             "lighter": {"default": js_opt(eb.as_ref().and_then(|m| m.default_leverage)), "max": js_opt(max_b), "current": js_opt(cur_b)},
-                             "min_max": js_opt(min_max)}));
+        js_rows.push(json!({"symbol": row.symbol, "edgex": {"default": js_opt(ea.default), "max": js_opt(ea.max), "current": js_opt(current(ea)), "current_error": current_error(ea)},
+                             "lighter": {"default": js_opt(eb.default), "max": js_opt(eb.max), "current": js_opt(current(eb)), "current_error": current_error(eb)},
+                             "min_max": js_opt(row.min_max)}));
     }
     if ctx.json {
         render::print_json(&json!({"mode": mode(ctx), "rows": js_rows}));

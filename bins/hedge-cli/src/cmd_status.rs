@@ -233,9 +233,11 @@ fn print_text(ctx: &Ctx, r: &StatusReport) {
                 crate::outln!("{}WARNING: both legs in the same direction", ctx.tag())
             }
             StatusWarning::Imbalanced { difference } => crate::outln!(
-                "{}WARNING: legs imbalanced by {} {sym}",
+                "{}WARNING: legs imbalanced by {} {sym} ({} holds more)",
                 ctx.tag(),
-                size(*difference)
+                size(difference.abs()),
+                // difference = |leg A| - |leg B|
+                kind(&st.legs[if difference.is_sign_negative() { 1 } else { 0 }].venue)
             ),
         }
     }

@@ -189,26 +189,62 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
         HedgeResult::NothingOpened { .. } => code::NOTHING_OPENED,
         HedgeResult::Halted { .. } => code::NOT_HEDGED,
     };
-    print_open(ctx, &report);
+    print_open(ctx, &report, matches!(req.size, SizeRequest::Quote(_)));
+    if !ctx.json {
+        if let Some(note) = cross_ticks_note(&report.plan, &req.pricing) {
+            crate::outln!("{}{note}", ctx.tag());
+        }
+    }
     Ok(exit)
+}
+
+/// Says when `--cross-ticks` asks for more than the slippage cap allows (the limit price is
+/// capped, cli-qa 4.7): ticks x tick size beyond `max_slippage_bps` of the mid on a leg.
+fn cross_ticks_note(
+    plan: &hedge_engine::protocol::OpenPlan,
+    policy: &PricingPolicy,
+) -> Option<String> {
+    let cap = plan.mid * policy.max_slippage_bps / Decimal::from(10_000);
+    let ticks = Decimal::from(policy.cross_ticks);
+    let capped = [&plan.long_market, &plan.short_market]
+        .iter()
+        .any(|m| ticks * m.tick_size > cap);
+    capped.then(|| {
+        format!(
+            "note: --cross-ticks {} is beyond the {} bps slippage cap; the limit prices were capped \
+             at {} bps from the book",
+            policy.cross_ticks, policy.max_slippage_bps, policy.max_slippage_bps
+        )
+    })
 }
 
 /// Said once under an order table when a filled order has no fee: the venue (Lighter) does
 /// not report a fee per order (D12).
 fn print_fee_note(orders: &[OrderExecution]) {
+    let fills = orders
+        .iter()
+        .map(|o| (o.venue.as_str(), o.fee.is_some(), !o.filled_size.is_zero()));
+    if let Some(note) = fee_note(fills) {
+        crate::outln!("{note}");
+    }
+}
+
+/// The one line naming the venues whose filled orders came without a fee, if any, from
+/// (venue, fee known, filled) per order.
+fn fee_note<'a>(orders: impl Iterator<Item = (&'a str, bool, bool)>) -> Option<String> {
     let mut venues: Vec<&str> = Vec::new();
-    for o in orders {
-        if o.fee.is_none() && !o.filled_size.is_zero() && !venues.contains(&o.venue.as_str()) {
-            venues.push(&o.venue);
+    for (venue, fee_known, filled) in orders {
+        if !fee_known && filled && !venues.contains(&venue) {
+            venues.push(venue);
         }
     }
-    if !venues.is_empty() {
-        crate::outln!(
+    (!venues.is_empty()).then(|| {
+        format!(
             "Fee n/a: {} {} not report the fee of an order",
             venues.join(" and "),
             if venues.len() > 1 { "do" } else { "does" }
-        );
-    }
+        )
+    })
 }
 
 /// The reason of every order that did not simply fill (D12: a refusal, a lost answer looked
@@ -272,7 +308,8 @@ const ORDER_HEADER: [&str; 12] = [
     "Final",
 ];
 
-fn print_open(ctx: &Ctx, r: &OpenReport) {
+/// `converted`: the size was asked in the quote currency (the mid used is shown).
+fn print_open(ctx: &Ctx, r: &OpenReport, converted: bool) {
     if ctx.json {
         render::print_json(&json!({
             "mode": if ctx.paper() { "paper" } else { "live" },
@@ -303,9 +340,26 @@ fn print_open(ctx: &Ctx, r: &OpenReport) {
                 ),
                 (
                     "Requested".into(),
-                    format!("{} {}", size(p.requested_base), r.symbol)
+                    if converted {
+                        format!(
+                            "{} {} (converted at mid {} {})",
+                            size(p.requested_base),
+                            r.symbol,
+                            p.mid.round_dp(6).normalize(),
+                            cfg.quote
+                        )
+                    } else {
+                        format!("{} {}", size(p.requested_base), r.symbol)
+                    }
                 ),
-                ("Leverage".into(), format!("{}x", p.leverage)),
+                (
+                    "Leverage".into(),
+                    if matches!(r.result, HedgeResult::DryRun) {
+                        format!("{}x (not set by a dry run)", p.leverage)
+                    } else {
+                        format!("{}x (set and read back on both venues)", p.leverage)
+                    }
+                ),
                 (
                     format!("{} step", r.long_venue),
                     p.long_market.step_size.to_string()
@@ -813,4 +867,33 @@ pub async fn recover(ctx: &Ctx) -> Result<u8, Failure> {
     } else {
         code::NOT_HEDGED
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fee_note;
+
+    #[test]
+    fn the_fee_note_names_each_venue_without_fees_once() {
+        let none: [(&str, bool, bool); 2] = [("edgex", true, true), ("lighter", false, false)];
+        assert_eq!(
+            fee_note(none.into_iter()),
+            None,
+            "unfilled orders have no fee"
+        );
+        let one = [
+            ("lighter", false, true),
+            ("edgex", true, true),
+            ("lighter", false, true),
+        ];
+        assert_eq!(
+            fee_note(one.into_iter()).as_deref(),
+            Some("Fee n/a: lighter does not report the fee of an order")
+        );
+        let two = [("lighter", false, true), ("edgex", false, true)];
+        assert_eq!(
+            fee_note(two.into_iter()).as_deref(),
+            Some("Fee n/a: lighter and edgex do not report the fee of an order")
+        );
+    }
 }

@@ -26,6 +26,8 @@ pub const ENV_ACCOUNT_ID: &str = "EDGEX_ACCOUNT_ID";
 pub const ENV_API_VERSION: &str = "EDGEX_API_VERSION";
 /// `on` (default) / `off`: top of book from the depth WebSocket.
 pub const ENV_BOOK_STREAM: &str = "EDGEX_BOOK_STREAM";
+/// This process's share of the account's request budget, percent (1..=100).
+pub const ENV_REQUEST_SHARE: &str = "EDGEX_REQUEST_SHARE";
 /// Variable: V1 Stark private key (hex).
 pub const ENV_STARK_PRIVATE_KEY: &str = "EDGEX_STARK_PRIVATE_KEY";
 /// Variable: V2 API key.
@@ -221,6 +223,7 @@ pub struct EdgexConfig {
     book_stream: bool,
     retry_base_delay: Duration,
     retry_max_delay: Duration,
+    request_share_pct: Option<u8>,
 }
 
 impl EdgexConfig {
@@ -246,6 +249,7 @@ impl EdgexConfig {
             book_stream: false,
             retry_base_delay: Duration::from_millis(250),
             retry_max_delay: Duration::from_secs(10),
+            request_share_pct: None,
         }
     }
 
@@ -442,7 +446,30 @@ impl EdgexConfig {
                 })
             }
         };
+        if let Some(v) = get(ENV_REQUEST_SHARE) {
+            let pct = venue_transport::parse_share_pct(&v).map_err(|reason| {
+                EdgexConfigError::InvalidValue {
+                    var: ENV_REQUEST_SHARE,
+                    value: v.clone(),
+                    reason: reason.to_string(),
+                }
+            })?;
+            config.request_share_pct = Some(pct);
+        }
         Ok(config)
+    }
+
+    /// The binary's share of the account's request budget (percent), used unless
+    /// `EDGEX_REQUEST_SHARE` set one (see `venue_transport::DEFAULT_SHARES`). The venue
+    /// counts requests per account, not per process.
+    pub fn with_default_request_share(mut self, pct: u8) -> Self {
+        self.request_share_pct.get_or_insert(pct.clamp(1, 100));
+        self
+    }
+
+    /// The share in force (percent; 100 when nothing set one).
+    pub fn request_share(&self) -> u8 {
+        self.request_share_pct.unwrap_or(100)
     }
 
     /// Ok when the account id and the credentials of the configured generation are present;
@@ -553,14 +580,15 @@ impl EdgexConfig {
     }
 
     /// The request budget in force: `requests_per_second × 60` a minute, the burst, the
-    /// write reserve (defaults `venue_transport::BudgetConfig::EDGEX_DEFAULT`).
+    /// write reserve (defaults `venue_transport::BudgetConfig::EDGEX_DEFAULT`), times this
+    /// process's [`EdgexConfig::request_share`].
     pub fn budget(&self) -> venue_transport::BudgetConfig {
         venue_transport::BudgetConfig {
             per_minute: self.requests_per_second.saturating_mul(60),
             burst: self.request_burst,
             write_reserve: self.write_reserve,
         }
-        .normalized()
+        .share(self.request_share())
     }
 }
 
@@ -636,6 +664,25 @@ mod tests {
             (ENV_API_SECRET, "secret-f78047cfd788c7cc"),
             (ENV_TRADING_PRIVATE_KEY, ETH),
         ]
+    }
+
+    #[test]
+    fn the_request_share_scales_the_budget_and_the_environment_wins() {
+        let full = load(&[]).unwrap();
+        assert_eq!(full.request_share(), 100);
+        assert_eq!(full.budget().per_minute, 600);
+        let bot = full.clone().with_default_request_share(50);
+        assert_eq!((bot.budget().per_minute, bot.budget().burst), (300, 10));
+        let env = load(&[(ENV_REQUEST_SHARE, "30")])
+            .unwrap()
+            .with_default_request_share(50);
+        assert_eq!(env.request_share(), 30);
+        assert_eq!(env.budget().per_minute, 180);
+        let err = load(&[(ENV_REQUEST_SHARE, "0")]).unwrap_err().to_string();
+        assert!(
+            err.contains(ENV_REQUEST_SHARE) && err.contains('0'),
+            "{err}"
+        );
     }
 
     #[test]

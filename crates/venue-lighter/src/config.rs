@@ -100,6 +100,11 @@ pub struct LighterConfig {
     pub book_stream: bool,
     /// Lifetime of the auth tokens the client creates (keep it to minutes).
     pub auth_token_ttl: Duration,
+    /// This process's share of the account's request budget, percent (1..=100):
+    /// `LIGHTER_REQUEST_SHARE`, else the binary's default
+    /// ([`LighterConfig::with_default_request_share`]), else 100. The venue counts requests
+    /// per account, not per process: the bot, the monitor and the CLI must split it.
+    pub request_share_pct: Option<u8>,
 }
 
 impl fmt::Debug for LighterConfig {
@@ -116,6 +121,7 @@ impl fmt::Debug for LighterConfig {
             .field("write_reserve", &self.write_reserve)
             .field("book_stream", &self.book_stream)
             .field("auth_token_ttl", &self.auth_token_ttl)
+            .field("request_share_pct", &self.request_share_pct)
             .finish()
     }
 }
@@ -135,6 +141,7 @@ impl Default for LighterConfig {
             write_reserve: 3,
             book_stream: false,
             auth_token_ttl: Duration::from_secs(10 * 60),
+            request_share_pct: None,
         }
     }
 }
@@ -181,6 +188,18 @@ impl LighterConfig {
         })
     }
 
+    /// The binary's share of the account's request budget (percent), used unless
+    /// `LIGHTER_REQUEST_SHARE` set one (see `venue_transport::DEFAULT_SHARES`).
+    pub fn with_default_request_share(mut self, pct: u8) -> Self {
+        self.request_share_pct.get_or_insert(pct.clamp(1, 100));
+        self
+    }
+
+    /// The share in force (percent; 100 when nothing set one).
+    pub fn request_share(&self) -> u8 {
+        self.request_share_pct.unwrap_or(100)
+    }
+
     /// Overrides the chain id (builder style).
     pub fn with_chain_id(mut self, chain_id: u32) -> Self {
         self.chain_id = chain_id;
@@ -195,7 +214,8 @@ impl LighterConfig {
     /// `LIGHTER_ACCOUNT_INDEX`/`ACCOUNT_INDEX`, `LIGHTER_API_KEY_INDEX`/`API_KEY_INDEX`,
     /// `LIGHTER_CHAIN_ID`/`CHAIN_ID` (default from the base URL: 300 testnet, else 304).
     /// `LIGHTER_REQUESTS_PER_MINUTE` (default 60, the Standard account) and
-    /// `LIGHTER_WRITE_RESERVE` (default 3) set the request budget.
+    /// `LIGHTER_WRITE_RESERVE` (default 3) set the account's request budget, and
+    /// `LIGHTER_REQUEST_SHARE` (percent, 1..=100) this process's share of it.
     /// Missing credentials are not an error here.
     pub fn from_lookup(
         lookup: &dyn Fn(&str) -> Option<String>,
@@ -275,6 +295,16 @@ impl LighterConfig {
             )?
             .max(1),
             write_reserve: budget_figure("LIGHTER_WRITE_RESERVE", defaults.write_reserve)?,
+            request_share_pct: match lookup("LIGHTER_REQUEST_SHARE")
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            {
+                Some(v) => Some(
+                    venue_transport::parse_share_pct(&v)
+                        .map_err(|reason| invalid("LIGHTER_REQUEST_SHARE", &v, reason))?,
+                ),
+                None => None,
+            },
             book_stream: match lookup("LIGHTER_BOOK_STREAM")
                 .map(|v| v.trim().to_ascii_lowercase())
                 .as_deref()
@@ -506,6 +536,19 @@ mod tests {
     }
 
     #[test]
+    fn the_request_share_comes_from_the_environment_else_the_binary() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.request_share(), 100);
+        assert_eq!(c.clone().with_default_request_share(30).request_share(), 30);
+        let c = load(&[("LIGHTER_REQUEST_SHARE", "40%")]).unwrap();
+        assert_eq!(
+            c.with_default_request_share(30).request_share(),
+            40,
+            "the environment wins over the binary's default"
+        );
+    }
+
+    #[test]
     fn bad_formats_name_the_variable() {
         let cases: &[(&str, &str, &str)] = &[
             ("LIGHTER_ACCOUNT_INDEX", "abc", "abc"),
@@ -515,6 +558,8 @@ mod tests {
             ("LIGHTER_API_KEY_INDEX", "-1", "-1"),
             ("LIGHTER_BASE_URL", "ftp://x", "ftp://x"),
             ("WEBSOCKET_URL", "https://x", "https://x"),
+            ("LIGHTER_REQUEST_SHARE", "0", "0"),
+            ("LIGHTER_REQUEST_SHARE", "150%", "150%"),
         ];
         for (var, value, shown) in cases {
             let err = load(&[(var, value)]).unwrap_err().to_string();

@@ -18,6 +18,9 @@ use venue_api::VenueError;
 
 /// The `Rejected` code used for nonce errors.
 pub const INVALID_NONCE_CODE: &str = "invalid_nonce";
+/// The `Rejected` code of a tx refused for the volume quota (sendTx/sendTxBatch have their
+/// own quota, apart from the request budget; the exact venue code is not recorded yet).
+pub const VOLUME_QUOTA_CODE: &str = "volume_quota";
 
 /// What a code of [`CODE_TABLE`] means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +134,16 @@ pub fn classify(
     {
         return VenueError::Auth(message.to_string());
     }
+    // before the margin words: "not enough volume quota" is not a margin refusal
+    if lower.contains("quota") {
+        return VenueError::Rejected {
+            code: VOLUME_QUOTA_CODE.to_string(),
+            message: format!(
+                "{message} (the account's sendTx volume quota is used up: the tx did not execute; \
+                 it refills with traded volume and time)"
+            ),
+        };
+    }
     if lower.contains("margin") || lower.contains("insufficient") || lower.contains("not enough") {
         return VenueError::InsufficientMargin(message.to_string());
     }
@@ -225,6 +238,8 @@ mod tests {
             ),
             (400, Some(21600), "invalid order price", "rejected"),
             (401, None, "", "auth"),
+            (400, Some(21999), "not enough volume quota", "quota"),
+            (400, None, "volume quota exceeded", "quota"),
         ];
         for (status, code, msg, want) in cases {
             let e = classify(status, code, msg, None);
@@ -234,6 +249,7 @@ mod tests {
                 VenueError::Auth(_) => "auth",
                 VenueError::InsufficientMargin(_) => "margin",
                 VenueError::Rejected { .. } if is_nonce_error(&e) => "nonce",
+                VenueError::Rejected { code, .. } if code == VOLUME_QUOTA_CODE => "quota",
                 VenueError::Rejected { .. } => "rejected",
                 _ => "other",
             };

@@ -21,11 +21,22 @@ pub fn build_create_order(
     market: &MarketSpec,
     now_ms: i64,
 ) -> Result<CreateOrder, VenueError> {
-    if market.info.status == MarketStatus::Inactive {
-        return Err(VenueError::InvalidRequest(format!(
-            "{} is not active on Lighter",
-            market.info.symbol
-        )));
+    match market.info.status {
+        MarketStatus::Active => {}
+        MarketStatus::Inactive => {
+            return Err(VenueError::InvalidRequest(format!(
+                "{} is not active on Lighter (orderBooks status); no order is sent",
+                market.info.symbol
+            )))
+        }
+        MarketStatus::ReduceOnly if !req.reduce_only => {
+            return Err(VenueError::InvalidRequest(format!(
+                "{} is reduce-only on Lighter (market_config.force_reduce_only); only \
+                 reduce-only orders are accepted",
+                market.info.symbol
+            )))
+        }
+        MarketStatus::ReduceOnly => {}
     }
     if req.size <= Decimal::ZERO || req.price <= Decimal::ZERO {
         return Err(VenueError::InvalidRequest(
@@ -125,6 +136,55 @@ mod tests {
             reduce_only: false,
             client_id: ClientOrderId::new(77).unwrap(),
             expires_at: None,
+        }
+    }
+
+    #[test]
+    fn market_flags_are_honoured() {
+        use crate::http::models::{MarketConfig, OrderBookDetail};
+        use crate::http::parse::market_status;
+        let book = |status: &str| -> OrderBook {
+            serde_json::from_str(&format!(
+                r#"{{"symbol":"ETH","market_id":0,"status":"{status}","min_base_amount":"0.0050",
+                "min_quote_amount":"10","supported_size_decimals":4,"supported_price_decimals":2}}"#
+            ))
+            .unwrap()
+        };
+        let detail = |force: Option<bool>| OrderBookDetail {
+            market_id: 0,
+            symbol: "ETH".into(),
+            default_initial_margin_fraction: None,
+            min_initial_margin_fraction: None,
+            maintenance_margin_fraction: None,
+            mark_price: None,
+            market_config: Some(MarketConfig {
+                force_reduce_only: force,
+            }),
+        };
+        // (orderBooks status, force_reduce_only, reduce-only order, outcome)
+        let cases = [
+            ("active", None, false, Ok(MarketStatus::Active)),
+            ("active", Some(false), false, Ok(MarketStatus::Active)),
+            ("active", Some(true), true, Ok(MarketStatus::ReduceOnly)),
+            ("active", Some(true), false, Err("reduce-only on Lighter")),
+            ("inactive", None, true, Err("not active on Lighter")),
+            ("frozen", Some(true), true, Err("not active on Lighter")),
+        ];
+        for (status, force, reduce_only, want) in cases {
+            let b = book(status);
+            let d = detail(force);
+            let mut spec = market_spec(&b, Some(&d)).unwrap();
+            spec.info.status = market_status(&b, Some(&d));
+            let mut r = req(dec!(0.01), dec!(2500), TimeInForce::ImmediateOrCancel);
+            r.reduce_only = reduce_only;
+            match (build_create_order(&r, &spec, 1_000), want) {
+                (Ok(_), Ok(s)) => assert_eq!(spec.info.status, s, "{status} {force:?}"),
+                (Err(e), Err(text)) => {
+                    assert!(e.to_string().contains(text), "{status} {force:?}: {e}");
+                    assert!(e.to_string().contains("ETH"), "{e}");
+                }
+                (got, want) => panic!("{status} {force:?} {reduce_only}: {got:?} vs {want:?}"),
+            }
         }
     }
 

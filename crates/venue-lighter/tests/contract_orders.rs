@@ -372,8 +372,15 @@ async fn batch_send_form_is_two_json_arrays() {
         signer.sign(&tx).unwrap()
     };
     let txs = [mk(10), mk(11)];
+    assert_eq!(v.http().volume_quota_remaining(), None, "none seen yet");
     let hashes = v.http().send_tx_batch(&txs).await.unwrap();
     assert_eq!(hashes.len(), 2);
+    // the answer's volume quota is kept and shown with the rate-limit figures (doctor)
+    assert_eq!(v.http().volume_quota_remaining(), Some(998));
+    assert!(v
+        .http()
+        .rate_limit_headers()
+        .contains(&("volume_quota_remaining".to_string(), "998".to_string())));
     let forms = sent_forms(&server, "/api/v1/sendTxBatch").await;
     assert_eq!(forms[0][0], ("tx_types".to_string(), "[15,15]".to_string()));
     let infos: Vec<String> = serde_json::from_str(&forms[0][1].1).unwrap();

@@ -245,3 +245,91 @@ async fn a_resting_order_without_margin_fails_without_consuming_its_nonce() {
     place(v, &ok).await.unwrap();
     assert!(v.position("ETH").await.unwrap().is_some());
 }
+
+/// Two processes on one API key index (the bot and the monitor share an account): each
+/// keeps its own nonce counter. The policy: every write of either happens inside an engine
+/// operation, under the account lock, which starts with `Venue::resync` (nonce fetched
+/// afresh); and a tx that still meets a stale counter is refused with 21104 (it did not
+/// execute) and re-signed once with a fresh nonce. Both processes' orders land, none twice.
+#[tokio::test]
+async fn two_processes_on_one_key_interleave_without_losing_an_order() {
+    let env = env().await;
+    let other = lighter_venue(env.session.lighter_config().unwrap(), env.clock.clone());
+    // B signs with nonce 0, then A sends with nonce 0 first: B's tx is now stale
+    let b1 = aggressive(
+        &other,
+        "ETH",
+        Side::Sell,
+        dec!(0.05),
+        3,
+        TimeInForce::ImmediateOrCancel,
+        false,
+        902,
+    )
+    .await;
+    let b1 = other.prepare_order(&b1).await.unwrap();
+    let signed_nonce = b1
+        .payload_ref::<venue_lighter::LighterPreparedOrder>()
+        .unwrap()
+        .signed
+        .nonce;
+    assert_eq!(signed_nonce, 0);
+    let a1 = aggressive(
+        &env.lighter,
+        "ETH",
+        Side::Buy,
+        dec!(0.05),
+        3,
+        TimeInForce::ImmediateOrCancel,
+        false,
+        901,
+    )
+    .await;
+    place(&env.lighter, &a1).await.unwrap();
+    // the venue refuses B's tx with 21104 (not executed); B re-signs it once with a fresh
+    // nonce and it lands
+    other.submit_order(b1).await.unwrap();
+    // with the policy (resync at the start of each operation) no tx meets a stale nonce
+    for (i, venue) in [&env.lighter, &other, &env.lighter, &other]
+        .into_iter()
+        .enumerate()
+    {
+        venue.resync().await.unwrap();
+        let side = if i % 2 == 0 { Side::Buy } else { Side::Sell };
+        let req = aggressive(
+            venue,
+            "ETH",
+            side,
+            dec!(0.05),
+            3,
+            TimeInForce::ImmediateOrCancel,
+            false,
+            910 + i as u64,
+        )
+        .await;
+        place(venue, &req).await.unwrap();
+    }
+    // every order executed exactly once: six fills, flat again
+    let k = env.session.lighter_keys();
+    let filled: usize = env.session.server().with_exchange(|ex| {
+        let a = ex
+            .account(
+                venue_sim::engine::VenueKind::Lighter,
+                &k.account_index.to_string(),
+            )
+            .unwrap();
+        a.orders.iter().filter(|o| o.filled == dec!(0.05)).count()
+    });
+    assert_eq!(filled, 6);
+    let pos = env.lighter.position("ETH").await.unwrap();
+    assert!(pos.as_ref().is_none_or(|p| p.size.is_zero()), "{pos:?}");
+    assert_eq!(
+        env.lighter
+            .http()
+            .next_nonce(k.account_index, k.api_key_index)
+            .await
+            .unwrap(),
+        6,
+        "six txs, six nonces: nothing refused twice, nothing sent twice"
+    );
+}

@@ -58,6 +58,22 @@ impl BudgetConfig {
         write_reserve: 5,
     };
 
+    /// This process's share of the account's budget, `pct` percent (1..=100) of the rate
+    /// and of the burst (each at least 1; the reserve kept within the burst). The venue's
+    /// limit is per account (IP / L1 address), not per process: processes that trade one
+    /// account together (the bot and the monitor) must split it so that their sum stays
+    /// under the limit.
+    pub fn share(self, pct: u8) -> Self {
+        let pct = u64::from(pct.clamp(1, 100));
+        let scale = |v: u32| u32::try_from(u64::from(v) * pct / 100).unwrap_or(v).max(1);
+        Self {
+            per_minute: scale(self.per_minute),
+            burst: scale(self.burst),
+            write_reserve: self.write_reserve,
+        }
+        .normalized()
+    }
+
     /// Figures made consistent: at least 1 a minute and a burst of 1; the reserve leaves
     /// reads at least one token of the burst.
     pub fn normalized(self) -> Self {
@@ -68,6 +84,31 @@ impl BudgetConfig {
             write_reserve: self.write_reserve.min(burst.saturating_sub(1)),
         }
     }
+}
+
+/// Parses a budget share in percent: a whole number from 1 to 100 (a trailing `%` allowed).
+pub fn parse_share_pct(text: &str) -> Result<u8, &'static str> {
+    text.trim()
+        .trim_end_matches('%')
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|p| (1..=100).contains(p))
+        .ok_or("expected a whole percent from 1 to 100")
+}
+
+/// Suggested shares of one account's request budget per binary, so that all three running
+/// together stay under the venue's limit: `rotation-bot` 50 %, `liq-monitor` 30 %,
+/// `hedge-cli` 20 % (the environment variable of each venue overrides it).
+pub const DEFAULT_SHARES: [(&str, u8); 3] =
+    [("rotation-bot", 50), ("liq-monitor", 30), ("hedge-cli", 20)];
+
+/// The suggested share of `program` ([`DEFAULT_SHARES`]); 100 for any other program.
+pub fn default_share(program: &str) -> u8 {
+    DEFAULT_SHARES
+        .iter()
+        .find(|(name, _)| *name == program)
+        .map_or(100, |(_, pct)| *pct)
 }
 
 #[derive(Debug)]
@@ -177,6 +218,36 @@ impl RequestBudget {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn shares_split_the_account_budget() {
+        let l = BudgetConfig::LIGHTER_STANDARD;
+        // (share, per minute, burst, reserve)
+        let cases = [
+            (100, 60, 10, 3),
+            (50, 30, 5, 3),
+            (30, 18, 3, 2),
+            (20, 12, 2, 1),
+            (1, 1, 1, 0),
+        ];
+        for (pct, per_minute, burst, reserve) in cases {
+            assert_eq!(l.share(pct), cfg(per_minute, burst, reserve), "{pct} %");
+        }
+        let total: u32 = DEFAULT_SHARES
+            .iter()
+            .map(|(_, p)| l.share(*p).per_minute)
+            .sum();
+        assert!(
+            total <= l.per_minute,
+            "the binaries together stay under the limit"
+        );
+        assert_eq!(default_share("liq-monitor"), 30);
+        assert_eq!(default_share("some-tool"), 100);
+        assert_eq!(parse_share_pct(" 50% "), Ok(50));
+        for bad in ["0", "101", "half", "-5", ""] {
+            assert!(parse_share_pct(bad).is_err(), "{bad}");
+        }
+    }
 
     fn cfg(per_minute: u32, burst: u32, write_reserve: u32) -> BudgetConfig {
         BudgetConfig {

@@ -20,7 +20,9 @@ pub mod tls;
 pub mod ws;
 
 pub use backoff::{backoff_delay, RetryPolicy};
-pub use budget::{BudgetConfig, Priority, RequestBudget};
+pub use budget::{
+    default_share, parse_share_pct, BudgetConfig, Priority, RequestBudget, DEFAULT_SHARES,
+};
 pub use tls::install_tls_provider;
 pub use ws::{Reply, WsConfig, WsHandler, WsStatus, WsTask};
 

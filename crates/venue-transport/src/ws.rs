@@ -3,7 +3,8 @@
 //! [`spawn`] starts one task that keeps one socket open: connect (bounded by the idle
 //! timeout), let the venue's [`WsHandler`] subscribe, read frames, answer WebSocket pings,
 //! send the handler's client ping every `ping_interval`, and treat a socket silent for
-//! `idle_timeout` as dead. Whenever the session ends (close, error, silence, or the handler
+//! `idle_timeout` as dead (a WebSocket ping goes out with each client ping, so a healthy but
+//! quiet connection always has the server's pong). Whenever the session ends (close, error, silence, or the handler
 //! asking for it, e.g. a server `shutdown` notice) the handler clears what it served
 //! ([`WsHandler::on_close`], so readers fall back to REST at once) and the task reconnects
 //! after a jittered exponential backoff ([`crate::backoff_delay`]); the backoff restarts
@@ -311,6 +312,9 @@ where
                 if let Some(frame) = handler.ping() {
                     send!(Message::text(frame));
                 }
+                // A protocol-level ping too: every server answers it with a pong (RFC 6455),
+                // so a quiet but healthy connection is never mistaken for a dead one.
+                send!(Message::Ping(Vec::new().into()));
             }
             _ = tokio::time::sleep_until(idle_deadline) => {
                 return End::Lost("no frame within the idle timeout".to_string());

@@ -345,6 +345,13 @@ impl HedgeEngine {
         let mut out = Vec::new();
         match self.state() {
             Ok(state) => {
+                if let Some(h) = &state.halted {
+                    out.push(format!(
+                        "the real open would be refused: trading is HALTED since {}: {}",
+                        h.since.format("%Y-%m-%d %H:%M:%S UTC"),
+                        h.reason
+                    ));
+                }
                 let ops: Vec<String> = state
                     .unfinished()
                     .iter()
@@ -376,9 +383,9 @@ impl HedgeEngine {
     }
 
     /// `--dry-run`: plan, build and sign both orders; nothing is sent, nothing journaled. The
-    /// report's warnings say when the real open would be refused.
+    /// report's warnings say when the real open would be refused (HALTED included: a dry run
+    /// only reads, so it still shows what would be sent).
     async fn open_dry_run(&self, req: &OpenRequest) -> Result<OpenReport, EngineError> {
-        self.ensure_not_halted()?;
         let mut plan = self.plan_open(req).await?;
         let warnings = self.dry_run_warnings(req, &plan).await;
         let op = self.next_operation_id()?;

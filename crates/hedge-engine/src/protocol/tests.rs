@@ -529,4 +529,22 @@ async fn dry_run_warns_when_the_real_open_would_be_refused() {
         r.warnings
     );
     assert!(w.long.submissions().is_empty() && w.short.submissions().is_empty());
+    // HALTED: the dry run still signs (it sends nothing) and says the open would be refused.
+    let mut st = w.store.load().unwrap();
+    st.halted = Some(crate::state::Halt {
+        since: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+        reason: "test".into(),
+        operation: None,
+        residual: Vec::new(),
+    });
+    w.store.save(&st).unwrap();
+    let r = w.engine.open(&req).await.unwrap();
+    assert!(
+        r.warnings
+            .iter()
+            .any(|x| x.contains("refused: trading is HALTED since 1970-01-01 00:00:00 UTC")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(w.long.submissions().is_empty() && w.short.submissions().is_empty());
 }

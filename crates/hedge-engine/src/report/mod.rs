@@ -10,12 +10,15 @@
 //!   fee estimates, warnings, HALT and unfinished operations ([`status::StatusReport`]).
 //! - [`capacity`]: the largest hedge the collateral allows and which venue limits it
 //!   ([`capacity::CapacityReport`]).
+//! - [`leverage`]: default, maximum and current leverage per venue and symbol
+//!   ([`leverage::LeverageReport`]).
 //!
 //! Reports hold venue ids (`"edgex"`, `"lighter"`) and exact decimals; nothing here formats
 //! for people.
 
 pub mod capacity;
 pub mod funding;
+pub mod leverage;
 pub mod overview;
 pub mod status;
 

@@ -44,6 +44,9 @@ pub struct LegRate {
     pub published: FundingRate,
     /// Per hour and APR.
     pub normalised: NormalisedRate,
+    /// The market's taker fee (fraction), where the market list gives one: the round-trip
+    /// cost a decision subtracts.
+    pub taker_fee: Option<Decimal>,
 }
 
 /// A symbol whose rates were read on both venues.
@@ -337,7 +340,7 @@ pub async fn funding_overview(
 type Side<'a> = (&'a dyn Venue, &'a [MarketInfo], &'a VenueRates);
 
 /// The rate of one symbol on one venue, or why there is none.
-fn rate_of(symbol: &str, (v, _, r): Side<'_>) -> Result<LegRate, SkipReason> {
+fn rate_of(symbol: &str, (v, markets, r): Side<'_>) -> Result<LegRate, SkipReason> {
     let venue = v.id().to_string();
     match r.rates.get(symbol) {
         Some(Ok(rate)) => match funding::normalise(rate.rate, rate.interval_minutes) {
@@ -345,6 +348,10 @@ fn rate_of(symbol: &str, (v, _, r): Side<'_>) -> Result<LegRate, SkipReason> {
                 venue,
                 published: rate.clone(),
                 normalised,
+                taker_fee: markets
+                    .iter()
+                    .find(|m| m.symbol.eq_ignore_ascii_case(symbol))
+                    .and_then(|m| m.taker_fee),
             }),
             Err(_) => Err(SkipReason::UnknownInterval {
                 venue,

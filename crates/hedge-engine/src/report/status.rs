@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use venue_api::{MarketInfo, Position, Venue};
+use venue_api::{Balance, MarketInfo, Position, Venue};
 
 /// Sizes at or below this count as no position.
 pub const FLAT_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
@@ -65,6 +65,18 @@ pub struct StatusLeg {
     /// Funding since it opened (all payments when the open time is unknown); `None` while
     /// flat.
     pub funding: Option<Fetched<FundingSince>>,
+    /// Distance from the mid to the liquidation price, percent of the mid, when the venue
+    /// reports a liquidation price and the book has a mid.
+    pub liquidation_distance_percent: Option<Decimal>,
+    /// The account's collateral, when asked for ([`StatusOptions::balances`]).
+    pub balance: Option<Fetched<Balance>>,
+}
+
+/// What the status report reads beyond positions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusOptions {
+    /// Also read each venue's balance (margin health; the bot asks, `status` does not).
+    pub balances: bool,
 }
 
 /// How long the reads took.
@@ -150,6 +162,17 @@ pub fn journal_open_time(
     opened
 }
 
+/// Distance from `mid` to `liquidation`, percent of `mid` (4 decimals); `None` without a
+/// positive mid.
+pub fn liquidation_distance_percent(liquidation: Decimal, mid: Decimal) -> Option<Decimal> {
+    (mid > Decimal::ZERO)
+        .then(|| ((mid - liquidation).abs() / mid * Decimal::ONE_HUNDRED).round_dp(4))
+}
+
+fn liquidation_distance(p: &Option<Position>, mid: Option<Decimal>) -> Option<Decimal> {
+    liquidation_distance_percent(p.as_ref()?.liquidation_price?, mid?)
+}
+
 /// Reads both venues and the engine state and builds the report. Fails only when a market or
 /// a position cannot be read (a position that cannot be read is never "flat") or the state
 /// cannot be read; a failed book or funding read is data.
@@ -158,6 +181,17 @@ pub async fn status(
     b: &Arc<dyn Venue>,
     symbol: &str,
     engine: &HedgeEngine,
+) -> Result<StatusReport, ReportError> {
+    status_with(a, b, symbol, engine, StatusOptions::default()).await
+}
+
+/// [`status`], reading what `options` asks for too (a failed balance read is data).
+pub async fn status_with(
+    a: &Arc<dyn Venue>,
+    b: &Arc<dyn Venue>,
+    symbol: &str,
+    engine: &HedgeEngine,
+    options: StatusOptions,
 ) -> Result<StatusReport, ReportError> {
     let t0 = Instant::now();
     let (ma, mb) = tokio::join!(a.market(symbol), b.market(symbol));
@@ -237,23 +271,33 @@ pub async fn status(
     let net_pnl = funding_minus_fees
         .zip(analysis.total_unrealized_pnl)
         .map(|(x, u)| x + u);
+    let (bal_a, bal_b) = if options.balances {
+        let (x, y) = tokio::join!(a.balance(), b.balance());
+        (Some(Fetched::from_result(x)), Some(Fetched::from_result(y)))
+    } else {
+        (None, None)
+    };
     let unfinished = state.unfinished().into_iter().cloned().collect();
     Ok(StatusReport {
         symbol: symbol.to_string(),
         legs: [
             StatusLeg {
                 venue: a.id().to_string(),
+                liquidation_distance_percent: liquidation_distance(&pa, mid_a),
                 position: pa,
                 mid: mid_a,
                 opened: oa,
                 funding: fa,
+                balance: bal_a,
             },
             StatusLeg {
                 venue: b.id().to_string(),
+                liquidation_distance_percent: liquidation_distance(&pb, mid_b),
                 position: pb,
                 mid: mid_b,
                 opened: ob,
                 funding: fb,
+                balance: bal_b,
             },
         ],
         analysis,

@@ -4,7 +4,10 @@
 use super::capacity::capacity;
 use super::funding::funding_report;
 use super::overview::{funding_overview, OverviewSettings, SkipReason, SymbolOutcome};
-use super::status::{journal_open_time, status, OpenedSource};
+use super::status::{
+    journal_open_time, liquidation_distance_percent, status, status_with, OpenedSource,
+    StatusOptions,
+};
 use super::{Fetched, ReportError};
 use crate::capacity::CapacityParams;
 use crate::ids::{LegRole, OperationId};
@@ -170,6 +173,11 @@ async fn overview_ranks_and_gives_every_skip_its_reason() {
         ("alpha", "beta")
     );
     assert_eq!(ranked[1].1.net_apr_percent, dec!(2.19));
+    assert_eq!(
+        ranked[0].1.a.taker_fee,
+        Some(dec!(0.0005)),
+        "from the market list"
+    );
     o.sort_by_net_apr();
     assert_eq!(o.rows[0].symbol, "XRP");
     assert_eq!(o.rows[1].symbol, "HYPE");
@@ -341,6 +349,21 @@ async fn status_reads_the_hedge_the_halt_and_where_open_times_come_from() {
     assert_eq!(r.fees_total, Some(dec!(0.16)));
     assert_eq!(r.funding_minus_fees, Some(dec!(-0.16)));
     assert_eq!(r.net_pnl, None, "the mock reports no uPnL");
+    assert!(r.legs.iter().all(|l| l.balance.is_none()), "not asked");
+    let r = status_with(
+        &dynv(&a),
+        &dynv(&b),
+        "HYPE",
+        &engine,
+        StatusOptions { balances: true },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&r.legs[1].balance, Some(Fetched::Ok(x)) if x.available == dec!(1)),
+        "{:?}",
+        r.legs[1].balance
+    );
 
     st.halted = Some(Halt {
         since: journal_open,
@@ -357,4 +380,42 @@ async fn status_reads_the_hedge_the_halt_and_where_open_times_come_from() {
         .await
         .unwrap_err();
     assert!(e.to_string().starts_with("alpha position: "), "{e}");
+}
+
+#[rstest::rstest]
+#[case(dec!(40), dec!(30), Some(dec!(25)))] // a long liquidated 25 % below
+#[case(dec!(40), dec!(50), Some(dec!(25)))] // a short liquidated 25 % above
+#[case(dec!(3), dec!(2.9), Some(dec!(3.3333)))]
+#[case(dec!(0), dec!(2.9), None)]
+fn liquidation_distance_is_a_percent_of_the_mid(
+    #[case] mid: Decimal,
+    #[case] liq: Decimal,
+    #[case] want: Option<Decimal>,
+) {
+    assert_eq!(liquidation_distance_percent(liq, mid), want);
+}
+
+#[tokio::test]
+async fn leverage_report_reads_current_settings_only_where_both_list_the_symbol() {
+    let (a, b) = (venue("alpha", dec!(1)), venue("beta", dec!(1)));
+    b.list_symbols(&["ETH"]);
+    a.set_leverage("HYPE", 5).await.unwrap();
+    let symbols = vec!["hype".to_string(), "ETH".to_string()];
+    let r = super::leverage::leverage_report(&dynv(&a), &dynv(&b), &symbols, true)
+        .await
+        .unwrap();
+    let hype = &r.rows[0];
+    assert_eq!(hype.symbol, "HYPE");
+    assert_eq!(hype.venues[0].current, Some(Fetched::Ok(dec!(5))));
+    assert_eq!(hype.venues[1].current, Some(Fetched::Ok(dec!(3))));
+    assert_eq!(hype.min_max, Some(dec!(20)));
+    let eth = &r.rows[1];
+    assert!(!eth.venues[0].listed && eth.venues[1].listed);
+    assert_eq!(eth.venues[0].max, None);
+    assert_eq!(eth.min_max, None);
+    assert!(eth.venues.iter().all(|v| v.current.is_none()), "not read");
+    let r = super::leverage::leverage_report(&dynv(&a), &dynv(&b), &symbols, false)
+        .await
+        .unwrap();
+    assert!(r.rows[0].venues.iter().all(|v| v.current.is_none()));
 }

@@ -51,7 +51,14 @@ pub struct LighterHttpClient {
     budget: RequestBudget,
     /// Rate-limit headers of the last response that carried any.
     rate_limit_headers: std::sync::Mutex<Vec<(String, String)>>,
+    /// `volume_quota_remaining` of the last sendTx answer ([`NO_QUOTA`] = none seen yet).
+    volume_quota: std::sync::atomic::AtomicI64,
 }
+
+/// No volume quota seen yet.
+const NO_QUOTA: i64 = i64::MIN;
+/// Below this many remaining sendTx the quota is logged as a warning.
+pub const LOW_VOLUME_QUOTA: i64 = 20;
 
 /// Installs rustls' `ring` provider as the process default (the workspace's one TLS stack,
 /// `venue-transport`).
@@ -85,6 +92,7 @@ impl LighterHttpClient {
             settings,
             budget,
             rate_limit_headers: std::sync::Mutex::new(Vec::new()),
+            volume_quota: std::sync::atomic::AtomicI64::new(NO_QUOTA),
         })
     }
 
@@ -94,12 +102,36 @@ impl LighterHttpClient {
         self
     }
 
-    /// The rate-limit headers of the last response that carried any (empty: none seen).
+    /// The rate-limit headers of the last response that carried any (empty: none seen),
+    /// followed by `volume_quota_remaining` of the last sendTx answer once one was seen
+    /// (Lighter reports the sendTx quota in the body, not in headers).
     pub fn rate_limit_headers(&self) -> Vec<(String, String)> {
-        self.rate_limit_headers
+        let mut out = self
+            .rate_limit_headers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .clone();
+        if let Some(q) = self.volume_quota_remaining() {
+            out.push(("volume_quota_remaining".to_string(), q.to_string()));
+        }
+        out
+    }
+
+    /// What the last sendTx answer said is left of the account's volume quota.
+    pub fn volume_quota_remaining(&self) -> Option<i64> {
+        let q = self.volume_quota.load(std::sync::atomic::Ordering::Acquire);
+        (q != NO_QUOTA).then_some(q)
+    }
+
+    fn note_volume_quota(&self, remaining: Option<i64>) {
+        let Some(q) = remaining else { return };
+        self.volume_quota
+            .store(q, std::sync::atomic::Ordering::Release);
+        if q < LOW_VOLUME_QUOTA {
+            tracing::warn!(target: "venue_lighter", volume_quota_remaining = q, "Lighter sendTx volume quota is low: txs will be refused when it is used up");
+        } else {
+            tracing::debug!(target: "venue_lighter", volume_quota_remaining = q, "volume quota");
+        }
     }
 
     /// The budget figures in force.
@@ -397,6 +429,7 @@ impl LighterHttpClient {
             ("tx_info", tx.tx_info.clone()),
         ];
         let r: SendTxResponse = self.post_form("/api/v1/sendTx", &form).await?;
+        self.note_volume_quota(r.volume_quota_remaining);
         Ok(r.tx_hash)
     }
 
@@ -416,6 +449,7 @@ impl LighterHttpClient {
             ("tx_infos", serde_json::to_string(&infos).map_err(encode)?),
         ];
         let r: SendTxBatchResponse = self.post_form("/api/v1/sendTxBatch", &form).await?;
+        self.note_volume_quota(r.volume_quota_remaining);
         Ok(r.tx_hash)
     }
 }

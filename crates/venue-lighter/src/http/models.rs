@@ -77,6 +77,17 @@ pub struct OrderBookDetail {
     /// Mark price.
     #[serde(default)]
     pub mark_price: Option<String>,
+    /// Market flags (`force_reduce_only`, trading hours of stock perps, ...).
+    #[serde(default)]
+    pub market_config: Option<MarketConfig>,
+}
+
+/// `orderBookDetails[].market_config`: only the flags the adapter honours.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MarketConfig {
+    /// Only orders that reduce a position are accepted.
+    #[serde(default)]
+    pub force_reduce_only: Option<bool>,
 }
 
 /// `GET /api/v1/orderBookOrders` (REST book fallback).
@@ -277,6 +288,9 @@ pub struct SendTxResponse {
     /// Server id of the tx.
     #[serde(default)]
     pub tx_hash: String,
+    /// What is left of the account's sendTx volume quota.
+    #[serde(default)]
+    pub volume_quota_remaining: Option<i64>,
 }
 
 /// `POST /api/v1/sendTxBatch`.
@@ -285,4 +299,7 @@ pub struct SendTxBatchResponse {
     /// Server ids, one per tx.
     #[serde(default)]
     pub tx_hash: Vec<String>,
+    /// What is left of the account's sendTx volume quota.
+    #[serde(default)]
+    pub volume_quota_remaining: Option<i64>,
 }

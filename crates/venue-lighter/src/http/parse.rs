@@ -73,6 +73,22 @@ pub fn timestamp_ms(v: i64) -> i64 {
     }
 }
 
+/// What the venue lets us do on a market: `orderBooks.status` other than "active" stops
+/// it; `orderBookDetails.market_config.force_reduce_only` leaves only reducing orders.
+pub fn market_status(book: &OrderBook, detail: Option<&OrderBookDetail>) -> MarketStatus {
+    let reduce_only = detail
+        .and_then(|d| d.market_config.as_ref())
+        .and_then(|c| c.force_reduce_only)
+        .unwrap_or(false);
+    if !book.status.eq_ignore_ascii_case("active") {
+        MarketStatus::Inactive
+    } else if reduce_only {
+        MarketStatus::ReduceOnly
+    } else {
+        MarketStatus::Active
+    }
+}
+
 /// Market facts from `orderBooks` (+ `orderBookDetails` when present). Fees arrive in
 /// percent and become fractions; max leverage = 10000 / min IMF.
 pub fn market_spec(
@@ -106,11 +122,7 @@ pub fn market_spec(
         taker_fee: pct("taker_fee", &book.taker_fee)?,
         maker_fee: pct("maker_fee", &book.maker_fee)?,
         funding_interval_minutes: Some(FUNDING_INTERVAL_MINUTES),
-        status: if book.status.eq_ignore_ascii_case("active") {
-            MarketStatus::Active
-        } else {
-            MarketStatus::Inactive
-        },
+        status: market_status(book, detail),
     };
     Ok(MarketSpec {
         info,

@@ -136,7 +136,8 @@ impl LighterVenue {
             per_minute: settings.requests_per_minute,
             burst: venue_transport::BudgetConfig::LIGHTER_STANDARD.burst,
             write_reserve: config.write_reserve,
-        };
+        }
+        .share(config.request_share());
         let http = LighterHttpClient::new(&config.base_url, settings)?.with_budget(budget);
         let signer = match (
             &config.private_key,

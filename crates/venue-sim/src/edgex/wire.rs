@@ -1,8 +1,8 @@
 //! EdgeX JSON shapes (all numbers as strings), built from engine data.
 
 use crate::engine::{
-    Account, CancelReason, Exchange, FundingRecord, MarketSpec, Order, OrderState, Tif, Valuation,
-    VenueKind,
+    Account, CancelReason, Exchange, FundingRecord, MarketSpec, Order, OrderState, Tif, Trading,
+    Valuation, VenueKind,
 };
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -82,9 +82,9 @@ fn contract(m: &MarketSpec, quote: &str) -> Value {
         "defaultLeverage": m.default_leverage.to_string(),
         "displayMaxLeverage": m.max_leverage.to_string(),
         "displayMinLeverage": "1",
-        "enableTrade": true,
+        "enableTrade": m.trading != Trading::Inactive,
         "enableDisplay": true,
-        "enableOpenPosition": true,
+        "enableOpenPosition": m.trading == Trading::Active,
         "fundingRateIntervalMin": m.funding_interval_min.to_string(),
         "fundingImpactMarginNotional": "500",
         "fundingMaxRate": "0.000234",

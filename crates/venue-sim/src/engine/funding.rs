@@ -49,7 +49,7 @@ impl Default for EpisodeParams {
     fn default() -> Self {
         Self {
             enabled: true,
-            mean_gap_hours: 30,
+            mean_gap_hours: 20,
             min_apr_pct: 50,
             max_apr_pct: 300,
             min_half_life_hours: 2,

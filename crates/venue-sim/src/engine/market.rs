@@ -69,6 +69,23 @@ pub struct MarketSpec {
     pub funding_interval_min: u32,
     /// EdgeX synthetic resolution exponent (amount = size * 10^exp); unused on Lighter.
     pub resolution_exp: u32,
+    /// What the venue lets accounts do (a state file without it: active).
+    #[serde(default)]
+    pub trading: Trading,
+}
+
+/// A market's trading flag as the venues publish it (Lighter `orderBooks.status` and
+/// `market_config.force_reduce_only`; EdgeX `enableTrade` / `enableOpenPosition`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trading {
+    /// Open and close.
+    #[default]
+    Active,
+    /// Only orders that reduce a position.
+    ReduceOnly,
+    /// No orders.
+    Inactive,
 }
 
 impl MarketSpec {
@@ -192,6 +209,7 @@ pub fn markets_of(spec: &SymbolSpec, index: usize) -> (MarketSpec, MarketSpec) {
             240
         },
         resolution_exp: step_scale + 6,
+        trading: Trading::Active,
     };
     let lighter = MarketSpec {
         venue: VenueKind::Lighter,
@@ -208,6 +226,7 @@ pub fn markets_of(spec: &SymbolSpec, index: usize) -> (MarketSpec, MarketSpec) {
         maker_fee: Decimal::ZERO,
         funding_interval_min: 60,
         resolution_exp: 0,
+        trading: Trading::Active,
     };
     (edgex, lighter)
 }

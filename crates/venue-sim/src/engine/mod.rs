@@ -19,7 +19,7 @@ pub use account::{
     Tif,
 };
 pub use book::{Book, Level};
-pub use market::{default_symbols, MarketSpec, SymbolSpec, VenueKind};
+pub use market::{default_symbols, MarketSpec, SymbolSpec, Trading, VenueKind};
 pub use orders::{apply_trade, closing_qty, OrderRef};
 
 use rng::{mix, word, Rng};
@@ -268,6 +268,22 @@ impl Exchange {
     /// Markets of a venue, in listing order.
     pub fn markets_of(&self, venue: VenueKind) -> impl Iterator<Item = &MarketSpec> {
         self.markets.iter().filter(move |m| m.venue == venue)
+    }
+
+    /// Sets a market's trading flag (tests; an operator scenario such as a delisting).
+    pub fn set_trading(
+        &mut self,
+        venue: VenueKind,
+        market_id: &str,
+        trading: Trading,
+    ) -> Result<(), EngineError> {
+        let m = self
+            .markets
+            .iter_mut()
+            .find(|m| m.venue == venue && m.market_id == market_id)
+            .ok_or_else(|| EngineError::UnknownMarket(market_id.to_string()))?;
+        m.trading = trading;
+        Ok(())
     }
 
     /// A market by venue id.

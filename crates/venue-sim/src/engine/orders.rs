@@ -5,7 +5,7 @@
 use super::book;
 use super::{
     Account, CancelReason, EngineError, Exchange, Level, MarketSpec, NewOrder, Order, OrderState,
-    PendingAction, Tif, VenueKind,
+    PendingAction, Tif, Trading, VenueKind,
 };
 use rust_decimal::Decimal;
 use venue_api::Side;
@@ -21,6 +21,22 @@ impl Exchange {
     ) -> Result<MarketSpec, EngineError> {
         let market = self.market(venue, &order.market_id)?.clone();
         let account = self.account(venue, account_id)?;
+        match market.trading {
+            Trading::Active => {}
+            Trading::Inactive => {
+                return Err(EngineError::InvalidOrder(format!(
+                    "market {} is not open for trading",
+                    market.symbol
+                )))
+            }
+            Trading::ReduceOnly if !order.reduce_only => {
+                return Err(EngineError::InvalidOrder(format!(
+                    "market {} accepts reduce-only orders only",
+                    market.symbol
+                )))
+            }
+            Trading::ReduceOnly => {}
+        }
         if !MarketSpec::on_grid(order.size, market.step) {
             return Err(EngineError::InvalidOrder(format!(
                 "size {} is not a positive multiple of step {}",

@@ -1,7 +1,8 @@
 //! Lighter JSON shapes (integer `code`, decimals as strings), built from engine data.
 
 use crate::engine::{
-    Account, CancelReason, Exchange, MarketSpec, Order, OrderState, Tif, Valuation, VenueKind,
+    Account, CancelReason, Exchange, MarketSpec, Order, OrderState, Tif, Trading, Valuation,
+    VenueKind,
 };
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -25,7 +26,8 @@ pub fn error(code: i64, message: &str) -> Value {
 pub fn order_book(m: &MarketSpec) -> Value {
     json!({
         "symbol": m.symbol, "market_id": m.market_id.parse::<u32>().unwrap_or(0),
-        "market_type": "perp", "base_asset_id": 0, "quote_asset_id": 0, "status": "active",
+        "market_type": "perp", "base_asset_id": 0, "quote_asset_id": 0,
+        "status": if m.trading == Trading::Inactive { "inactive" } else { "active" },
         "taker_fee": fixed(m.taker_fee * Decimal::ONE_HUNDRED, 4),
         "maker_fee": fixed(m.maker_fee * Decimal::ONE_HUNDRED, 4),
         "liquidation_fee": "1.0000",
@@ -69,6 +71,12 @@ pub fn order_book_detail(ex: &Exchange, m: &MarketSpec) -> Value {
             ),
             ("last_trade_price", json!(s(mark))),
             ("mark_price", json!(s(mark))),
+            (
+                "market_config",
+                json!({"market_margin_mode": 0, "insurance_fund_account_index": 281474976710655u64,
+                       "liquidation_mode": 0, "force_reduce_only": m.trading == Trading::ReduceOnly,
+                       "trading_hours": ""}),
+            ),
             ("index_price", json!(s(mark))),
             ("open_interest", json!("0")),
             ("daily_trades_count", json!(0)),

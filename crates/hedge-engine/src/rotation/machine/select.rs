@@ -3,9 +3,8 @@
 
 use super::{EventKind, Machine, MachineError};
 use crate::capacity::venue_capacity;
-use crate::pricing::PricingPolicy;
 use crate::protocol::{EngineError, HedgeResult, LegMode, OpenReport, OpenRequest, OrderPurpose};
-use crate::rotation::budget::FailedOpenKind;
+use crate::rotation::budget::{FailedOpenKind, SymbolCooldown};
 use crate::rotation::decide::{decide_entry, EntryVerdict, SkipReason, SkippedSymbol};
 use crate::rotation::economics::LegSide;
 use crate::rotation::economics::{
@@ -437,10 +436,7 @@ impl Machine {
             venues: legs,
             leverage: self.cfg.leverage,
             size: SizeRequest::Quote(notional),
-            pricing: PricingPolicy {
-                cross_ticks: self.cfg.cross_ticks,
-                ..PricingPolicy::default()
-            },
+            pricing: self.pricing(),
             leg_mode: LegMode::Concurrent,
             dry_run: false,
             add: false,
@@ -546,12 +542,10 @@ impl Machine {
                 Ok(TryOpen::Stop)
             }
             _ => {
-                let until = self.state.budget.record_failed_open(
-                    &self.cfg.budgets,
-                    &e.symbol,
-                    FailedOpenKind::Failed,
-                    now,
-                );
+                // Nothing was sent and no fee paid (a stale or crossed book, a market or
+                // leverage refusal): the symbol cools down, the failed-opens budget is not
+                // charged (W34: typed handling).
+                let until = self.cool_down(&e.symbol, now);
                 self.decide(
                     "open_refused",
                     Some(&e.symbol),
@@ -568,6 +562,26 @@ impl Machine {
                 Ok(TryOpen::Next)
             }
         }
+    }
+
+    /// A cooldown on `symbol` without charging the failed-opens budget.
+    fn cool_down(&mut self, symbol: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+        let failures = self
+            .state
+            .budget
+            .cooldowns
+            .get(symbol)
+            .map_or(1, |c| c.failures.saturating_add(1));
+        let until = now + self.cfg.budgets.cooldown_for(failures);
+        self.state.budget.cooldowns.insert(
+            symbol.to_string(),
+            SymbolCooldown {
+                failures,
+                until,
+                last_kind: FailedOpenKind::Failed,
+            },
+        );
+        until
     }
 
     /// The position after a verified open.
