@@ -7,7 +7,7 @@ use hedge_app::hedge_config::{self, ConfigOrigin, HedgeOverrides};
 use hedge_app::liq::{render_text, CheckReport, Health, LiqMonitor, LiqSettings};
 use hedge_app::metrics::Metrics;
 use hedge_app::wiring::{live_state_path, PaperSettings, StateSettings, Wiring};
-use hedge_engine::monitor::{integrity, ladder, reads, runway};
+use hedge_engine::monitor::check::MonitorSettings;
 use hedge_engine::pricing::PricingPolicy;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,19 +29,15 @@ fn settings(a: &Args) -> Result<LiqSettings, Failure> {
     if a.interval == 0 {
         return Err(usage("--interval must be at least 1 second, got 0"));
     }
-    let ladder = ladder::LadderSettings::with_thresholds(a.margin_threshold, a.pnl_threshold)
-        .map_err(|e| usage(e.to_string()))?;
-    let integrity = integrity::IntegritySettings {
-        unhedged_grace_secs: a.unhedged_grace,
-    };
-    integrity.validate().map_err(|e| usage(e.to_string()))?;
-    let reads = reads::ReadSettings::with_max_failures(a.max_read_failures)
-        .map_err(|e| usage(e.to_string()))?;
+    let monitor = MonitorSettings::from_options(
+        a.margin_threshold,
+        a.pnl_threshold,
+        a.unhedged_grace,
+        a.max_read_failures,
+    )
+    .map_err(|e| usage(e.to_string()))?;
     Ok(LiqSettings {
-        runway: runway::RunwaySettings::default(),
-        ladder,
-        integrity,
-        reads,
+        monitor,
         auto_close: a.auto_close(),
         pricing: PricingPolicy::default(),
     })

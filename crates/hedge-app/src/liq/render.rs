@@ -143,6 +143,9 @@ pub fn render_text(r: &CheckReport, tag: &str, next: Option<DateTime<Utc>>) -> S
             a.action, a.symbol, a.why, a.result
         );
     }
+    for s in &r.skipped {
+        let _ = writeln!(o, "not traded: {} ({})", s.symbol, s.reason);
+    }
     for a in &r.alerts {
         let _ = writeln!(o, "ALERT [{}] {}: {}", a.kind, a.subject, a.message);
     }

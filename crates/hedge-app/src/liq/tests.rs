@@ -41,12 +41,7 @@ fn world(auto_close: bool) -> World {
     let store = Arc::new(MemoryStore::default());
     let engine = HedgeEngine::new(clock.clone(), store.clone(), ExecutionOptions::default());
     let settings = LiqSettings {
-        runway: runway::RunwaySettings::default(),
-        ladder: ladder::LadderSettings::default(),
-        integrity: integrity::IntegritySettings {
-            unhedged_grace_secs: 30,
-        },
-        reads: reads::ReadSettings::default(),
+        monitor: MonitorSettings::from_options(dec!(80), dec!(-15), 30, 5).unwrap(),
         auto_close,
         pricing: PricingPolicy::default(),
     };
