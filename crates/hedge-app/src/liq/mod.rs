@@ -615,3 +615,5 @@ fn ladder_alert(e: &LadderEvent) -> AlertLine {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ladder;
