@@ -462,6 +462,15 @@ pub async fn check_leverage(
         })
     };
     let current = |v: &VenueLeverage| v.current.as_ref().and_then(|c| c.ok().copied());
+    // A failed read of the account's setting says so (it is not "N/A", which means not read).
+    let current_cell = |v: &VenueLeverage| match &v.current {
+        Some(Fetched::Failed(_)) => "read failed".to_string(),
+        _ => lev(current(v)),
+    };
+    let current_error = |v: &VenueLeverage| match &v.current {
+        Some(Fetched::Failed(e)) => json!(e),
+        _ => Value::Null,
+    };
     let mut rows = Vec::new();
     let mut js_rows = Vec::new();
     for row in &r.rows {
@@ -470,14 +479,14 @@ pub async fn check_leverage(
             row.symbol.clone(),
             lev(ea.default),
             lev(ea.max),
-            lev(current(ea)),
+            current_cell(ea),
             lev(eb.default),
             lev(eb.max),
-            lev(current(eb)),
+            current_cell(eb),
             lev(row.min_max),
         ]);
-        js_rows.push(json!({"symbol": row.symbol, "edgex": {"default": js_opt(ea.default), "max": js_opt(ea.max), "current": js_opt(current(ea))},
-                             "lighter": {"default": js_opt(eb.default), "max": js_opt(eb.max), "current": js_opt(current(eb))},
+        js_rows.push(json!({"symbol": row.symbol, "edgex": {"default": js_opt(ea.default), "max": js_opt(ea.max), "current": js_opt(current(ea)), "current_error": current_error(ea)},
+                             "lighter": {"default": js_opt(eb.default), "max": js_opt(eb.max), "current": js_opt(current(eb)), "current_error": current_error(eb)},
                              "min_max": js_opt(row.min_max)}));
     }
     if ctx.json {

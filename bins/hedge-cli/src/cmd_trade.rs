@@ -189,8 +189,33 @@ pub async fn open(ctx: &Ctx, a: OpenArgs) -> Result<u8, Failure> {
         HedgeResult::NothingOpened { .. } => code::NOTHING_OPENED,
         HedgeResult::Halted { .. } => code::NOT_HEDGED,
     };
-    print_open(ctx, &report);
+    print_open(ctx, &report, matches!(req.size, SizeRequest::Quote(_)));
+    if !ctx.json {
+        if let Some(note) = cross_ticks_note(&report.plan, &req.pricing) {
+            crate::outln!("{}{note}", ctx.tag());
+        }
+    }
     Ok(exit)
+}
+
+/// Says when `--cross-ticks` asks for more than the slippage cap allows (the limit price is
+/// capped, cli-qa 4.7): ticks x tick size beyond `max_slippage_bps` of the mid on a leg.
+fn cross_ticks_note(
+    plan: &hedge_engine::protocol::OpenPlan,
+    policy: &PricingPolicy,
+) -> Option<String> {
+    let cap = plan.mid * policy.max_slippage_bps / Decimal::from(10_000);
+    let ticks = Decimal::from(policy.cross_ticks);
+    let capped = [&plan.long_market, &plan.short_market]
+        .iter()
+        .any(|m| ticks * m.tick_size > cap);
+    capped.then(|| {
+        format!(
+            "note: --cross-ticks {} is beyond the {} bps slippage cap; the limit prices were capped \
+             at {} bps from the book",
+            policy.cross_ticks, policy.max_slippage_bps, policy.max_slippage_bps
+        )
+    })
 }
 
 /// Said once under an order table when a filled order has no fee: the venue (Lighter) does
@@ -283,7 +308,8 @@ const ORDER_HEADER: [&str; 12] = [
     "Final",
 ];
 
-fn print_open(ctx: &Ctx, r: &OpenReport) {
+/// `converted`: the size was asked in the quote currency (the mid used is shown).
+fn print_open(ctx: &Ctx, r: &OpenReport, converted: bool) {
     if ctx.json {
         render::print_json(&json!({
             "mode": if ctx.paper() { "paper" } else { "live" },
@@ -314,9 +340,26 @@ fn print_open(ctx: &Ctx, r: &OpenReport) {
                 ),
                 (
                     "Requested".into(),
-                    format!("{} {}", size(p.requested_base), r.symbol)
+                    if converted {
+                        format!(
+                            "{} {} (converted at mid {} {})",
+                            size(p.requested_base),
+                            r.symbol,
+                            p.mid.round_dp(6).normalize(),
+                            cfg.quote
+                        )
+                    } else {
+                        format!("{} {}", size(p.requested_base), r.symbol)
+                    }
                 ),
-                ("Leverage".into(), format!("{}x", p.leverage)),
+                (
+                    "Leverage".into(),
+                    if matches!(r.result, HedgeResult::DryRun) {
+                        format!("{}x (not set by a dry run)", p.leverage)
+                    } else {
+                        format!("{}x (set and read back on both venues)", p.leverage)
+                    }
+                ),
                 (
                     format!("{} step", r.long_venue),
                     p.long_market.step_size.to_string()

@@ -268,10 +268,22 @@ fn edgex_v2_paper_open_and_close_by_flag_or_environment() {
 #[test]
 fn open_by_base_size_sequential_and_dry_run() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(dir.path(), &["open", "--size-base", "2", "--dry-run"]);
+    let o = run(
+        dir.path(),
+        &[
+            "open",
+            "--size-base",
+            "2",
+            "--dry-run",
+            "--cross-ticks",
+            "1000",
+        ],
+    );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let t = text(&o);
     assert!(t.contains("DRY RUN"), "{t}");
+    // cli-qa 4.7: a crossing beyond the slippage cap is said, not silently clamped.
+    assert!(t.contains("--cross-ticks 1000 is beyond the 50 bps"), "{t}");
     assert!(
         t.contains("EdgeX POST /api/v1/private/order/createOrder") && t.contains("l2Signature"),
         "signed EdgeX body: {t}"

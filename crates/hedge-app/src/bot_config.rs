@@ -89,24 +89,14 @@ pub struct BotConfig {
     pub extra_slippage_bps: Decimal,
 }
 
-/// Which stop-loss rule the bot applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StopLossMode {
-    /// Combined PnL of both legs against the limit, plus each venue's margin usage against
-    /// `max_margin_usage` (the default: one leg of a hedge always loses when price moves).
-    Combined,
-    /// The seed's rule: the worse leg's PnL against the limit.
-    WorstLeg,
-}
+/// Which stop-loss rule the bot applies (`combined` or `worst_leg`).
+pub use hedge_engine::rotation::stoploss::StopLossMode;
 
-impl StopLossMode {
-    /// The config value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StopLossMode::Combined => "combined",
-            StopLossMode::WorstLeg => "worst_leg",
-        }
+/// The config value of a stop-loss mode.
+pub fn stop_loss_mode_name(m: StopLossMode) -> &'static str {
+    match m {
+        StopLossMode::Combined => "combined",
+        StopLossMode::WorstLeg => "worst_leg",
     }
 }
 
@@ -374,6 +364,85 @@ pub fn parse(text: &str) -> Result<LoadedBotConfig, String> {
     })
 }
 
+fn duration_of(amount: Decimal, unit_ms: u64) -> std::time::Duration {
+    let ms = (amount * Decimal::from(unit_ms)).trunc();
+    std::time::Duration::from_millis(
+        rust_decimal::prelude::ToPrimitive::to_u64(&ms).unwrap_or(u64::MAX),
+    )
+}
+
+fn whole_minutes(d: Decimal) -> u32 {
+    rust_decimal::prelude::ToPrimitive::to_u32(&d.ceil()).unwrap_or(u32::MAX)
+}
+
+impl BotConfig {
+    /// The loop's configuration; `max_cycles` is `--cycles N`. Refuses a combination the
+    /// decision rules reject, naming the key and value.
+    pub fn machine_config(
+        &self,
+        max_cycles: Option<u64>,
+    ) -> Result<hedge_engine::rotation::machine::MachineConfig, String> {
+        use hedge_engine::rotation::budget::Budgets;
+        use hedge_engine::rotation::decide::Thresholds;
+        use hedge_engine::rotation::economics::EconomicsParams;
+        use hedge_engine::rotation::machine::MachineConfig;
+        use hedge_engine::rotation::stoploss::StopLossSettings;
+        let base = Thresholds::default();
+        let guard = whole_minutes(self.settlement_guard_minutes);
+        let buffer_minutes = base.settlement_buffer_seconds.div_ceil(60);
+        let thresholds = Thresholds {
+            min_net_apr_threshold: self.min_net_apr_threshold,
+            exit_net_apr_threshold: self.exit_net_apr_threshold,
+            exit_confirmations: self.exit_confirmations,
+            hold_duration_hours: self.hold_duration_hours,
+            max_hold_hours: self.max_hold_hours,
+            switch_margin_usd: self.switch_margin_usd,
+            settlement_guard_minutes: guard,
+            max_close_delay_minutes: base
+                .max_close_delay_minutes
+                .max(guard.saturating_add(buffer_minutes).saturating_add(1)),
+            fee_aware_entry: self.fee_aware_entry,
+            ..base
+        };
+        thresholds.validate().map_err(|e| e.to_string())?;
+        let budgets = Budgets {
+            cooldown_base_minutes: whole_minutes(self.cooldown_base_minutes),
+            cooldown_max_minutes: whole_minutes(self.cooldown_max_minutes),
+            daily_fee_budget_usd: Some(self.daily_fee_budget_usd),
+            max_failed_opens_per_hour: Some(self.max_failed_opens_per_hour),
+        };
+        budgets.validate().map_err(|e| e.to_string())?;
+        let stop_loss = StopLossSettings {
+            enable_stop_loss: self.enable_stop_loss,
+            stop_loss_mode: self.stop_loss_mode,
+            stop_loss_percent: self.stop_loss_percent,
+            max_margin_usage: self.max_margin_usage,
+        };
+        stop_loss.validate().map_err(|e| e.to_string())?;
+        Ok(MachineConfig {
+            symbols: self.symbols_to_monitor.clone(),
+            quote: self.quote.clone(),
+            leverage: self.leverage,
+            notional_per_position: self.notional_per_position,
+            wait_between_cycles: duration_of(self.wait_between_cycles_minutes, 60_000),
+            check_interval: duration_of(self.check_interval_seconds, 1000),
+            stop_loss_interval: duration_of(self.stop_loss_check_interval_seconds, 1000),
+            margin_buffer_percent: self.margin_buffer_percent,
+            thresholds,
+            economics: EconomicsParams {
+                extra_slippage_bps: self.extra_slippage_bps,
+                ..EconomicsParams::default()
+            },
+            budgets,
+            stop_loss,
+            max_cycles,
+            // The seed's fixed 300 s after a failed selection.
+            selection_backoff: std::time::Duration::from_secs(300),
+            ..MachineConfig::default()
+        })
+    }
+}
+
 /// Rules between keys, each naming both keys and values.
 fn check_invariants(c: &BotConfig) -> Result<(), String> {
     if c.exit_net_apr_threshold >= c.min_net_apr_threshold {
@@ -503,6 +572,21 @@ mod tests {
             .config;
         assert_eq!(w.stop_loss_mode, StopLossMode::WorstLeg);
         assert!(!w.fee_aware_entry);
+    }
+
+    #[test]
+    fn example_maps_onto_the_loop_configuration() {
+        let c = parse(EXAMPLE).unwrap().config;
+        let m = c.machine_config(Some(2)).unwrap();
+        assert_eq!(m.check_interval, std::time::Duration::from_secs(300));
+        assert_eq!(m.wait_between_cycles, std::time::Duration::from_secs(300));
+        assert_eq!(m.stop_loss_interval, std::time::Duration::from_secs(10));
+        assert_eq!(m.thresholds.hold_duration_hours, dec!(8));
+        assert_eq!(m.thresholds.settlement_guard_minutes, 10);
+        assert_eq!(m.budgets.max_failed_opens_per_hour, Some(3));
+        assert_eq!(m.stop_loss.stop_loss_percent, dec!(25));
+        assert_eq!(m.economics.extra_slippage_bps, dec!(2));
+        assert_eq!(m.max_cycles, Some(2));
     }
 
     #[test]

@@ -14,6 +14,9 @@
 //!   or auto-deleverage; the other leg is reduced at once (no grace) by the lost quantity,
 //!   never below this leg's remaining size.
 //!
+//! - **Alerts** on crossings only ([`IntegrityEvent`]): broken once past the grace, restored
+//!   once sound again, and every venue shrink.
+//!
 //! Callers pass every symbol open on either venue now or at the previous check, and only
 //! readings where both venues were read (a failed read goes through [`super::reads`]).
 
@@ -23,8 +26,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{MonitorConfigError, VenueSlot};
-use crate::grid::{ceil_to_step, floor_to_step, GridError};
+use super::{nearest_step, MonitorConfigError, VenueSlot};
+use crate::grid::GridError;
 
 #[cfg(test)]
 mod tests;
@@ -178,6 +181,9 @@ pub struct SymbolIntegrityState {
     pub unhedged_since: Option<DateTime<Utc>>,
     /// Sizes (A, B) at the previous check.
     pub last_sizes: Option<(Decimal, Decimal)>,
+    /// A "broken" alert was sent and no "restored" since.
+    #[serde(default)]
+    pub alerted: bool,
 }
 
 /// Stored integrity state (pass the returned one back next check).
@@ -231,9 +237,20 @@ pub enum IntegrityAction {
     },
 }
 
+/// What a leg shrunk with nothing of ours to explain it is taken for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShrinkCause {
+    /// The venue liquidated part or all of the leg, or auto-deleveraged it: from the
+    /// position alone the two cannot be told apart, and the remedy is the same.
+    VenueLiquidationOrAdl,
+}
+
 /// A leg shrunk with nothing of ours to explain it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LegShrink {
+    /// What it is taken for.
+    pub cause: ShrinkCause,
     /// The venue that cut the leg.
     pub venue: VenueSlot,
     /// Size at the previous check.
@@ -245,6 +262,33 @@ pub struct LegShrink {
     /// Reduce the other leg by this (rounded to its step, never below this leg's size);
     /// zero when the other leg is already no larger.
     pub reduce_other: Decimal,
+}
+
+/// An integrity alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum IntegrityEvent {
+    /// The hedge has been broken for longer than the grace.
+    Broken {
+        /// Base asset.
+        symbol: String,
+        /// How.
+        class: HedgeClass,
+        /// Since.
+        since: DateTime<Utc>,
+    },
+    /// Sound again after a "broken" alert.
+    Restored {
+        /// Base asset.
+        symbol: String,
+    },
+    /// A venue cut a leg.
+    VenueShrink {
+        /// Base asset.
+        symbol: String,
+        /// What was seen.
+        shrink: LegShrink,
+    },
 }
 
 /// One symbol's verdict.
@@ -260,23 +304,12 @@ pub struct SymbolVerdict {
     pub shrink: Option<LegShrink>,
     /// What to do now.
     pub action: IntegrityAction,
-}
-
-/// A step that is not usable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{symbol}: {source}")]
-pub struct IntegrityError {
-    /// Base asset.
-    pub symbol: String,
-    /// The grid error.
-    pub source: GridError,
-}
-
-/// The multiple of `step` nearest to `value` (ties down, so a reduce never overshoots).
-fn nearest_step(value: Decimal, step: Decimal) -> Result<Decimal, GridError> {
-    let lo = floor_to_step(value, step)?;
-    let hi = ceil_to_step(value, step)?;
-    Ok(if hi - value < value - lo { hi } else { lo })
+    /// Alerts (crossing-only: broken once past the grace, restored once sound again, and
+    /// every venue shrink).
+    pub events: Vec<IntegrityEvent>,
+    /// A quantity the rules call for could not be put on the grid (a size step missing or
+    /// not positive): that action is dropped, and this says why.
+    pub grid_error: Option<String>,
 }
 
 fn shrink_of(legs: &SymbolLegs, prev: (Decimal, Decimal)) -> Result<Option<LegShrink>, GridError> {
@@ -302,6 +335,7 @@ fn shrink_of(legs: &SymbolLegs, prev: (Decimal, Decimal)) -> Result<Option<LegSh
             Decimal::ZERO
         };
         let candidate = LegShrink {
+            cause: ShrinkCause::VenueLiquidationOrAdl,
             venue: v,
             previous: before,
             now,
@@ -345,20 +379,19 @@ pub fn check(
     legs: &[SymbolLegs],
     operation_in_progress: bool,
     now: DateTime<Utc>,
-) -> Result<(IntegrityState, Vec<SymbolVerdict>), IntegrityError> {
+) -> (IntegrityState, Vec<SymbolVerdict>) {
     let mut next = IntegrityState::default();
     let mut verdicts = Vec::with_capacity(legs.len());
     for l in legs {
-        let err = |source| IntegrityError {
-            symbol: l.symbol.clone(),
-            source,
-        };
+        let mut grid_error = None;
         let prev = state.symbols.get(&l.symbol).cloned().unwrap_or_default();
         let class = classify(l);
         let shrink = match prev.last_sizes {
-            Some(p) if !operation_in_progress && !l.journal_activity => {
-                shrink_of(l, p).map_err(err)?
-            }
+            Some(p) if !operation_in_progress && !l.journal_activity => shrink_of(l, p)
+                .unwrap_or_else(|e| {
+                    grid_error = Some(e.to_string());
+                    None
+                }),
             _ => None,
         };
         let (status, since) = if class.is_sound() {
@@ -387,15 +420,43 @@ pub fn check(
                 venue: s.venue.other(),
                 quantity: s.reduce_other,
             },
-            (_, IntegrityStatus::Broken { .. }) => broken_action(l, &class).map_err(err)?,
+            (_, IntegrityStatus::Broken { .. }) => broken_action(l, &class).unwrap_or_else(|e| {
+                grid_error = Some(e.to_string());
+                IntegrityAction::None
+            }),
             _ => IntegrityAction::None,
         };
-        if !(l.size_a.is_zero() && l.size_b.is_zero() && since.is_none()) {
+        let mut events = Vec::new();
+        if let Some(shrink) = &shrink {
+            events.push(IntegrityEvent::VenueShrink {
+                symbol: l.symbol.clone(),
+                shrink: shrink.clone(),
+            });
+        }
+        let alerted = match &status {
+            IntegrityStatus::Broken { since } if !prev.alerted => {
+                events.push(IntegrityEvent::Broken {
+                    symbol: l.symbol.clone(),
+                    class: class.clone(),
+                    since: *since,
+                });
+                true
+            }
+            IntegrityStatus::Sound if prev.alerted => {
+                events.push(IntegrityEvent::Restored {
+                    symbol: l.symbol.clone(),
+                });
+                false
+            }
+            _ => prev.alerted,
+        };
+        if !(l.size_a.is_zero() && l.size_b.is_zero() && since.is_none() && !alerted) {
             next.symbols.insert(
                 l.symbol.clone(),
                 SymbolIntegrityState {
                     unhedged_since: since,
                     last_sizes: Some((l.size_a, l.size_b)),
+                    alerted,
                 },
             );
         }
@@ -405,7 +466,9 @@ pub fn check(
             status,
             shrink,
             action,
+            events,
+            grid_error,
         });
     }
-    Ok((next, verdicts))
+    (next, verdicts)
 }

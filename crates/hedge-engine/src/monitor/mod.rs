@@ -15,6 +15,8 @@
 //!   hedge counts, suppressed while a two-leg operation runs; venue liquidation / ADL of one
 //!   leg detected from an unexplained shrink.
 //! - [`reads`]: the read-failure policy (a failed read is never flat).
+//! - [`check`]: one whole check composing the above in order: health (for `--once`), alerts,
+//!   and the trades to send, at most one per symbol, most urgent first.
 //!
 //! Contract for callers: a figure the venue did not give is `None`, never zero; a read that
 //! failed is passed as a failure, never as an empty position list. States returned by these
@@ -23,10 +25,16 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::grid::{ceil_to_step, floor_to_step, GridError};
+
+pub mod check;
 pub mod integrity;
 pub mod ladder;
 pub mod reads;
 pub mod runway;
+
+#[cfg(test)]
+mod props;
 
 /// One open position on one venue, as the monitor reads it. Filled by the binary from the
 /// venue's position and market data; a figure the venue does not give is `None`.
@@ -139,4 +147,11 @@ impl MonitorConfigError {
             rule,
         }
     }
+}
+
+/// The multiple of `step` nearest to `value` (ties down, so a reduce never overshoots).
+pub(crate) fn nearest_step(value: Decimal, step: Decimal) -> Result<Decimal, GridError> {
+    let lo = floor_to_step(value, step)?;
+    let hi = ceil_to_step(value, step)?;
+    Ok(if hi - value < value - lo { hi } else { lo })
 }

@@ -11,8 +11,9 @@
 //!   alert (repeated each check, `first` marks the crossing);
 //! - at `act_after_failures` (default 15, a longer bound): act only on what the readable
 //!   venue shows: close its leg of a symbol whose other leg the failing venue's last known
-//!   state says is gone, reduce it by the difference when that leg was known smaller, and
-//!   hold every other symbol;
+//!   state says is gone, reduce it by the difference when that leg was known smaller by more
+//!   than half the coarser step (on the readable venue's grid), and hold every other symbol
+//!   (a venue never read is not "gone");
 //! - both venues failing: alert past the bound, act on nothing.
 
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{MonitorConfigError, VenueSlot};
+use super::{nearest_step, MonitorConfigError, VenueSlot};
 
 #[cfg(test)]
 mod tests;
@@ -169,13 +170,38 @@ pub enum BlindAction {
         /// Base units.
         quantity: Decimal,
     },
-    /// The other leg was last known open: do nothing blind.
+    /// Nothing may be done blind on this symbol.
     Hold {
         /// Base asset.
         symbol: String,
         /// The failing venue's last known size (`None`: never read, which is not "gone").
         other_last_known: Option<Decimal>,
+        /// Why.
+        reason: BlindHoldReason,
     },
+}
+
+/// Why a symbol is held while the other venue is blind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlindHoldReason {
+    /// The failing venue was never read: its leg is not known gone.
+    OtherNeverRead,
+    /// Its leg was last known open and matching (within half the coarser step).
+    OtherLegOpen,
+    /// Its leg was last known on the same side: not a leg that is gone.
+    SameSide,
+    /// The symbol's steps were not given: no quantity can be put on the grid.
+    StepUnknown,
+}
+
+/// The two venues' size steps for a symbol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SymbolSteps {
+    /// Venue A's size step.
+    pub step_a: Decimal,
+    /// Venue B's size step.
+    pub step_b: Decimal,
 }
 
 /// What this check may do given the reads.
@@ -207,8 +233,15 @@ pub enum ReadVerdict {
     },
 }
 
-/// The verdict for this check (module docs).
-pub fn verdict(s: &ReadSettings, a: &VenueReadState, b: &VenueReadState) -> ReadVerdict {
+/// The verdict for this check (module docs). `steps`: the two venues' size steps per symbol
+/// (a blind reduce is put on the readable venue's grid, and a difference within half the
+/// coarser step is no difference).
+pub fn verdict(
+    s: &ReadSettings,
+    a: &VenueReadState,
+    b: &VenueReadState,
+    steps: &BTreeMap<String, SymbolSteps>,
+) -> ReadVerdict {
     let failing: Vec<(VenueSlot, u32)> = [(VenueSlot::A, a), (VenueSlot::B, b)]
         .into_iter()
         .filter(|(_, st)| st.consecutive_failures > 0)
@@ -229,7 +262,7 @@ pub fn verdict(s: &ReadSettings, a: &VenueReadState, b: &VenueReadState) -> Read
         return ReadVerdict::ActOnReadable {
             failing: venue.other(),
             failures: worst,
-            actions: blind_actions(venue, readable, blind),
+            actions: blind_actions(venue, readable, blind, steps),
         };
     }
     ReadVerdict::Alert {
@@ -242,39 +275,52 @@ fn blind_actions(
     venue: VenueSlot,
     readable: &VenueReadState,
     blind: &VenueReadState,
+    steps: &BTreeMap<String, SymbolSteps>,
 ) -> Vec<BlindAction> {
     let empty = BTreeMap::new();
     let mine = readable.last_known.as_ref().unwrap_or(&empty);
-    let theirs = blind.last_known.as_ref();
     mine.iter()
         .filter(|(_, s)| !s.is_zero())
         .map(|(symbol, size)| {
-            // Never read is not "gone": hold.
-            let Some(theirs) = theirs else {
-                return BlindAction::Hold {
-                    symbol: symbol.clone(),
-                    other_last_known: None,
-                };
+            let hold = |other_last_known, reason| BlindAction::Hold {
+                symbol: symbol.clone(),
+                other_last_known,
+                reason,
+            };
+            // Never read is not "gone".
+            let Some(theirs) = blind.last_known.as_ref() else {
+                return hold(None, BlindHoldReason::OtherNeverRead);
             };
             let other = theirs.get(symbol).copied().unwrap_or(Decimal::ZERO);
-            let opposite = other.is_sign_positive() != size.is_sign_positive();
             if other.is_zero() {
-                BlindAction::CloseLeg {
+                return BlindAction::CloseLeg {
                     venue,
                     symbol: symbol.clone(),
                     size: *size,
-                }
-            } else if opposite && other.abs() < size.abs() {
-                BlindAction::ReduceLeg {
+                };
+            }
+            if other.is_sign_positive() == size.is_sign_positive() {
+                return hold(Some(other), BlindHoldReason::SameSide);
+            }
+            let Some(st) = steps.get(symbol) else {
+                return hold(Some(other), BlindHoldReason::StepUnknown);
+            };
+            let (mine_step, half_coarser) = match venue {
+                VenueSlot::A => (st.step_a, st.step_a.max(st.step_b) / Decimal::TWO),
+                VenueSlot::B => (st.step_b, st.step_a.max(st.step_b) / Decimal::TWO),
+            };
+            let excess = size.abs() - other.abs();
+            if excess <= half_coarser {
+                return hold(Some(other), BlindHoldReason::OtherLegOpen);
+            }
+            match nearest_step(excess, mine_step) {
+                Ok(quantity) if !quantity.is_zero() => BlindAction::ReduceLeg {
                     venue,
                     symbol: symbol.clone(),
-                    quantity: size.abs() - other.abs(),
-                }
-            } else {
-                BlindAction::Hold {
-                    symbol: symbol.clone(),
-                    other_last_known: Some(other),
-                }
+                    quantity,
+                },
+                Ok(_) => hold(Some(other), BlindHoldReason::OtherLegOpen),
+                Err(_) => hold(Some(other), BlindHoldReason::StepUnknown),
             }
         })
         .collect()

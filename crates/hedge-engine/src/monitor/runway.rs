@@ -29,7 +29,9 @@
 //!   the result.
 //!
 //! A missing, zero or negative mark makes that position's runway [`Runway::Unknown`], never a
-//! number. The computed move is cross-checked against the venue's own liquidation price; a
+//! number; so does, for every position of the venue, any figure beyond 10^15 in magnitude
+//! (no real account is that large, and it keeps every product inside `Decimal`'s range, so
+//! a garbled venue figure cannot panic the monitor). The computed move is cross-checked against the venue's own liquidation price; a
 //! difference beyond the tolerance is a [`RunwayFinding::LiquidationPriceDisagrees`], and the
 //! ladder uses the lower of the two distances (the disagreement can only make it more careful,
 //! it never silently replaces one figure by the other).
@@ -139,6 +141,13 @@ pub enum UnknownReason {
     },
     /// Neither the venue's requirement nor every position's fraction and mark is known.
     MaintenanceUnknown,
+    /// A venue figure beyond any real account (module docs): the reading is not used.
+    FigureOutOfRange {
+        /// Which figure, e.g. `positions[BTC].mark_price`.
+        field: String,
+        /// Its value.
+        value: Decimal,
+    },
     /// A maintenance fraction outside [0, 1) (given or derived).
     FractionInvalid {
         /// The fraction.
@@ -272,6 +281,14 @@ pub enum RunwayFinding {
         /// Effective equity.
         equity: Decimal,
     },
+    /// A venue figure beyond 10^15 in magnitude: the whole reading is held as unknown.
+    /// Example: a decoding slip that reads a price in wire units.
+    FigureOutOfRange {
+        /// Which figure.
+        field: String,
+        /// Its value.
+        value: Decimal,
+    },
     /// A maintenance requirement or margin usage given negative by the venue (ignored).
     NegativeVenueFigure {
         /// Which figure.
@@ -322,6 +339,41 @@ impl VenueRunway {
     pub fn position(&self, symbol: &str) -> Option<&PositionRunway> {
         self.positions.iter().find(|p| p.symbol == symbol)
     }
+}
+
+/// The largest magnitude accepted for a venue figure: far above any real account, and low
+/// enough that every product computed here stays inside `Decimal`'s range (an overflow
+/// would panic).
+fn figure_limit() -> Decimal {
+    Decimal::from(1_000_000_000_000_000u64)
+}
+
+/// The first figure beyond [`figure_limit`], named.
+fn out_of_range(v: &VenueFigures) -> Option<(String, Decimal)> {
+    let limit = figure_limit();
+    let mut figures: Vec<(String, Option<Decimal>)> = vec![
+        ("equity".to_owned(), Some(v.equity)),
+        (
+            "maintenance_requirement".to_owned(),
+            v.maintenance_requirement,
+        ),
+        ("margin_usage".to_owned(), v.margin_usage),
+    ];
+    for p in &v.positions {
+        let name = |f: &str| format!("positions[{}].{f}", p.symbol);
+        figures.extend([
+            (name("size"), Some(p.size)),
+            (name("entry_price"), p.entry_price),
+            (name("mark_price"), p.mark_price),
+            (name("liquidation_price"), p.liquidation_price),
+            (name("maintenance_fraction"), p.maintenance_fraction),
+            (name("unsettled_funding"), p.unsettled_funding),
+            (name("unrealized_pnl"), p.unrealized_pnl),
+        ]);
+    }
+    figures
+        .into_iter()
+        .find_map(|(field, value)| value.filter(|x| x.abs() > limit).map(|x| (field, x)))
 }
 
 fn positive_mark(p: &PositionFigures) -> Result<Decimal, UnknownReason> {
@@ -384,6 +436,9 @@ fn pnl_of(p: &PositionFigures, mark: Option<Decimal>) -> Option<Decimal> {
 /// formulas and sources).
 pub fn venue_runway(settings: &RunwaySettings, v: &VenueFigures) -> VenueRunway {
     let open: Vec<&PositionFigures> = v.positions.iter().filter(|p| !p.size.is_zero()).collect();
+    if let Some((field, value)) = out_of_range(v) {
+        return held_out_of_range(v, &open, field, value);
+    }
     let mut findings = Vec::new();
     let funding_counted: Decimal = open
         .iter()
@@ -449,6 +504,46 @@ pub fn venue_runway(settings: &RunwaySettings, v: &VenueFigures) -> VenueRunway 
         margin_usage,
         positions,
         findings,
+    }
+}
+
+fn held_out_of_range(
+    v: &VenueFigures,
+    open: &[&PositionFigures],
+    field: String,
+    value: Decimal,
+) -> VenueRunway {
+    let reason = UnknownReason::FigureOutOfRange {
+        field: field.clone(),
+        value,
+    };
+    let positions = open
+        .iter()
+        .filter_map(|p| {
+            Some(PositionRunway {
+                symbol: p.symbol.clone(),
+                side: LegSide::of(p.size)?,
+                size: p.size,
+                mark: None,
+                notional: None,
+                unrealized_pnl: None,
+                pnl_pct: None,
+                maintenance_share: None,
+                runway: Runway::Unknown {
+                    reason: reason.clone(),
+                },
+            })
+        })
+        .collect();
+    VenueRunway {
+        venue: v.venue.clone(),
+        equity: v.equity,
+        funding_counted: Decimal::ZERO,
+        effective_equity: v.equity,
+        maintenance: None,
+        margin_usage: None,
+        positions,
+        findings: vec![RunwayFinding::FigureOutOfRange { field, value }],
     }
 }
 

@@ -73,6 +73,9 @@ pub struct MachineConfig {
     pub stop_loss: StopLossSettings,
     /// Crossing ticks of the bot's orders (seed: 10).
     pub cross_ticks: u32,
+    /// Oldest book an order may be priced from (`None`: no limit). Paper runs at `--speed N`
+    /// stretch it by N (the simulated clock runs N times faster than the requests).
+    pub max_book_age: Option<Duration>,
     /// Stop after this many completed cycles in this run (`--cycles N`).
     pub max_cycles: Option<u64>,
     /// Pause after a failed selection or when nothing qualifies.
@@ -101,6 +104,7 @@ impl Default for MachineConfig {
             budgets: Budgets::default(),
             stop_loss: StopLossSettings::default(),
             cross_ticks: 10,
+            max_book_age: crate::pricing::PricingPolicy::default().max_book_age,
             max_cycles: None,
             selection_backoff: Duration::from_secs(300),
             capital_retry: Duration::from_secs(60),
@@ -376,6 +380,15 @@ impl Machine {
         self.state.cumulative_stats.last_error_at = Some(now);
         self.emit(EventKind::Error, None, reason);
         self.transition(BotStatus::Error)
+    }
+
+    /// The pricing policy of the bot's orders.
+    fn pricing(&self) -> crate::pricing::PricingPolicy {
+        crate::pricing::PricingPolicy {
+            cross_ticks: self.cfg.cross_ticks,
+            max_book_age: self.cfg.max_book_age,
+            ..crate::pricing::PricingPolicy::default()
+        }
     }
 
     fn emit(&self, kind: EventKind, symbol: Option<&str>, message: impl Into<String>) {

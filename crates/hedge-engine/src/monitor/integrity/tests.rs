@@ -45,9 +45,9 @@ fn every_class(#[case] a: Decimal, #[case] b: Decimal, #[case] class: HedgeClass
 #[case::mismatch_on_coarse_grid(dec!(-1), dec!(1.014), IntegrityAction::ReduceLeg { venue: VenueSlot::B, quantity: dec!(0.01) })]
 fn action_after_grace(#[case] a: Decimal, #[case] b: Decimal, #[case] action: IntegrityAction) {
     let s = IntegritySettings::default();
-    let (state, v0) = check(&s, &IntegrityState::default(), &[legs(a, b)], false, t(0)).unwrap();
+    let (state, v0) = check(&s, &IntegrityState::default(), &[legs(a, b)], false, t(0));
     assert_eq!(v0[0].action, IntegrityAction::None);
-    let (_, v1) = check(&s, &state, &[legs(a, b)], false, t(30)).unwrap();
+    let (_, v1) = check(&s, &state, &[legs(a, b)], false, t(30));
     assert_eq!(v1[0].status, IntegrityStatus::Broken { since: t(0) });
     assert_eq!(v1[0].action, action);
 }
@@ -62,7 +62,7 @@ fn statuses(seq: &[(i64, Decimal, bool)]) -> Vec<(String, IntegrityAction)> {
                 journal_activity: true,
                 ..legs(*a, dec!(-1))
             };
-            let (next, v) = check(&s, &state, &[l], *in_progress, t(*secs)).unwrap();
+            let (next, v) = check(&s, &state, &[l], *in_progress, t(*secs));
             state = next;
             let status = match &v[0].status {
                 IntegrityStatus::Sound => "sound".to_owned(),
@@ -158,11 +158,10 @@ fn shrink_detection(
         &[legs(before.0, before.1)],
         false,
         t(0),
-    )
-    .unwrap();
+    );
     let mut l = legs(now.0, now.1);
     l.journal_activity = journal;
-    let (_, v) = check(&s, &state, &[l], in_progress, t(60)).unwrap();
+    let (_, v) = check(&s, &state, &[l], in_progress, t(60));
     let got = v[0]
         .shrink
         .as_ref()
@@ -181,14 +180,77 @@ fn grace_must_be_positive() {
     assert_eq!(e.option, "--unhedged-grace");
 }
 
+/// A missing step drops only that symbol's grid action, says why, and leaves the other
+/// symbols' verdicts intact.
 #[test]
-fn bad_step_is_an_error_naming_the_symbol() {
-    let mut l = legs(dec!(1.5), dec!(-1));
-    l.step_a = dec!(0);
+fn bad_step_drops_only_that_action() {
+    let mut bad = legs(dec!(1.5), dec!(-1));
+    bad.step_a = dec!(0);
+    let good = SymbolLegs {
+        symbol: "ETH".to_owned(),
+        ..legs(dec!(2), dec!(0))
+    };
     let s = IntegritySettings {
         unhedged_grace_secs: 1,
     };
-    let (state, _) = check(&s, &IntegrityState::default(), &[l.clone()], false, t(0)).unwrap();
-    let e = check(&s, &state, &[l], false, t(5)).unwrap_err();
-    assert_eq!(e.symbol, "BTC");
+    let both = [bad, good];
+    let (state, _) = check(&s, &IntegrityState::default(), &both, false, t(0));
+    let (_, v) = check(&s, &state, &both, false, t(5));
+    assert_eq!(v[0].action, IntegrityAction::None);
+    assert!(
+        v[0].grid_error
+            .as_deref()
+            .is_some_and(|e| e.contains("step")),
+        "{:?}",
+        v[0].grid_error
+    );
+    assert_eq!(
+        v[1].action,
+        IntegrityAction::CloseLeg {
+            venue: VenueSlot::A
+        }
+    );
+    assert_eq!(v[1].grid_error, None);
+}
+
+/// Alerts only on crossings: broken once past the grace (not again while it lasts),
+/// restored once sound, a shrink each time one is seen.
+#[test]
+fn integrity_alerts_on_crossings() {
+    let s = IntegritySettings::default();
+    let seq = [
+        (0, dec!(1), dec!(-1)),
+        (60, dec!(0.5), dec!(-1)),
+        (80, dec!(0.5), dec!(-1)),
+        (120, dec!(0.5), dec!(-1)),
+        (150, dec!(0.5), dec!(-1)),
+        (180, dec!(0.5), dec!(-0.5)),
+        (240, dec!(0.5), dec!(-0.5)),
+    ];
+    let mut state = IntegrityState::default();
+    let mut got = Vec::new();
+    for (secs, a, b) in seq {
+        let (next, v) = check(&s, &state, &[legs(a, b)], false, t(secs));
+        state = next;
+        got.push(
+            v[0].events
+                .iter()
+                .map(|e| match e {
+                    IntegrityEvent::Broken { .. } => "broken",
+                    IntegrityEvent::Restored { .. } => "restored",
+                    IntegrityEvent::VenueShrink { .. } => "shrink",
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    let expected: Vec<Vec<&str>> = vec![
+        vec![],
+        vec!["shrink"],
+        vec![],
+        vec!["broken"],
+        vec![],
+        vec!["shrink", "restored"],
+        vec![],
+    ];
+    assert_eq!(got, expected);
 }

@@ -134,7 +134,8 @@ impl LadderSettings {
     /// The defaults with the binary's two thresholds: `--margin-threshold` (percent in
     /// (0, 100], FLATTEN at or above it) and `--pnl-threshold` (percent, a leg below it
     /// FLATTENs). A lower margin threshold pulls the REDUCE and WARN usage bounds (and the
-    /// REDUCE target) down with it: REDUCE at min(50 %, 5/8 of it), WARN at min(40 %, 1/2).
+    /// REDUCE target and the usage hysteresis) down with it: REDUCE at min(50 %, 5/8 of it),
+    /// WARN at min(40 %, 1/2), hysteresis min(5 points, half the WARN bound).
     pub fn with_thresholds(
         margin_threshold_pct: Decimal,
         pnl_threshold_pct: Decimal,
@@ -155,6 +156,7 @@ impl LadderSettings {
             reduce_usage,
             warn_usage,
             reduce_target_usage: warn_usage,
+            usage_hysteresis: d.usage_hysteresis.min(warn_usage / Decimal::TWO),
             pnl_threshold_pct,
             ..d
         };

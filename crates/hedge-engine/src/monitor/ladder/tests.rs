@@ -194,6 +194,7 @@ fn alerts_on_crossings_only() {
 #[case::hundred(dec!(100), None)]
 #[case::seed_default(dec!(80), None)]
 #[case::docs_twenty(dec!(20), None)]
+#[case::tiny(dec!(0.01), None)]
 fn margin_threshold_validation(#[case] pct: Decimal, #[case] err: Option<&str>) {
     match (LadderSettings::with_thresholds(pct, dec!(-15)), err) {
         (Ok(s), None) => {

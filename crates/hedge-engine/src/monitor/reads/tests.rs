@@ -40,6 +40,16 @@ fn a_failure_keeps_the_last_known_positions() {
     assert_eq!(s3.last_known, Some(BTreeMap::new()));
 }
 
+fn steps() -> BTreeMap<String, SymbolSteps> {
+    BTreeMap::from([(
+        "BTC".to_owned(),
+        SymbolSteps {
+            step_a: dec!(0.001),
+            step_b: dec!(0.01),
+        },
+    )])
+}
+
 fn kind(v: &ReadVerdict) -> String {
     match v {
         ReadVerdict::Proceed => "proceed".to_owned(),
@@ -70,7 +80,7 @@ fn failure_ladder(
     };
     let mut a = record(&VenueReadState::default(), &ok(positions), t(0));
     let mut b = record(&VenueReadState::default(), &ok(&[]), t(0));
-    assert_eq!(verdict(&settings, &a, &b), ReadVerdict::Proceed);
+    assert_eq!(verdict(&settings, &a, &b, &steps()), ReadVerdict::Proceed);
     let mut n = 0;
     for (failures, want) in expected {
         while n < *failures {
@@ -84,40 +94,76 @@ fn failure_ladder(
             };
         }
         assert_eq!(
-            kind(&verdict(&settings, &a, &b)),
+            kind(&verdict(&settings, &a, &b, &steps())),
             *want,
             "at {failures} failures"
         );
     }
 }
 
+fn hold(other: Option<Decimal>, reason: BlindHoldReason) -> BlindAction {
+    BlindAction::Hold {
+        symbol: "BTC".to_owned(),
+        other_last_known: other,
+        reason,
+    }
+}
+
 /// Blind, only what the readable venue shows is acted on, and only when the failing venue's
-/// last known state says its leg is gone (or smaller).
+/// last known state says its leg is gone (or smaller beyond half the coarser step).
 #[rstest]
-#[case::other_leg_gone(Some(vec![]), BlindAction::CloseLeg { venue: VenueSlot::A, symbol: "BTC".to_owned(), size: dec!(1) })]
-#[case::other_leg_smaller(Some(vec![("BTC", dec!(-0.4))]), BlindAction::ReduceLeg { venue: VenueSlot::A, symbol: "BTC".to_owned(), quantity: dec!(0.6) })]
-#[case::other_leg_open(Some(vec![("BTC", dec!(-1))]), BlindAction::Hold { symbol: "BTC".to_owned(), other_last_known: Some(dec!(-1)) })]
-#[case::other_leg_same_side(Some(vec![("BTC", dec!(0.5))]), BlindAction::Hold { symbol: "BTC".to_owned(), other_last_known: Some(dec!(0.5)) })]
-#[case::other_never_read(None, BlindAction::Hold { symbol: "BTC".to_owned(), other_last_known: None })]
-fn blind_actions(#[case] other_last: Option<Vec<(&str, Decimal)>>, #[case] action: BlindAction) {
+#[case::other_leg_gone(Some(vec![]), dec!(1), BlindAction::CloseLeg { venue: VenueSlot::A, symbol: "BTC".to_owned(), size: dec!(1) })]
+#[case::other_leg_smaller(Some(vec![("BTC", dec!(-0.4))]), dec!(1), BlindAction::ReduceLeg { venue: VenueSlot::A, symbol: "BTC".to_owned(), quantity: dec!(0.6) })]
+#[case::other_leg_smaller_odd(Some(vec![("BTC", dec!(-0.41))]), dec!(1.003), BlindAction::ReduceLeg { venue: VenueSlot::A, symbol: "BTC".to_owned(), quantity: dec!(0.593) })]
+#[case::within_half_coarser_step(Some(vec![("BTC", dec!(-1))]), dec!(1.005), hold(Some(dec!(-1)), BlindHoldReason::OtherLegOpen))]
+#[case::other_leg_open(Some(vec![("BTC", dec!(-1))]), dec!(1), hold(Some(dec!(-1)), BlindHoldReason::OtherLegOpen))]
+#[case::other_leg_same_side(Some(vec![("BTC", dec!(0.5))]), dec!(1), hold(Some(dec!(0.5)), BlindHoldReason::SameSide))]
+#[case::other_never_read(None, dec!(1), hold(None, BlindHoldReason::OtherNeverRead))]
+#[case::other_venue_holds_only_other_symbols(Some(vec![("ETH", dec!(-0.4))]), dec!(1), BlindAction::CloseLeg { venue: VenueSlot::A, symbol: "BTC".to_owned(), size: dec!(1) })]
+fn blind_actions(
+    #[case] other_last: Option<Vec<(&str, Decimal)>>,
+    #[case] mine: Decimal,
+    #[case] action: BlindAction,
+) {
     let settings = ReadSettings::default();
-    let mut a = record(&VenueReadState::default(), &ok(&[("BTC", dec!(1))]), t(0));
+    let mut a = record(&VenueReadState::default(), &ok(&[("BTC", mine)]), t(0));
     let mut b = match &other_last {
         Some(items) => record(&VenueReadState::default(), &ok(items), t(0)),
         None => VenueReadState::default(),
     };
     for i in 1..=15 {
-        a = record(&a, &ok(&[("BTC", dec!(1))]), t(i * 60));
+        a = record(&a, &ok(&[("BTC", mine)]), t(i * 60));
         b = record(&b, &failed(), t(i * 60));
     }
     assert_eq!(
-        verdict(&settings, &a, &b),
+        verdict(&settings, &a, &b, &steps()),
         ReadVerdict::ActOnReadable {
             failing: VenueSlot::B,
             failures: 15,
             actions: vec![action],
         }
     );
+}
+
+#[test]
+fn blind_reduce_needs_the_steps() {
+    let settings = ReadSettings::default();
+    let mut a = record(&VenueReadState::default(), &ok(&[("BTC", dec!(1))]), t(0));
+    let mut b = record(
+        &VenueReadState::default(),
+        &ok(&[("BTC", dec!(-0.4))]),
+        t(0),
+    );
+    for i in 1..=15 {
+        a = record(&a, &ok(&[("BTC", dec!(1))]), t(i * 60));
+        b = record(&b, &failed(), t(i * 60));
+    }
+    let v = verdict(&settings, &a, &b, &BTreeMap::new());
+    assert!(matches!(
+        v,
+        ReadVerdict::ActOnReadable { ref actions, .. }
+            if actions == &vec![hold(Some(dec!(-0.4)), BlindHoldReason::StepUnknown)]
+    ));
 }
 
 #[rstest]

@@ -221,3 +221,31 @@ fn tolerance_must_be_positive() {
     assert_eq!(e.option, "liq_price_tolerance_pct");
     assert!(e.to_string().contains("= 0"));
 }
+
+/// A garbled figure (beyond 10^15) holds every position of the venue as unknown, named,
+/// instead of overflowing.
+#[rstest]
+#[case::equity(|v: &mut VenueFigures| v.equity = dec!(1e20), "equity")]
+#[case::mark(|v: &mut VenueFigures| v.positions[0].mark_price = Some(dec!(-2e16)), "positions[BTC].mark_price")]
+#[case::size(|v: &mut VenueFigures| v.positions[1].size = dec!(5e27), "positions[ETH].size")]
+fn garbled_figure_holds(#[case] garble: fn(&mut VenueFigures), #[case] field: &str) {
+    let mut v = venue(
+        dec!(1000),
+        vec![
+            pos("BTC", dec!(30), Some(dec!(100))),
+            pos("ETH", dec!(-10), Some(dec!(100))),
+        ],
+    );
+    garble(&mut v);
+    let r = venue_runway(&RunwaySettings::default(), &v);
+    assert_eq!(r.positions.len(), 2);
+    assert!(r.positions.iter().all(|p| matches!(
+        &p.runway,
+        Runway::Unknown { reason: UnknownReason::FigureOutOfRange { field: f, .. } } if f == field
+    )));
+    assert!(matches!(
+        &r.findings[..],
+        [RunwayFinding::FigureOutOfRange { field: f, .. }] if f == field
+    ));
+    assert_eq!(r.margin_usage, None);
+}

@@ -4,7 +4,6 @@
 
 use super::select::{fees_of, record_orders};
 use super::{EventKind, Machine, MachineError};
-use crate::pricing::PricingPolicy;
 use crate::protocol::{CloseRequest, CloseResult, EngineError};
 use crate::rotation::state::board::{hours_between, money, time};
 use crate::rotation::state::{
@@ -39,10 +38,7 @@ impl Machine {
         let req = CloseRequest {
             symbol: pos.symbol.clone(),
             venues: legs,
-            pricing: PricingPolicy {
-                cross_ticks: self.cfg.cross_ticks,
-                ..PricingPolicy::default()
-            },
+            pricing: self.pricing(),
             dry_run: false,
             only: None,
         };

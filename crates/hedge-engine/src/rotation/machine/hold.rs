@@ -103,13 +103,31 @@ impl Machine {
             Some(pb.as_ref().map(|p| p.size).unwrap_or_default()),
         ];
         let (ba, bb) = (ba.ok(), bb.ok());
-        let risk = |id: &str, p: &Option<venue_api::Position>, b: &Option<Balance>| LegRisk {
+        // A venue that reports no uPnL (EdgeX): (mid - entry) x signed size, from the venue's
+        // own entry price and the current book (spec 2.10); unknown when either is missing.
+        let mut upnl = [None, None];
+        for (i, (v, p)) in [(&va, &pa), (&vb, &pb)].into_iter().enumerate() {
+            upnl[i] = match p {
+                Some(p) => match (p.unrealized_pnl, p.entry_price) {
+                    (Some(u), _) => Some(u),
+                    (None, Some(entry)) => v
+                        .top_of_book(&pos.symbol)
+                        .await
+                        .ok()
+                        .and_then(|b| b.mid())
+                        .map(|mid| (mid - entry) * p.size),
+                    (None, None) => None,
+                },
+                None => None,
+            };
+        }
+        let risk = |id: &str, u: Option<Decimal>, b: &Option<Balance>| LegRisk {
             venue: id.to_string(),
-            unrealized_pnl: p.as_ref().and_then(|p| p.unrealized_pnl),
+            unrealized_pnl: u,
             margin_usage: b.as_ref().and_then(margin_usage),
         };
         Ok((
-            [risk(va.id(), &pa, &ba), risk(vb.id(), &pb, &bb)],
+            [risk(va.id(), upnl[0], &ba), risk(vb.id(), upnl[1], &bb)],
             sizes,
             [ba, bb],
         ))

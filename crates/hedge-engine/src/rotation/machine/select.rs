@@ -3,9 +3,8 @@
 
 use super::{EventKind, Machine, MachineError};
 use crate::capacity::venue_capacity;
-use crate::pricing::PricingPolicy;
 use crate::protocol::{EngineError, HedgeResult, LegMode, OpenReport, OpenRequest, OrderPurpose};
-use crate::rotation::budget::FailedOpenKind;
+use crate::rotation::budget::{FailedOpenKind, SymbolCooldown};
 use crate::rotation::decide::{decide_entry, EntryVerdict, SkipReason, SkippedSymbol};
 use crate::rotation::economics::LegSide;
 use crate::rotation::economics::{
@@ -279,12 +278,25 @@ impl Machine {
         if self.state.pause.is_some() {
             return self.transition(BotStatus::Paused);
         }
-        // The bot never starts a pair while any leg anywhere is unaccounted for (W01, W33).
-        if let Some(found) = self.foreign_positions().await? {
-            return self.fail(format!(
-                "positions exist that the bot does not hold: {found}; refusing to open (close \
-                 them or let the bot adopt a matching hedge at its next start)"
-            ));
+        // The bot never starts a pair while any leg anywhere is unaccounted for (W01, W33);
+        // an unreadable venue is not flat: wait and read again.
+        match self.foreign_positions().await {
+            Ok(None) => {}
+            Ok(Some(found)) => {
+                return self.fail(format!(
+                    "positions exist that the bot does not hold: {found}; refusing to open \
+                     (close them, or let the bot adopt a matching hedge at its next start)"
+                ));
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "{e}; not taken as flat, retrying in {:?}",
+                    self.cfg.capital_retry
+                );
+                self.emit(EventKind::ReadFailed, None, e);
+                self.sleep(self.cfg.capital_retry).await;
+                return Ok(());
+            }
         }
         let capital = match self.read_capital().await {
             Ok(c) => c,
@@ -404,20 +416,18 @@ impl Machine {
         self.enter_waiting(self.cfg.selection_backoff)
     }
 
-    /// Nonzero positions on either venue (any symbol), as text; a failed read is reported as
-    /// a failure (never "none").
-    async fn foreign_positions(&mut self) -> Result<Option<String>, MachineError> {
+    /// Nonzero positions on either venue (any symbol), as text; a failed read is an error
+    /// (never "none").
+    async fn foreign_positions(&mut self) -> Result<Option<String>, String> {
         let (ra, rb) = tokio::join!(self.venues.a.positions(), self.venues.b.positions());
         let mut found = Vec::new();
         for (v, r) in [(&self.venues.a, ra), (&self.venues.b, rb)] {
-            match r {
-                Ok(list) => found.extend(
-                    list.into_iter()
-                        .filter(|p| !p.size.is_zero())
-                        .map(|p| format!("{} {} {}", v.id(), p.symbol, p.size.normalize())),
-                ),
-                Err(e) => found.push(format!("{} positions unreadable ({e})", v.id())),
-            }
+            let list = r.map_err(|e| format!("{} positions unreadable ({e})", v.id()))?;
+            found.extend(
+                list.into_iter()
+                    .filter(|p| !p.size.is_zero())
+                    .map(|p| format!("{} {} {}", v.id(), p.symbol, p.size.normalize())),
+            );
         }
         Ok((!found.is_empty()).then(|| found.join(", ")))
     }
@@ -437,10 +447,7 @@ impl Machine {
             venues: legs,
             leverage: self.cfg.leverage,
             size: SizeRequest::Quote(notional),
-            pricing: PricingPolicy {
-                cross_ticks: self.cfg.cross_ticks,
-                ..PricingPolicy::default()
-            },
+            pricing: self.pricing(),
             leg_mode: LegMode::Concurrent,
             dry_run: false,
             add: false,
@@ -546,12 +553,10 @@ impl Machine {
                 Ok(TryOpen::Stop)
             }
             _ => {
-                let until = self.state.budget.record_failed_open(
-                    &self.cfg.budgets,
-                    &e.symbol,
-                    FailedOpenKind::Failed,
-                    now,
-                );
+                // Nothing was sent and no fee paid (a stale or crossed book, a market or
+                // leverage refusal): the symbol cools down, the failed-opens budget is not
+                // charged (W34: typed handling).
+                let until = self.cool_down(&e.symbol, now);
                 self.decide(
                     "open_refused",
                     Some(&e.symbol),
@@ -568,6 +573,26 @@ impl Machine {
                 Ok(TryOpen::Next)
             }
         }
+    }
+
+    /// A cooldown on `symbol` without charging the failed-opens budget.
+    fn cool_down(&mut self, symbol: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+        let failures = self
+            .state
+            .budget
+            .cooldowns
+            .get(symbol)
+            .map_or(1, |c| c.failures.saturating_add(1));
+        let until = now + self.cfg.budgets.cooldown_for(failures);
+        self.state.budget.cooldowns.insert(
+            symbol.to_string(),
+            SymbolCooldown {
+                failures,
+                until,
+                last_kind: FailedOpenKind::Failed,
+            },
+        );
+        until
     }
 
     /// The position after a verified open.
