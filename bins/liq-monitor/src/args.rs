@@ -121,6 +121,11 @@ pub struct Args {
     #[arg(long = "sim-fault", value_name = "SPEC")]
     pub sim_fault: Option<String>,
 
+    /// PAPER: move a symbol's fair price on both venues by PCT percent, at once or over
+    /// SECONDS of simulated time (repeatable; VENUE_SIM_MOVES adds more). E.g. HYPE:-20@60.
+    #[arg(long = "sim-move", value_name = "SYMBOL:PCT[@SECONDS]")]
+    pub sim_move: Vec<venue_sim::engine::PriceMove>,
+
     /// PAPER: EdgeX API generation of the paper account (v1 or v2).
     #[arg(long = "edgex-api", value_name = "VERSION")]
     pub edgex_api: Option<String>,

@@ -70,13 +70,19 @@ async fn wire(
                 std::env::var(k).ok()
             })
             .map_err(cfg)?,
+            moves: a.sim_move.clone(),
         };
         let fault_env = std::env::var(hedge_app::wiring::SIM_FAULTS_ENV).ok();
         return Wiring::paper(&settings, fault_env, None).await.map_err(cfg);
     }
-    if a.speed != 1 || a.sim_fault.is_some() || a.paper_reset || a.edgex_api.is_some() {
+    if a.speed != 1
+        || a.sim_fault.is_some()
+        || a.paper_reset
+        || a.edgex_api.is_some()
+        || !a.sim_move.is_empty()
+    {
         return Err(usage(
-            "--speed, --sim-fault, --paper-reset and --edgex-api only apply with --paper",
+            "--speed, --sim-fault, --sim-move, --paper-reset and --edgex-api only apply with --paper",
         ));
     }
     let env = hedge_app::env::Env::load_default().map_err(cfg)?;
