@@ -82,6 +82,9 @@ pub struct PaperOptions {
     /// `serve --funding-episodes on|off`). Applied to a resumed state too: its settled
     /// payments stay as booked, its rates from now on (and its recomputed history) follow.
     pub funding_episodes: bool,
+    /// Prices walk this many times slower than `clock` (paper `--speed N` sets N, so that
+    /// funding runs fast while prices move at their real pace); 1 by default.
+    pub price_time_divisor: u32,
 }
 
 impl Default for PaperOptions {
@@ -99,6 +102,7 @@ impl Default for PaperOptions {
             ports: [0; 4],
             requests_per_minute: [None, None],
             funding_episodes: true,
+            price_time_divisor: 1,
         }
     }
 }
@@ -243,6 +247,7 @@ pub async fn start(options: PaperOptions) -> Result<PaperSession, SimError> {
         PAPER_API_KEY_INDEX,
     )?;
     ex.params.funding_episodes.enabled = options.funding_episodes;
+    ex.params.price_time_divisor = options.price_time_divisor;
     keys::register_edgex(&mut ex, &edgex, options.edgex_collateral);
     let edgex_v2 = match options.edgex_api {
         ApiVersion::V1 => None,
