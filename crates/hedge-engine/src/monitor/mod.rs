@@ -74,8 +74,10 @@ pub struct VenueFigures {
     /// The venue's maintenance requirement for the whole account, where it gives one (EdgeX
     /// `starkExRiskValue`). When `None` it is computed from the positions' fractions.
     pub maintenance_requirement: Option<Decimal>,
-    /// The venue's own margin usage fraction (0..1), where it gives one (Lighter
-    /// `user_stats.margin_usage`). When `None`, maintenance / equity is used.
+    /// The venue's own margin usage as a fraction (0..1), where it gives one (Lighter
+    /// `user_stats.margin_usage`, which the venue sends as a percent: divide by 100). Shown
+    /// beside maintenance / equity; the ladder reads it only with
+    /// [`runway::UsagePreference::Venue`].
     pub margin_usage: Option<Decimal>,
     /// Open positions (all symbols). A flat account has an empty list; a failed read is not
     /// passed here at all (see [`reads`]).
