@@ -182,3 +182,69 @@ fn help_explains_exit_codes_signals_and_subcommands() {
         assert!(h.contains(needle), "{needle} missing from --help:\n{h}");
     }
 }
+
+/// Waits (bounded) until the paper bot state file says `state`.
+fn wait_for_state(dir: &Path, state: &str, limit: Duration) -> bool {
+    let t = Instant::now();
+    let path = dir.join("paper/bot_state.json");
+    while t.elapsed() < limit {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if text.contains(&format!("\"state\": \"{state}\"")) {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[cfg(unix)]
+#[test]
+fn first_sigint_stops_at_once_keeps_the_hedge_and_a_restart_adopts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bot.json"), CONFIG).unwrap();
+    let mut child = bot(dir.path())
+        .args(["--paper", "--speed", "60", "--config", "bot.json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let holding = wait_for_state(dir.path(), "HOLDING", Duration::from_secs(40));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let t = Instant::now();
+    let mut status = None;
+    while t.elapsed() < Duration::from_secs(20) {
+        if let Some(s) = child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(holding, "never reached HOLDING:\n{}", text(&out));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", text(&out));
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        t.elapsed()
+    );
+    assert!(text(&out).contains("BOT SHUTTING DOWN"), "{}", text(&out));
+    // The hedge stays open and recorded; a restart verifies it and opens nothing new.
+    let st = std::fs::read_to_string(dir.path().join("paper/bot_state.json")).unwrap();
+    assert!(st.contains("\"state\": \"HOLDING\""), "{st}");
+    let mut c = bot(dir.path());
+    c.args(["--paper", "--config", "bot.json", "--cycles", "0"]);
+    let again = run_bounded(c, Duration::from_secs(60));
+    let a = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{a}");
+    assert!(a.contains("is verified on both venues"), "{a}");
+    assert!(
+        a.contains("Cycles: 0 completed (0 ok, 0 failed), 1 opened"),
+        "{a}"
+    );
+}

@@ -261,6 +261,7 @@ pub(crate) mod tests {
             maker_fee: Some(dec!(0.0002)),
             funding_interval_minutes: Some(60),
             status: MarketStatus::Active,
+            maintenance_margin_fraction: None,
         }
     }
 

@@ -77,6 +77,8 @@ pub enum OperationKind {
     Close,
     /// Close one leg alone (reduce-only; operator or monitor facing a naked leg).
     CloseLeg,
+    /// Reduce one or both legs by a quantity (reduce-only; the liquidation monitor).
+    Reduce,
     /// A kind written by another version.
     #[serde(other)]
     Other,
@@ -88,6 +90,7 @@ impl std::fmt::Display for OperationKind {
             OperationKind::Open => "open",
             OperationKind::Close => "close",
             OperationKind::CloseLeg => "close_leg",
+            OperationKind::Reduce => "reduce",
             OperationKind::Other => "other",
         })
     }

@@ -136,6 +136,7 @@ impl MockVenue {
                 maker_fee: Some(Decimal::new(2, 4)),
                 funding_interval_minutes: Some(60),
                 status: MarketStatus::Active,
+                maintenance_margin_fraction: None,
             },
             available,
             inner: Mutex::new(Inner {
@@ -371,6 +372,8 @@ impl Venue for MockVenue {
             equity: self.available,
             available: self.available,
             margin_usage: None,
+            maintenance_margin: None,
+            initial_margin: None,
         })
     }
 
@@ -407,6 +410,8 @@ impl Venue for MockVenue {
             liquidation_price: None,
             leverage: i.leverage.map(Decimal::from),
             opened_at: i.opened_at,
+            mark_price: None,
+            maintenance_margin_fraction: None,
         }))
     }
 

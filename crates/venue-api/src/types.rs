@@ -100,6 +100,10 @@ pub struct MarketInfo {
     pub funding_interval_minutes: Option<u32>,
     /// Whether orders are accepted.
     pub status: MarketStatus,
+    /// Maintenance margin as a fraction of notional for the market's base tier, where
+    /// the venue publishes it (Lighter `maintenance_margin_fraction`).
+    #[serde(default)]
+    pub maintenance_margin_fraction: Option<Decimal>,
 }
 
 /// Where a top-of-book quote came from.
@@ -205,6 +209,16 @@ pub struct Balance {
     pub available: Decimal,
     /// Share of equity consumed by margin (0..1), where the venue reports it.
     pub margin_usage: Option<Decimal>,
+    /// The venue's maintenance margin requirement for the whole account, in quote
+    /// currency: below it the venue liquidates. EdgeX publishes it (`starkExRiskValue`);
+    /// for Lighter the adapter sums |size| x mark x maintenance fraction over the
+    /// positions when the venue does not give it. `None` when neither is possible.
+    #[serde(default)]
+    pub maintenance_margin: Option<Decimal>,
+    /// The initial margin the open positions hold, in quote currency, where the venue
+    /// gives it (EdgeX `initialMarginRequirement`).
+    #[serde(default)]
+    pub initial_margin: Option<Decimal>,
 }
 
 /// An open position. A flat market has no `Position` at all.
@@ -226,6 +240,14 @@ pub struct Position {
     pub leverage: Option<Decimal>,
     /// When the position was opened, where the venue says.
     pub opened_at: Option<DateTime<Utc>>,
+    /// The venue's mark price for the market, where it gives one with the position.
+    #[serde(default)]
+    pub mark_price: Option<Decimal>,
+    /// Maintenance margin as a fraction of notional (0.005 = 0.5 %) the venue applies to
+    /// this position, where known (Lighter per market; EdgeX from the position's risk
+    /// rate). Each adapter's README says which figure it uses.
+    #[serde(default)]
+    pub maintenance_margin_fraction: Option<Decimal>,
 }
 
 /// Cross or isolated margin.
@@ -379,5 +401,25 @@ mod tests {
         assert_eq!(Side::closing(Decimal::ZERO), None);
         assert_eq!(Side::Buy.opposite(), Side::Sell);
         assert_eq!(Side::Sell.sign(), dec!(-1));
+    }
+
+    #[test]
+    fn margin_figures_default_when_absent_from_old_json() {
+        let b: Balance =
+            serde_json::from_str(r#"{"equity":"10","available":"4","margin_usage":null}"#).unwrap();
+        assert_eq!((b.maintenance_margin, b.initial_margin), (None, None));
+        let p: Position = serde_json::from_str(
+            r#"{"symbol":"BTC","market_id":"1","size":"-0.5","entry_price":null,
+                "unrealized_pnl":null,"liquidation_price":null,"leverage":null,"opened_at":null}"#,
+        )
+        .unwrap();
+        assert_eq!((p.mark_price, p.maintenance_margin_fraction), (None, None));
+        let with = Balance {
+            maintenance_margin: Some(dec!(1.25)),
+            initial_margin: Some(dec!(3)),
+            ..b
+        };
+        let back: Balance = serde_json::from_str(&serde_json::to_string(&with).unwrap()).unwrap();
+        assert_eq!(back, with);
     }
 }

@@ -9,6 +9,9 @@
 //! "Already flat" is a successful close. A venue counts as flat when its position is below
 //! one size step. If positions remain and still hedge each other, the close reports them
 //! (exit 3); if one side remains without the other, the engine HALTS.
+//!
+//! A reduce ([`HedgeEngine::reduce`], in `reduce.rs`) runs the same protocol with a target
+//! per leg (each leg smaller by the same quantity) instead of flat.
 
 use super::engine::{venue_err, EngineError, HedgeEngine, LegVenues};
 use super::recover::RecoveryReport;
@@ -50,14 +53,22 @@ impl HedgeEngine {
     pub async fn close(&self, req: &CloseRequest) -> Result<CloseReport, EngineError> {
         // Every log line of the operation carries its id (recorded once journaled).
         let span = tracing::info_span!("close", symbol = %req.symbol, op = tracing::field::Empty);
-        self.close_locked(req).instrument(span).await
+        Ok(self.close_core(req, None).instrument(span).await?.0)
     }
 
-    async fn close_locked(&self, req: &CloseRequest) -> Result<CloseReport, EngineError> {
+    /// Close (`reduce` = `None`) or reduce every asked leg by the quantity (floored to the
+    /// common grid of both steps). Returns the report and, for a reduce, the quantity applied
+    /// and the target positions.
+    pub(super) async fn close_core(
+        &self,
+        req: &CloseRequest,
+        reduce: Option<Decimal>,
+    ) -> Result<(CloseReport, Option<(Decimal, PairPositions)>), EngineError> {
+        let command = if reduce.is_some() { "reduce" } else { "close" };
         let _guard = if req.dry_run {
             None
         } else {
-            self.lock_operation("close").await?
+            self.lock_operation(command).await?
         };
         let (long, short) = (req.venues.long.as_ref(), req.venues.short.as_ref());
         let sym = req.symbol.as_str();
@@ -80,6 +91,58 @@ impl HedgeEngine {
             |r: LegRole| -> &MarketInfo { &markets[if r == LegRole::Long { 0 } else { 1 }] };
         let tol = markets[0].step_size.min(markets[1].step_size) / Decimal::TWO;
         let before = self.read_positions(&req.venues, sym).await?;
+        let asked = |r: LegRole| req.only.is_none_or(|o| o == r);
+        let reduction = match reduce {
+            None => None,
+            Some(q) => {
+                let step = grid::common_step(markets[0].step_size, markets[1].step_size)
+                    .map_err(|e| EngineError::Internal(e.to_string()))?;
+                let q = grid::floor_to_step(q, step)
+                    .map_err(|e| EngineError::Internal(e.to_string()))?;
+                if q <= Decimal::ZERO {
+                    return Err(EngineError::Internal(format!(
+                        "reduce quantity rounds to zero on the common size step {}",
+                        step.normalize()
+                    )));
+                }
+                let target = |r: LegRole| {
+                    let b = get(&before, r);
+                    if !asked(r) {
+                        return b;
+                    }
+                    let left = (b.abs() - q).max(Decimal::ZERO);
+                    if b < Decimal::ZERO {
+                        -left
+                    } else {
+                        left
+                    }
+                };
+                Some((
+                    q,
+                    PairPositions {
+                        long: target(LegRole::Long),
+                        short: target(LegRole::Short),
+                    },
+                ))
+            }
+        };
+        // What is still to trade on a leg: all of it for a close; down to the target for a
+        // reduce (nothing once the leg has crossed zero or changed side).
+        let want = |p: &PairPositions, r: LegRole| -> Decimal {
+            let now = get(p, r);
+            match &reduction {
+                None => now.abs(),
+                Some((_, target)) => {
+                    let b = get(&before, r);
+                    if b.is_zero() || now.is_zero() || (now > Decimal::ZERO) != (b > Decimal::ZERO)
+                    {
+                        Decimal::ZERO
+                    } else {
+                        (now.abs() - get(target, r).abs()).max(Decimal::ZERO)
+                    }
+                }
+            }
+        };
         let mut report = CloseReport {
             operation: None,
             symbol: req.symbol.clone(),
@@ -94,23 +157,44 @@ impl HedgeEngine {
             warnings: Vec::new(),
             recovery,
         };
-        let open_legs = |p: &PairPositions| -> Vec<LegRole> {
+        let open_legs = |p: &PairPositions| -> Vec<(LegRole, Decimal)> {
             LegRole::BOTH
                 .into_iter()
-                .filter(|r| req.only.is_none_or(|o| o == *r))
-                .filter(|r| get(p, *r).abs() >= market(*r).step_size)
+                .filter(|r| asked(*r))
+                .map(|r| (r, want(p, r)))
+                .filter(|(r, q)| *q >= market(*r).step_size)
                 .collect()
+        };
+        let tol_hedged = |p: &PairPositions| {
+            (p.long > Decimal::ZERO) != (p.short > Decimal::ZERO)
+                && !p.long.is_zero()
+                && !p.short.is_zero()
+                && (p.long + p.short).abs() <= tol
         };
         if open_legs(&before).is_empty() {
             report.positions_after = Some(before);
-            return Ok(report);
+            return Ok((report, reduction));
+        }
+        if reduction.is_some() && req.only.is_none() && !tol_hedged(&before) {
+            // Reducing both legs alike would keep (or worsen) an imbalance: the caller must
+            // deal with the naked excess first (close or reduce one leg).
+            let reason = format!(
+                "the legs do not hedge each other ({} {} and {} {}); reduce one leg alone",
+                long.id(),
+                before.long.normalize(),
+                short.id(),
+                before.short.normalize()
+            );
+            report.result = CloseResult::NothingSent { reason };
+            report.positions_after = Some(before);
+            return Ok((report, reduction));
         }
 
         if req.dry_run {
             let op = self.next_operation_id()?;
-            for role in open_legs(&before) {
+            for (role, qty) in open_legs(&before) {
                 let order = self
-                    .close_order(req, market(role), op, role, get(&before, role), 0)
+                    .close_order(req, market(role), op, role, (get(&before, role), qty), 0)
                     .await?;
                 let p = self.prepare(req.venues.get(role).as_ref(), &order).await?;
                 report.previews.push(
@@ -120,7 +204,7 @@ impl HedgeEngine {
                 );
             }
             report.result = CloseResult::DryRun;
-            return Ok(report);
+            return Ok((report, reduction));
         }
 
         let legs0 = open_legs(&before);
@@ -130,11 +214,13 @@ impl HedgeEngine {
                 leg: role,
                 venue: req.venues.get(role).id().to_string(),
                 side: Side::closing(get(&before, role)).unwrap_or(Side::Buy),
-                size: get(&before, role).abs(),
+                size: want(&before, role),
                 position_before: Some(get(&before, role)),
             })
             .collect();
-        let kind = if req.only.is_some() {
+        let kind = if reduction.is_some() {
+            OperationKind::Reduce
+        } else if req.only.is_some() {
             OperationKind::CloseLeg
         } else {
             OperationKind::Close
@@ -156,7 +242,7 @@ impl HedgeEngine {
                 );
                 report.result = CloseResult::NothingSent { reason };
                 report.positions_after = Some(before);
-                return Ok(report);
+                return Ok((report, reduction));
             }
         };
         let first_send = Instant::now();
@@ -265,7 +351,7 @@ impl HedgeEngine {
                     report.naked_ms = micros_ms(first_send);
                     self.halt_close(op, &reason, None, &req.symbol, &mut report);
                     report.result = CloseResult::Halted { reason };
-                    return Ok(report);
+                    return Ok((report, reduction));
                 }
             };
             report.positions_after = Some(positions);
@@ -288,10 +374,20 @@ impl HedgeEngine {
             short.id(),
             positions.short.normalize()
         );
-        let hedged = (positions.long > Decimal::ZERO) != (positions.short > Decimal::ZERO)
-            && !positions.long.is_zero()
-            && !positions.short.is_zero()
-            && (positions.long + positions.short).abs() <= tol;
+        let hedged = tol_hedged(&positions);
+        if reduction.is_some() {
+            self.classify_reduce(
+                op,
+                remaining.is_empty(),
+                all_flat,
+                hedged,
+                positions,
+                &desc,
+                req,
+                &mut report,
+            );
+            return Ok((report, reduction));
+        }
         if all_flat {
             self.finish_close(op, Outcome::Flat, &mut report);
             report.result = CloseResult::Flat {
@@ -323,7 +419,57 @@ impl HedgeEngine {
             self.halt_close(op, &reason, Some(positions), &req.symbol, &mut report);
             report.result = CloseResult::Halted { reason };
         }
-        Ok(report)
+        Ok((report, reduction))
+    }
+
+    /// How a reduce ended: every asked leg at its target with the legs still hedging each
+    /// other (or both flat) is done; short of the target but still hedged is "remaining"
+    /// (no HALT); anything unhedged HALTS.
+    #[allow(clippy::too_many_arguments)]
+    fn classify_reduce(
+        &self,
+        op: OperationId,
+        at_target: bool,
+        all_flat: bool,
+        hedged: bool,
+        positions: PairPositions,
+        desc: &str,
+        req: &CloseRequest,
+        report: &mut CloseReport,
+    ) {
+        if at_target && (all_flat || hedged) {
+            let outcome = if all_flat {
+                Outcome::Flat
+            } else {
+                Outcome::Remaining {
+                    long: positions.long,
+                    short: positions.short,
+                }
+            };
+            self.finish_close(op, outcome, report);
+            report.result = CloseResult::Flat {
+                already_flat: false,
+            };
+        } else if hedged {
+            self.finish_close(
+                op,
+                Outcome::Remaining {
+                    long: positions.long,
+                    short: positions.short,
+                },
+                report,
+            );
+            report.result = CloseResult::Remaining {
+                reason: format!("reduce stopped short of its target: {desc}"),
+            };
+        } else {
+            let reason = format!(
+                "reduce left an unhedged position: {desc}; cause: {}",
+                halt_cause(&report.orders, &report.warnings)
+            );
+            self.halt_close(op, &reason, Some(positions), &req.symbol, report);
+            report.result = CloseResult::Halted { reason };
+        }
     }
 
     /// Prices, builds and signs the closing orders of one round. While both legs are open,
@@ -333,16 +479,16 @@ impl HedgeEngine {
         req: &CloseRequest,
         markets: &[MarketInfo; 2],
         op: OperationId,
-        legs: &[LegRole],
+        legs: &[(LegRole, Decimal)],
         positions: PairPositions,
         round: u8,
     ) -> Result<Vec<(LegRole, OrderRequest, PreparedOrder)>, String> {
         let mut out = Vec::new();
-        for &role in legs {
+        for &(role, qty) in legs {
             let market = &markets[usize::from(role == LegRole::Short)];
             let venue = req.venues.get(role).as_ref();
             let order = self
-                .close_order(req, market, op, role, get(&positions, role), round)
+                .close_order(req, market, op, role, (get(&positions, role), qty), round)
                 .await
                 .map_err(|e| format!("{} leg could not be priced: {e}", venue.id()))?;
             let prepared = self
@@ -360,13 +506,13 @@ impl HedgeEngine {
         market: &MarketInfo,
         op: OperationId,
         role: LegRole,
-        position: Decimal,
+        (position, quantity): (Decimal, Decimal),
         attempt: u8,
     ) -> Result<OrderRequest, EngineError> {
         let venue = req.venues.get(role).as_ref();
         let side = Side::closing(position)
             .ok_or_else(|| EngineError::Internal("closing a flat leg".into()))?;
-        let size = grid::floor_to_step(position.abs(), market.step_size)
+        let size = grid::floor_to_step(quantity.min(position.abs()), market.step_size)
             .map_err(|e| EngineError::Internal(e.to_string()))?;
         let price = self
             .fresh_price(

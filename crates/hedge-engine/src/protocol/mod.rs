@@ -19,6 +19,7 @@ mod close;
 mod engine;
 mod open;
 mod recover;
+mod reduce;
 mod report;
 mod settle;
 
@@ -26,6 +27,7 @@ pub use close::CloseRequest;
 pub use engine::{EngineError, ExecutionOptions, HedgeEngine, LegVenues};
 pub use open::{LegMode, OpenPlan, OpenRequest};
 pub use recover::{RecoveredOperation, RecoveredOrder, RecoveryReport};
+pub use reduce::{ReduceReport, ReduceResult};
 pub use report::{
     CloseReport, CloseResult, HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose,
     PairPositions,
@@ -35,3 +37,5 @@ pub use report::{
 mod tests;
 #[cfg(test)]
 mod tests_recovery;
+#[cfg(test)]
+mod tests_reduce;

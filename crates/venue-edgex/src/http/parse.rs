@@ -329,6 +329,7 @@ pub fn market_info(
             .as_deref()
             .and_then(|m| m.trim().parse().ok()),
         status,
+        maintenance_margin_fraction: None,
     })
 }
 
@@ -433,6 +434,8 @@ pub fn balance(asset: &AccountAsset, collateral_coin_id: &str) -> Result<Balance
         equity,
         available,
         margin_usage,
+        maintenance_margin: None,
+        initial_margin: None,
     })
 }
 
@@ -491,6 +494,8 @@ pub fn positions(
             .filter(|t| !t.trim().is_empty() && t.trim() != "0")
             .map(ms_to_time)
             .transpose()?,
+            mark_price: None,
+            maintenance_margin_fraction: None,
         });
     }
     Ok(out)

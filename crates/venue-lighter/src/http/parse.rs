@@ -123,6 +123,7 @@ pub fn market_spec(
         maker_fee: pct("maker_fee", &book.maker_fee)?,
         funding_interval_minutes: Some(FUNDING_INTERVAL_MINUTES),
         status: market_status(book, detail),
+        maintenance_margin_fraction: None,
     };
     Ok(MarketSpec {
         info,
@@ -193,6 +194,8 @@ pub fn balance(a: &DetailedAccount) -> Result<Balance, VenueError> {
         equity: dec("total_asset_value", &a.total_asset_value)?,
         available: dec("available_balance", &a.available_balance)?,
         margin_usage: None,
+        maintenance_margin: None,
+        initial_margin: None,
     })
 }
 
@@ -223,6 +226,8 @@ pub fn position(p: &AccountPosition) -> Result<Option<Position>, VenueError> {
             .filter(|l| !l.is_zero()),
         leverage: imf_pct.and_then(crate::signing::scaling::leverage_from_imf_percent),
         opened_at: None,
+        mark_price: None,
+        maintenance_margin_fraction: None,
     }))
 }
 

@@ -142,6 +142,8 @@ fn balance_from(stats: &WireStats) -> Result<Balance, VenueError> {
                 dec("stats.margin_usage", m).map(|pct| pct / rust_decimal::Decimal::ONE_HUNDRED)
             })
             .transpose()?,
+        maintenance_margin: None,
+        initial_margin: None,
     })
 }
 

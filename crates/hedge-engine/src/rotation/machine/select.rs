@@ -278,12 +278,25 @@ impl Machine {
         if self.state.pause.is_some() {
             return self.transition(BotStatus::Paused);
         }
-        // The bot never starts a pair while any leg anywhere is unaccounted for (W01, W33).
-        if let Some(found) = self.foreign_positions().await? {
-            return self.fail(format!(
-                "positions exist that the bot does not hold: {found}; refusing to open (close \
-                 them or let the bot adopt a matching hedge at its next start)"
-            ));
+        // The bot never starts a pair while any leg anywhere is unaccounted for (W01, W33);
+        // an unreadable venue is not flat: wait and read again.
+        match self.foreign_positions().await {
+            Ok(None) => {}
+            Ok(Some(found)) => {
+                return self.fail(format!(
+                    "positions exist that the bot does not hold: {found}; refusing to open \
+                     (close them, or let the bot adopt a matching hedge at its next start)"
+                ));
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "{e}; not taken as flat, retrying in {:?}",
+                    self.cfg.capital_retry
+                );
+                self.emit(EventKind::ReadFailed, None, e);
+                self.sleep(self.cfg.capital_retry).await;
+                return Ok(());
+            }
         }
         let capital = match self.read_capital().await {
             Ok(c) => c,
@@ -403,20 +416,18 @@ impl Machine {
         self.enter_waiting(self.cfg.selection_backoff)
     }
 
-    /// Nonzero positions on either venue (any symbol), as text; a failed read is reported as
-    /// a failure (never "none").
-    async fn foreign_positions(&mut self) -> Result<Option<String>, MachineError> {
+    /// Nonzero positions on either venue (any symbol), as text; a failed read is an error
+    /// (never "none").
+    async fn foreign_positions(&mut self) -> Result<Option<String>, String> {
         let (ra, rb) = tokio::join!(self.venues.a.positions(), self.venues.b.positions());
         let mut found = Vec::new();
         for (v, r) in [(&self.venues.a, ra), (&self.venues.b, rb)] {
-            match r {
-                Ok(list) => found.extend(
-                    list.into_iter()
-                        .filter(|p| !p.size.is_zero())
-                        .map(|p| format!("{} {} {}", v.id(), p.symbol, p.size.normalize())),
-                ),
-                Err(e) => found.push(format!("{} positions unreadable ({e})", v.id())),
-            }
+            let list = r.map_err(|e| format!("{} positions unreadable ({e})", v.id()))?;
+            found.extend(
+                list.into_iter()
+                    .filter(|p| !p.size.is_zero())
+                    .map(|p| format!("{} {} {}", v.id(), p.symbol, p.size.normalize())),
+            );
         }
         Ok((!found.is_empty()).then(|| found.join(", ")))
     }

@@ -472,6 +472,18 @@ async fn a_restart_while_holding_resumes_the_same_hedge_without_a_second_open() 
 }
 
 #[tokio::test]
+async fn a_transient_read_failure_in_idle_retries_then_trades() {
+    let h = harness(&["SOL"]);
+    h.spread("SOL", dec!(0.0005));
+    // Start-up's all-symbol read passes; IDLE's check before opening fails once.
+    h.b.fail_position_reads_after(1, 1);
+    let (out, s) = h.run(cfg(&["SOL"]), BotState::default()).await;
+    assert_eq!(out, RunOutcome::CyclesDone(1));
+    assert_eq!(s.cumulative_stats.failed_cycles, 0);
+    assert_eq!(s.cumulative_stats.last_error, None);
+}
+
+#[tokio::test]
 async fn a_saved_error_needs_the_operator() {
     let h = harness(&["SOL"]);
     let mut st = BotState {

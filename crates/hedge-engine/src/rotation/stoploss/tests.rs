@@ -212,6 +212,8 @@ fn margin_usage_from_the_balance(
         equity,
         available,
         margin_usage: reported,
+        maintenance_margin: None,
+        initial_margin: None,
     };
     assert_eq!(margin_usage(&b), usage);
 }

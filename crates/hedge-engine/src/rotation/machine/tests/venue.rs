@@ -62,6 +62,7 @@ struct Inner {
     history: HashMap<String, Vec<Segment>>,
     margin_usage: Option<Decimal>,
     fail_positions: u32,
+    skip_before_failing: u32,
     fail_funding: bool,
     foreign: Vec<Position>,
     open_orders: Vec<(String, OrderStatus)>,
@@ -146,6 +147,13 @@ impl ScriptVenue {
 
     pub fn fail_position_reads(&self, n: u32) {
         self.lock().fail_positions = n;
+    }
+
+    /// Lets `skip` position reads through, then fails the next `n`.
+    pub fn fail_position_reads_after(&self, skip: u32, n: u32) {
+        let mut i = self.lock();
+        i.skip_before_failing = skip;
+        i.fail_positions = n;
     }
 
     pub fn fail_funding_reads(&self, fail: bool) {
@@ -349,6 +357,8 @@ impl Venue for ScriptVenue {
             equity: self.equity,
             available: self.equity - used,
             margin_usage: self.lock().margin_usage,
+            maintenance_margin: None,
+            initial_margin: None,
         })
     }
 
