@@ -327,6 +327,8 @@ impl Wiring {
             faults: settings.faults.clone(),
             lighter_fill_delay: settings.lighter_fill_delay,
             edgex_api: settings.edgex_api,
+            // Funding N times faster, prices at their real pace against real latencies.
+            price_time_divisor: settings.speed,
             moves: settings.moves.clone(),
             ..PaperOptions::default()
         }

@@ -32,7 +32,8 @@ state continues it.
   --reset                  start from a fresh state
   --seed N                 seed of prices and funding for a fresh state
   --speed N                run the simulator's clock N times faster than real time (1..=100000;
-                           clients on real time are then refused for expired timestamps)
+                           clients on real time are then refused for expired timestamps;
+                           funding runs N times faster, prices keep their real pace)
   --sim-fault SPEC         inject faults, e.g. lighter:sendTx:reject:1 (also VENUE_SIM_FAULTS)
   --collateral USD         collateral of new paper accounts on each venue (default 1000)
   --lighter-fill-delay MS  clock ms before a Lighter tx executes and its fill shows
@@ -157,6 +158,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             "--speed" => {
                 let n = speed(&v)?;
                 o.clock = Some(Arc::new(ScaledClock::new(chrono::Utc::now(), n)));
+                // Funding runs N times faster; prices keep their real pace.
+                o.price_time_divisor = n;
             }
             "--sim-fault" => {
                 crate::faults::parse_spec(&v).map_err(|e| e.to_string())?;

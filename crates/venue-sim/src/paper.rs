@@ -85,6 +85,9 @@ pub struct PaperOptions {
     /// `serve --funding-episodes on|off`). Applied to a resumed state too: its settled
     /// payments stay as booked, its rates from now on (and its recomputed history) follow.
     pub funding_episodes: bool,
+    /// Prices walk this many times slower than `clock` (paper `--speed N` sets N, so that
+    /// funding runs fast while prices move at their real pace); 1 by default.
+    pub price_time_divisor: u32,
     /// Price moves started when the session starts (`--sim-move`, [`ENV_MOVES`]): each
     /// moves a symbol's fair price on both venues, at once or over simulated seconds.
     pub moves: Vec<PriceMove>,
@@ -105,6 +108,7 @@ impl Default for PaperOptions {
             ports: [0; 4],
             requests_per_minute: [None, None],
             funding_episodes: true,
+            price_time_divisor: 1,
             moves: Vec::new(),
         }
     }
@@ -288,6 +292,7 @@ pub async fn start(options: PaperOptions) -> Result<PaperSession, SimError> {
         PAPER_API_KEY_INDEX,
     )?;
     ex.params.funding_episodes.enabled = options.funding_episodes;
+    ex.params.price_time_divisor = options.price_time_divisor;
     if !options.moves.is_empty() {
         // moves start now: bring a resumed world to now first
         ex.advance(now);

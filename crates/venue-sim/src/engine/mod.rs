@@ -90,6 +90,13 @@ pub struct ModelParams {
     /// Funding dislocation episodes (a state file without them gets the defaults).
     #[serde(default)]
     pub funding_episodes: funding::EpisodeParams,
+    /// Prices walk this many times slower than the clock (0 and 1: at clock speed). Paper mode
+    /// at `--speed N` sets N: funding then accrues N times faster while prices move at their
+    /// real pace against the process's real latencies; otherwise 100 ms of a client's real
+    /// time would be 6 minutes of price moves at `--speed 3600`, and a bounded IOC order would
+    /// miss the book it was priced from (use `--sim-move` drills for large moves).
+    #[serde(default)]
+    pub price_time_divisor: u32,
 }
 
 impl Default for ModelParams {
@@ -99,6 +106,7 @@ impl Default for ModelParams {
             level_notional: Decimal::from(25_000),
             step_bps: 3,
             funding_episodes: funding::EpisodeParams::default(),
+            price_time_divisor: 1,
         }
     }
 }
@@ -329,10 +337,11 @@ impl Exchange {
         }
         // Walk in whole seconds since the last walk, so that frequent sub-second requests
         // still move prices.
-        let elapsed_s = (now_ms - self.walked_ms) / 1000;
+        let ms_per_walk_second = 1000 * i64::from(self.params.price_time_divisor.max(1));
+        let elapsed_s = (now_ms - self.walked_ms) / ms_per_walk_second;
         if elapsed_s > 0 {
             self.walk(elapsed_s);
-            self.walked_ms += elapsed_s * 1000;
+            self.walked_ms += elapsed_s * ms_per_walk_second;
         }
         self.now_ms = now_ms;
         self.apply_moves();
