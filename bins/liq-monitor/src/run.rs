@@ -160,7 +160,20 @@ fn publish(report: &CheckReport, alerter: &Alerter, metrics: &Metrics) {
                 alerter.clear(&subject, kind, "level changed");
                 alerter.raise(&subject, kind, &a.message, serde_json::Value::Null);
             }
+            "naked_leg" => {
+                // Deduplicated while the hedge stays broken; cleared below once it is sound.
+                alerter.raise(&subject, kind, &a.message, serde_json::Value::Null);
+            }
             _ => alerter.event(&subject, kind, &a.message, serde_json::Value::Null),
+        }
+    }
+    for s in &report.symbols {
+        if s.class.is_sound() {
+            alerter.clear(
+                &format!("{} naked_leg", s.symbol),
+                AlertKind::NakedLeg,
+                "hedged (or flat) again",
+            );
         }
     }
     match &report.halted {
