@@ -165,7 +165,7 @@ pub async fn run(args: &Args) -> u8 {
                 // The loop saves at every change: the last published state is what is on disk.
                 let last = states.borrow().clone();
                 let halt = engine.halted().ok().flatten();
-                println!(
+                crate::outln!(
                     "{t}BOT FORCED TO STOP\n{}",
                     hedge_engine::rotation::state::board::render(&last, halt.as_ref(), clock.now())
                 );
@@ -196,11 +196,11 @@ fn finish(joined: Joined, t: &str) -> u8 {
             return code::VENUE_ERROR;
         }
     };
-    println!("{t}BOT SHUTTING DOWN\n{}", machine.board());
+    crate::outln!("{t}BOT SHUTTING DOWN\n{}", machine.board());
     match result {
         Ok(RunOutcome::Shutdown) | Ok(RunOutcome::CyclesDone(_)) => {
             if let Ok(RunOutcome::CyclesDone(n)) = &result {
-                println!("{t}{n} cycle(s) completed in this run");
+                crate::outln!("{t}{n} cycle(s) completed in this run");
             }
             if machine.state().state == BotStatus::Halted {
                 code::NOT_HEDGED
