@@ -119,6 +119,8 @@ pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
             edgex_api: hedge_app::wiring::paper_edgex_api(g.edgex_api.as_deref(), &|k| {
                 std::env::var(k).ok()
             })?,
+            // no --sim-move flag here (left to the CLI's owner); VENUE_SIM_MOVES works
+            moves: Vec::new(),
         };
         // Paper mode never reads live credentials: only the fault variable.
         let fault_env = std::env::var(hedge_app::wiring::SIM_FAULTS_ENV).ok();

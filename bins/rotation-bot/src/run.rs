@@ -299,6 +299,8 @@ async fn build_wiring(args: &Args, quote: &str, paths: &Paths) -> Result<Wiring,
                 .map_err(|e| usage(e.to_string()))?,
             edgex_api: hedge_app::wiring::paper_edgex_api(None, &|k| std::env::var(k).ok())
                 .map_err(|e| usage(e.to_string()))?,
+            // no --sim-move flag here (left to the bot's owner); VENUE_SIM_MOVES works
+            moves: Vec::new(),
         };
         let fault_env = std::env::var(hedge_app::wiring::SIM_FAULTS_ENV).ok();
         return Wiring::paper(&settings, fault_env, Some(paths.engine_state.clone()))

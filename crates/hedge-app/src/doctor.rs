@@ -416,7 +416,7 @@ pub fn funding_agreement(
     } else {
         Err((
             format!("{text}: the two endpoints disagree beyond x{FUNDING_AGREEMENT_RATIO} (a unit change?)"),
-            "do not trade on Lighter funding until the units are checked; record both responses with --record".to_string(),
+            "a rate that jumped since the last settlement disagrees too: run doctor again after the next settlement; if it still disagrees, do not trade on Lighter funding until the units are checked, and record both responses with --record".to_string(),
         ))
     }
 }

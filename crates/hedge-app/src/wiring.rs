@@ -165,6 +165,20 @@ pub struct PaperSettings {
     pub lighter_fill_delay: std::time::Duration,
     /// EdgeX API generation of the paper account (V2: API key + EIP-712, `…USDC` contracts).
     pub edgex_api: venue_edgex::ApiVersion,
+    /// Scripted price moves (`--sim-move SYMBOL:PCT[@SECONDS]`), started with the session;
+    /// `VENUE_SIM_MOVES` (same grammar, comma-separated) adds to them.
+    pub moves: Vec<venue_sim::engine::PriceMove>,
+}
+
+/// The program name of this process (the file name of argv[0]): `rotation-bot`,
+/// `liq-monitor`, `hedge-cli` pick their share of the account's request budget
+/// ([`venue_transport::default_share`]); any other program gets the whole budget.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_default()
 }
 
 /// The variable that names the EdgeX API generation (`v1` or `v2`); in paper mode it picks
@@ -207,6 +221,7 @@ impl Default for PaperSettings {
             lock_wait: DEFAULT_LOCK_WAIT,
             lighter_fill_delay: venue_sim::paper::REALISTIC_LIGHTER_FILL_DELAY,
             edgex_api: venue_edgex::ApiVersion::V1,
+            moves: Vec::new(),
         }
     }
 }
@@ -235,13 +250,22 @@ impl Wiring {
         state: &StateSettings,
     ) -> Result<Self, ConfigError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        // this binary's share of each account's request budget (an explicit
+        // *_REQUEST_SHARE setting wins)
+        let share = venue_transport::default_share(&program_name());
         let edgex = venue_edgex::EdgexVenue::with_clock(
-            settings.edgex.clone().with_quote(quote),
+            settings
+                .edgex
+                .clone()
+                .with_quote(quote)
+                .with_default_request_share(share),
             clock.clone(),
         )
         .map_err(|e| ConfigError::new("environment", format!("EdgeX: {e}")))?;
-        let lighter = venue_lighter::LighterVenue::new(settings.lighter.clone())
-            .map_err(|e| ConfigError::new("environment", format!("Lighter: {e}")))?;
+        let lighter = venue_lighter::LighterVenue::new(
+            settings.lighter.clone().with_default_request_share(share),
+        )
+        .map_err(|e| ConfigError::new("environment", format!("Lighter: {e}")))?;
         let state_file = state.path.clone();
         let mut options = ExecutionOptions {
             require_state_file: !state.init_state,
@@ -271,7 +295,8 @@ impl Wiring {
     }
 
     /// The real adapters pointed at an in-process simulator with a paper account. Never reads
-    /// live credentials; the only variable read is `VENUE_SIM_FAULTS`.
+    /// live credentials; the variables read are `VENUE_SIM_FAULTS` (passed in),
+    /// `VENUE_SIM_MOVES` and `VENUE_SIM_FUNDING_EPISODES`.
     pub async fn paper(
         settings: &PaperSettings,
         fault_env: Option<String>,
@@ -302,6 +327,9 @@ impl Wiring {
             faults: settings.faults.clone(),
             lighter_fill_delay: settings.lighter_fill_delay,
             edgex_api: settings.edgex_api,
+            // Funding N times faster, prices at their real pace against real latencies.
+            price_time_divisor: settings.speed,
+            moves: settings.moves.clone(),
             ..PaperOptions::default()
         }
         .with_env_faults(&|k| {
@@ -310,7 +338,11 @@ impl Wiring {
             } else {
                 None
             }
-        });
+        })
+        .with_env_moves(&|k| std::env::var(k).ok())
+        .map_err(|e| ConfigError::new("environment", e.to_string()))?
+        .with_env_funding_episodes(&|k| std::env::var(k).ok())
+        .map_err(|e| ConfigError::new("environment", e.to_string()))?;
         let session = venue_sim::paper::start(options)
             .await
             .map_err(|e| err(&e))?;

@@ -17,6 +17,9 @@ async fn doctor_passes_on_the_simulator_and_fails_on_a_wrong_lighter_key() {
     // no state file: nothing is written outside the test
     let session = venue_sim::paper::start(venue_sim::paper::PaperOptions {
         state_path: None,
+        // A funding episode starting within the hour makes the two Lighter endpoints disagree
+        // for that hour (as a real jump would): not what these tests are about.
+        funding_episodes: false,
         ..venue_sim::paper::PaperOptions::default()
     })
     .await
@@ -54,6 +57,7 @@ async fn doctor_passes_on_the_simulator_in_edgex_v2_mode_with_usdc_contracts() {
     let session = venue_sim::paper::start(venue_sim::paper::PaperOptions {
         state_path: None,
         edgex_api: venue_edgex::ApiVersion::V2,
+        funding_episodes: false,
         ..venue_sim::paper::PaperOptions::default()
     })
     .await

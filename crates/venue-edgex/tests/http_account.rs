@@ -38,6 +38,9 @@ async fn balance_uses_total_equity_not_raw_collateral_and_signs_v1() {
     assert_eq!(b.equity, dec!(4282.148470));
     assert_eq!(b.available, dec!(1082.148470));
     assert_eq!(b.margin_usage, Some(dec!(3200.000000) / dec!(4282.148470)));
+    // the venue's own requirements: starkExRiskValue (maintenance), initialMarginRequirement
+    assert_eq!(b.maintenance_margin, Some(dec!(143.850000)));
+    assert_eq!(b.initial_margin, Some(dec!(3200.000000)));
 
     let r = &received(&server, "/api/v1/private/account/getAccountAsset").await[0];
     let key = StarkKey::from_secret(&Secret::new(STARK_KEY)).unwrap();
@@ -108,11 +111,17 @@ async fn positions_prefer_exchange_pnl_and_fall_back_to_the_manual_formula() {
     assert_eq!(btc.entry_price, Some(dec!(95915.15)));
     assert_eq!(btc.liquidation_price, Some(dec!(66120.4)));
     assert_eq!(btc.leverage, Some(dec!(3)));
+    // mark = positionValue / openSize = 19185.024 / 0.2; fraction = starkExRiskRate
+    assert_eq!(btc.mark_price, Some(dec!(95925.12)));
+    assert_eq!(btc.maintenance_margin_fraction, Some(dec!(0.005)));
     let eth = ps.iter().find(|p| p.symbol == "ETH").unwrap();
     assert_eq!(eth.size, dec!(-5.00));
     // mark (oracle) × openSize − openValue = 1895.10 × −5 + 9590.58
     assert_eq!(eth.unrealized_pnl, Some(dec!(115.08)));
     assert_eq!(eth.entry_price, Some(dec!(1918.116)));
+    // no positionAssetList entry: the oracle price the manual PnL used, fraction unknown
+    assert_eq!(eth.mark_price, Some(dec!(1895.10)));
+    assert_eq!(eth.maintenance_margin_fraction, None);
     // opened_at = the current term's start on the position's side
     assert_eq!(
         btc.opened_at.map(|t| t.timestamp_millis()),
@@ -258,4 +267,53 @@ async fn the_stark_key_is_checked_against_the_account_l2_key() {
         "{err:?}"
     );
     assert!(!err.to_string().contains("0123456789abcdef"));
+}
+
+/// The venue's own figures carry more digits than a `Decimal` holds (the API doc's example:
+/// `starkExRiskValue` with 62 decimals); they are read, rounded, never refused.
+#[tokio::test]
+async fn margin_figures_with_the_venues_long_fractions_are_read() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    let mut body: serde_json::Value = serde_json::from_str(&fixture("account_asset.json")).unwrap();
+    let data = &mut body["data"];
+    data["collateralAssetModelList"][0]["starkExRiskValue"] =
+        json!("0.48867214487909847796080764492643311314168386161327362060546875");
+    data["positionAssetList"][0]["starkExRiskRate"] = json!("0.00500000012107193470001220703125");
+    Mock::given(method("GET"))
+        .and(path("/api/v1/private/account/getAccountAsset"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/public/quote/getTicker"))
+        .respond_with(json("ticker_eth.json"))
+        .mount(&server)
+        .await;
+    let v = venue(&server, ApiVersion::V1, manual_clock());
+    let mm = v.balance().await.unwrap().maintenance_margin.unwrap();
+    assert!(
+        (mm - dec!(0.488672144879098477960807645)).abs() < dec!(0.000000000001),
+        "{mm}"
+    );
+    let btc = v.position("BTC").await.unwrap().unwrap();
+    let f = btc.maintenance_margin_fraction.unwrap();
+    assert!((f - dec!(0.005)).abs() < dec!(0.000000001), "{f}");
+}
+
+/// `MarketInfo.maintenance_margin_fraction` is the first risk tier's `starkExRisk / 2^32`.
+#[tokio::test]
+async fn market_maintenance_fraction_is_the_base_tiers_stark_ex_risk() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    let v = public_venue(&server, ApiVersion::V1);
+    for (symbol, risk) in [
+        ("BTC", 21_474_837u64),
+        ("ETH", 42_949_673),
+        ("PAXG", 85_899_346),
+    ] {
+        let m = v.market(symbol).await.unwrap();
+        let expected = rust_decimal::Decimal::from(risk) / rust_decimal::Decimal::from(1u64 << 32);
+        assert_eq!(m.maintenance_margin_fraction, Some(expected), "{symbol}");
+    }
 }

@@ -29,10 +29,11 @@ async fn markets_join_books_and_details() {
     assert_eq!(eth.taker_fee, Some(dec!(0)));
     assert_eq!(eth.funding_interval_minutes, Some(60));
     assert_eq!(eth.status, MarketStatus::Active);
-    assert_eq!(
-        v.market("PAXG").await.unwrap().status,
-        MarketStatus::Inactive
-    );
+    // maintenance_margin_fraction in 1/10000: 120 -> 1.2 %, 500 -> 5 %
+    assert_eq!(eth.maintenance_margin_fraction, Some(dec!(0.012)));
+    let paxg = v.market("PAXG").await.unwrap();
+    assert_eq!(paxg.status, MarketStatus::Inactive);
+    assert_eq!(paxg.maintenance_margin_fraction, Some(dec!(0.05)));
     assert_eq!(
         v.market("DOGE").await.unwrap_err(),
         VenueError::UnknownMarket("DOGE".into())

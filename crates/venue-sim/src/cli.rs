@@ -20,6 +20,7 @@ pub const USAGE: &str =
                        [--speed N] [--sim-fault SPEC] [--collateral USD]
                        [--lighter-fill-delay MS] [--edgex-api v1|v2] [--ports E,EW,L,LW]
                        [--rate-limit E,L] [--funding-episodes on|off]
+                       [--sim-move SYMBOL:PCT[@SECONDS]]...
        venue-sim --help
 
 Runs a loopback EdgeX + Lighter simulator (PAPER: no real venue, no real money) until Ctrl-C
@@ -31,7 +32,8 @@ state continues it.
   --reset                  start from a fresh state
   --seed N                 seed of prices and funding for a fresh state
   --speed N                run the simulator's clock N times faster than real time (1..=100000;
-                           clients on real time are then refused for expired timestamps)
+                           clients on real time are then refused for expired timestamps;
+                           funding runs N times faster, prices keep their real pace)
   --sim-fault SPEC         inject faults, e.g. lighter:sendTx:reject:1 (also VENUE_SIM_FAULTS)
   --collateral USD         collateral of new paper accounts on each venue (default 1000)
   --lighter-fill-delay MS  clock ms before a Lighter tx executes and its fill shows
@@ -47,6 +49,11 @@ state continues it.
   --funding-episodes on|off  funding dislocations (hours where one venue's rate on one symbol
                            departs by 50-300 % APR and decays; default on; also
                            VENUE_SIM_FUNDING_EPISODES)
+  --sim-move SYMBOL:PCT[@SECONDS]  move SYMBOL's fair price on both venues by PCT percent
+                           (signed, above -100), at once or linearly over SECONDS of simulated
+                           time from the start; repeatable (also VENUE_SIM_MOVES, comma-
+                           separated). Accounts below their maintenance margin are liquidated
+                           as the venues do (Lighter: partial cuts; /api/v1/liquidations)
 
 Output (stdout), one item per line, in this order: a PAPER banner; `EdgeX   REST <url>   WS <url>`;
 `Lighter REST <url>   WS <url>`; a `#` comment; `NAME=value` lines (EDGEX_BASE_URL, EDGEX_WS_URL,
@@ -120,6 +127,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ..PaperOptions::default()
     }
     .with_env(env)
+    .map_err(|e| e.to_string())?
+    .with_env_moves(env)
     .map_err(|e| e.to_string())?;
     let mut i = 1;
     let value = |i: usize| {
@@ -149,6 +158,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             "--speed" => {
                 let n = speed(&v)?;
                 o.clock = Some(Arc::new(ScaledClock::new(chrono::Utc::now(), n)));
+                // Funding runs N times faster; prices keep their real pace.
+                o.price_time_divisor = n;
             }
             "--sim-fault" => {
                 crate::faults::parse_spec(&v).map_err(|e| e.to_string())?;
@@ -179,6 +190,10 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             }
             "--ports" => o.ports = ports(&v)?,
             "--rate-limit" => o.requests_per_minute = rate_limit(&v)?,
+            "--sim-move" => o.moves.push(
+                v.parse::<crate::engine::PriceMove>()
+                    .map_err(|e| format!("--sim-move {e}"))?,
+            ),
             "--funding-episodes" => {
                 o.funding_episodes = paper::parse_on_off(&v)
                     .map_err(|e| format!("--funding-episodes {v:?}: {e}"))?;
@@ -266,6 +281,26 @@ mod tests {
     }
 
     #[test]
+    fn sim_moves_repeat_and_add_to_the_environment() {
+        let env = |k: &str| (k == paper::ENV_MOVES).then(|| "SOL:5".to_string());
+        let o = match parse(
+            &args("serve --sim-move BTC:-30@600 --sim-move eth:+2"),
+            &env,
+        ) {
+            Ok(Command::Serve(o)) => o,
+            other => panic!("{other:?}"),
+        };
+        let shown: Vec<String> = o.moves.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["SOL:5", "BTC:-30@600", "ETH:2"]);
+        let bad = |k: &str| (k == paper::ENV_MOVES).then(|| "BTC:-30,ETH:x".to_string());
+        let e = parse(&args("serve"), &bad).unwrap_err();
+        assert!(
+            e.contains("VENUE_SIM_MOVES") && e.contains("PCT \"x\""),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn errors_name_the_option_and_value() {
         let cases = [
             ("serve --speed 0", "--speed"),
@@ -282,6 +317,12 @@ mod tests {
             ("serve --funding-episodes sometimes", "sometimes"),
             ("serve --collateral -5", "--collateral"),
             ("serve --sim-fault edgex:x:explode", "explode"),
+            (
+                "serve --sim-move BTC:abc",
+                "--sim-move \"BTC:abc\": PCT \"abc\"",
+            ),
+            ("serve --sim-move BTC:-30@soon", "SECONDS \"soon\""),
+            ("serve --sim-move -30", "PCT"),
             ("serve --bogus", "--bogus"),
             ("frobnicate", "frobnicate"),
             ("", "missing command"),

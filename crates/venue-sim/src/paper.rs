@@ -15,7 +15,7 @@
 //! after every order/cancel/leverage request and when the session is dropped. Paper mode
 //! never reads live credentials: everything it needs is generated here.
 
-use crate::engine::Exchange;
+use crate::engine::{parse_moves, Exchange, PriceMove};
 use crate::faults::Faults;
 use crate::keys::{self, EdgexPaperKeys, EdgexV2PaperKeys, LighterPaperKeys};
 use crate::persist;
@@ -39,6 +39,9 @@ pub const ENV_LIGHTER_FILL_DELAY: &str = "VENUE_SIM_LIGHTER_FILL_DELAY_MS";
 /// Environment variable switching the funding dislocation episodes (`on`/`off`; default on).
 /// Read by [`PaperOptions::with_env`].
 pub const ENV_FUNDING_EPISODES: &str = "VENUE_SIM_FUNDING_EPISODES";
+/// Environment variable adding scripted price moves (`SYMBOL:PCT[@SECONDS]`, comma- or
+/// space-separated; the grammar of `--sim-move`). Read by [`PaperOptions::with_env`].
+pub const ENV_MOVES: &str = "VENUE_SIM_MOVES";
 /// The realistic Lighter fill-visibility delay: the venue answers a tx, matches it, and shows
 /// the fill in order status and positions 1-3 s later. The default of paper mode
 /// ([`PaperOptions::default`]) and of `venue-sim serve`; [`ENV_LIGHTER_FILL_DELAY`] overrides
@@ -82,6 +85,12 @@ pub struct PaperOptions {
     /// `serve --funding-episodes on|off`). Applied to a resumed state too: its settled
     /// payments stay as booked, its rates from now on (and its recomputed history) follow.
     pub funding_episodes: bool,
+    /// Prices walk this many times slower than `clock` (paper `--speed N` sets N, so that
+    /// funding runs fast while prices move at their real pace); 1 by default.
+    pub price_time_divisor: u32,
+    /// Price moves started when the session starts (`--sim-move`, [`ENV_MOVES`]): each
+    /// moves a symbol's fair price on both venues, at once or over simulated seconds.
+    pub moves: Vec<PriceMove>,
 }
 
 impl Default for PaperOptions {
@@ -99,6 +108,8 @@ impl Default for PaperOptions {
             ports: [0; 4],
             requests_per_minute: [None, None],
             funding_episodes: true,
+            price_time_divisor: 1,
+            moves: Vec::new(),
         }
     }
 }
@@ -113,6 +124,14 @@ pub struct EnvError {
     pub value: String,
     /// What is wrong.
     pub reason: &'static str,
+}
+
+/// A bad [`ENV_MOVES`] value: names the variable and the bad part.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{ENV_MOVES}: {source}")]
+pub struct EnvMoveError {
+    /// The parse error (names the part).
+    pub source: crate::engine::MoveSpecError,
 }
 
 /// Parses a switch: `on`/`1`/`true` or `off`/`0`/`false` (any case).
@@ -138,8 +157,9 @@ pub fn parse_fill_delay_ms(text: &str) -> Result<Duration, &'static str> {
 
 impl PaperOptions {
     /// Applies the paper-mode environment read through `lookup`: [`ENV_FAULTS`] (added to
-    /// `faults`), [`ENV_LIGHTER_FILL_DELAY`] (replaces `lighter_fill_delay`) and
-    /// [`ENV_FUNDING_EPISODES`] (replaces `funding_episodes`).
+    /// `faults`), [`ENV_LIGHTER_FILL_DELAY`] (replaces `lighter_fill_delay`),
+    /// [`ENV_FUNDING_EPISODES`] (replaces `funding_episodes`); [`ENV_MOVES`] is read by
+    /// [`PaperOptions::with_env_moves`].
     pub fn with_env(mut self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
         if let Some(v) = lookup(ENV_LIGHTER_FILL_DELAY).filter(|v| !v.trim().is_empty()) {
             self.lighter_fill_delay = parse_fill_delay_ms(&v).map_err(|reason| EnvError {
@@ -156,6 +176,35 @@ impl PaperOptions {
             })?;
         }
         Ok(self.with_env_faults(lookup))
+    }
+
+    /// Adds the moves of [`ENV_MOVES`] (read through `lookup`) to `moves`; a bad one is an
+    /// error naming the variable and the bad part.
+    pub fn with_env_moves(
+        mut self,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, EnvMoveError> {
+        if let Some(v) = lookup(ENV_MOVES).filter(|v| !v.trim().is_empty()) {
+            self.moves
+                .extend(parse_moves(&v).map_err(|source| EnvMoveError { source })?);
+        }
+        Ok(self)
+    }
+
+    /// Switches the funding episodes from [`ENV_FUNDING_EPISODES`] (read through
+    /// `lookup`), when set.
+    pub fn with_env_funding_episodes(
+        mut self,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, EnvError> {
+        if let Some(v) = lookup(ENV_FUNDING_EPISODES).filter(|v| !v.trim().is_empty()) {
+            self.funding_episodes = parse_on_off(&v).map_err(|reason| EnvError {
+                name: ENV_FUNDING_EPISODES,
+                value: v.clone(),
+                reason,
+            })?;
+        }
+        Ok(self)
     }
 
     /// Adds the rules of `VENUE_SIM_FAULTS` (read through `lookup`) to `faults`.
@@ -243,6 +292,15 @@ pub async fn start(options: PaperOptions) -> Result<PaperSession, SimError> {
         PAPER_API_KEY_INDEX,
     )?;
     ex.params.funding_episodes.enabled = options.funding_episodes;
+    ex.params.price_time_divisor = options.price_time_divisor;
+    if !options.moves.is_empty() {
+        // moves start now: bring a resumed world to now first
+        ex.advance(now);
+        for m in &options.moves {
+            ex.add_move(m.clone())
+                .map_err(|e| SimError::Setup(format!("--sim-move {m}: {e}")))?;
+        }
+    }
     keys::register_edgex(&mut ex, &edgex, options.edgex_collateral);
     let edgex_v2 = match options.edgex_api {
         ApiVersion::V1 => None,

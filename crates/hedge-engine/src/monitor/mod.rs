@@ -24,6 +24,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use venue_api::{Balance, Position};
 
 use crate::grid::{ceil_to_step, floor_to_step, GridError};
 
@@ -35,6 +36,8 @@ pub mod runway;
 
 #[cfg(test)]
 mod props;
+#[cfg(test)]
+mod tests;
 
 /// One open position on one venue, as the monitor reads it. Filled by the binary from the
 /// venue's position and market data; a figure the venue does not give is `None`.
@@ -74,12 +77,42 @@ pub struct VenueFigures {
     /// The venue's maintenance requirement for the whole account, where it gives one (EdgeX
     /// `starkExRiskValue`). When `None` it is computed from the positions' fractions.
     pub maintenance_requirement: Option<Decimal>,
-    /// The venue's own margin usage fraction (0..1), where it gives one (Lighter
-    /// `user_stats.margin_usage`). When `None`, maintenance / equity is used.
+    /// The venue's own margin usage as a fraction (0..1), where it gives one (Lighter
+    /// `user_stats.margin_usage`, which the venue sends as a percent: divide by 100). Shown
+    /// beside maintenance / equity; the ladder reads it only with
+    /// [`runway::UsagePreference::Venue`].
     pub margin_usage: Option<Decimal>,
     /// Open positions (all symbols). A flat account has an empty list; a failed read is not
     /// passed here at all (see [`reads`]).
     pub positions: Vec<PositionFigures>,
+}
+
+impl VenueFigures {
+    /// The figures from the venue's balance and position reads (`venue_api` types). Funding
+    /// accrued but not settled is not in those reads: set `unsettled_funding` on the
+    /// positions afterwards where the venue gives it. Zero-size positions are dropped.
+    pub fn from_reads(venue: &str, balance: &Balance, positions: &[Position]) -> Self {
+        Self {
+            venue: venue.to_owned(),
+            equity: balance.equity,
+            maintenance_requirement: balance.maintenance_margin,
+            margin_usage: balance.margin_usage,
+            positions: positions
+                .iter()
+                .filter(|p| !p.size.is_zero())
+                .map(|p| PositionFigures {
+                    symbol: p.symbol.clone(),
+                    size: p.size,
+                    entry_price: p.entry_price,
+                    mark_price: p.mark_price,
+                    liquidation_price: p.liquidation_price,
+                    maintenance_fraction: p.maintenance_margin_fraction,
+                    unsettled_funding: None,
+                    unrealized_pnl: p.unrealized_pnl,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Direction of an open leg.

@@ -24,15 +24,19 @@
 //! - `m` = the market's fraction when known. Otherwise, for the only position on the venue,
 //!   `MM / (|q| p)` (exact); with several positions, a conservative bound (`0` for a long,
 //!   `MM / (|q| p)` for a short), flagged as such.
-//! - Margin usage = the venue's own figure when it gives one (Lighter `margin_usage`), else
-//!   `MM / E` (maintenance-based: 1.0 is the venue's liquidation line); the source is named in
-//!   the result.
+//! - Margin usage (what the ladder reads) = `MM / E` by default: maintenance-based, 1.0 is
+//!   the venue's liquidation line, the same meaning on both venues. The venue's own figure
+//!   (Lighter `margin_usage`) is kept beside it for display (`venue_margin_usage`) and used
+//!   only with [`UsagePreference::Venue`]: Lighter's is the *initial* requirement at the
+//!   account's chosen leverage over collateral, sent as a percent (findings live-lighter
+//!   item 4: "2.07" = 0.827 / 39.995 x 100), so a healthy 3x hedge sized near capacity reads
+//!   close to 100 % and would trip any usage bound. The source is named in the result.
 //!
 //! A missing, zero or negative mark makes that position's runway [`Runway::Unknown`], never a
 //! number; so does, for every position of the venue, any figure beyond 10^15 in magnitude
 //! (no real account is that large, and it keeps every product inside `Decimal`'s range, so
-//! a garbled venue figure cannot panic the monitor). The computed move is cross-checked against the venue's own liquidation price; a
-//! difference beyond the tolerance is a [`RunwayFinding::LiquidationPriceDisagrees`], and the
+//! a garbled venue figure cannot panic the monitor). The computed move is cross-checked
+//! against the venue's own liquidation price; a difference beyond the tolerance is a [`RunwayFinding::LiquidationPriceDisagrees`], and the
 //! ladder uses the lower of the two distances (the disagreement can only make it more careful,
 //! it never silently replaces one figure by the other).
 
@@ -54,14 +58,29 @@ pub struct RunwaySettings {
     /// little before the pure maintenance line (fees, their own mark), so an exact match is
     /// not expected; a larger gap means one of the figures is wrong.
     pub liq_price_tolerance_pct: Decimal,
+    /// Which margin usage the ladder reads (default: maintenance / equity).
+    #[serde(default)]
+    pub usage_preference: UsagePreference,
 }
 
 impl Default for RunwaySettings {
     fn default() -> Self {
         Self {
             liq_price_tolerance_pct: Decimal::ONE,
+            usage_preference: UsagePreference::default(),
         }
     }
+}
+
+/// Which margin usage the ladder reads (module docs for why the default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UsagePreference {
+    /// Maintenance requirement / effective equity (both venues alike).
+    #[default]
+    Maintenance,
+    /// The venue's own figure (a fraction 0..1) where given, else maintenance / equity.
+    Venue,
 }
 
 impl RunwaySettings {
@@ -311,8 +330,10 @@ pub struct VenueRunway {
     pub effective_equity: Decimal,
     /// The maintenance requirement, where known.
     pub maintenance: Option<Maintenance>,
-    /// The margin usage, where known (unknown with no equity left).
+    /// The margin usage the ladder reads, where known (unknown with no equity left).
     pub margin_usage: Option<MarginUsage>,
+    /// The venue's own margin usage figure as given (display; see the module docs).
+    pub venue_margin_usage: Option<Decimal>,
     /// Per open position.
     pub positions: Vec<PositionRunway>,
     /// Findings to alert on.
@@ -458,26 +479,26 @@ pub fn venue_runway(settings: &RunwaySettings, v: &VenueFigures) -> VenueRunway 
             equity: effective_equity,
         });
     }
-    let margin_usage = match v.margin_usage {
-        Some(u) if u >= Decimal::ZERO => Some(MarginUsage {
+    let venue_margin_usage = v.margin_usage;
+    if let Some(u) = venue_margin_usage.filter(|u| *u < Decimal::ZERO) {
+        findings.push(RunwayFinding::NegativeVenueFigure {
+            field: "margin_usage".to_owned(),
+            value: u,
+        });
+    }
+    let maintenance_usage = match &maintenance {
+        Some(mm) if effective_equity > Decimal::ZERO => Some(MarginUsage {
+            fraction: mm.amount / effective_equity,
+            source: UsageSource::MaintenanceOverEquity,
+        }),
+        _ => None,
+    };
+    let margin_usage = match (settings.usage_preference, venue_margin_usage) {
+        (UsagePreference::Venue, Some(u)) if u >= Decimal::ZERO => Some(MarginUsage {
             fraction: u,
             source: UsageSource::Venue,
         }),
-        given => {
-            if let Some(u) = given {
-                findings.push(RunwayFinding::NegativeVenueFigure {
-                    field: "margin_usage".to_owned(),
-                    value: u,
-                });
-            }
-            match &maintenance {
-                Some(mm) if effective_equity > Decimal::ZERO => Some(MarginUsage {
-                    fraction: mm.amount / effective_equity,
-                    source: UsageSource::MaintenanceOverEquity,
-                }),
-                _ => None,
-            }
-        }
+        _ => maintenance_usage,
     };
     let single = open.len() == 1;
     let positions = open
@@ -502,6 +523,7 @@ pub fn venue_runway(settings: &RunwaySettings, v: &VenueFigures) -> VenueRunway 
         effective_equity,
         maintenance,
         margin_usage,
+        venue_margin_usage,
         positions,
         findings,
     }
@@ -542,6 +564,7 @@ fn held_out_of_range(
         effective_equity: v.equity,
         maintenance: None,
         margin_usage: None,
+        venue_margin_usage: None,
         positions,
         findings: vec![RunwayFinding::FigureOutOfRange { field, value }],
     }

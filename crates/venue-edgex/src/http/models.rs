@@ -111,6 +111,12 @@ pub struct RiskTier {
     /// Upper bound of position value.
     #[serde(default, deserialize_with = "de::opt_decimal")]
     pub position_value_upper_bound: Option<Decimal>,
+    /// Maintenance rate shown to users (display only; the venue applies `starkExRisk`).
+    #[serde(default, deserialize_with = "de::opt_decimal")]
+    pub maintenance_margin_rate: Option<Decimal>,
+    /// The maintenance rate the venue applies, times 2^32 (integer text).
+    #[serde(default, deserialize_with = "de::opt_decimal")]
+    pub stark_ex_risk: Option<Decimal>,
 }
 
 /// A contract of `contractList`.
@@ -417,6 +423,12 @@ pub struct PositionAsset {
     /// Leverage in force.
     #[serde(default, deserialize_with = "de::opt_decimal")]
     pub max_leverage: Option<Decimal>,
+    /// Position value at the oracle price, signed like the size.
+    #[serde(default, deserialize_with = "de::opt_decimal")]
+    pub position_value: Option<Decimal>,
+    /// Maintenance rate applied to this position (its risk tier's `starkExRisk` / 2^32).
+    #[serde(default, deserialize_with = "de::opt_decimal")]
+    pub stark_ex_risk_rate: Option<Decimal>,
 }
 
 /// `collateralAssetModelList[]`.
@@ -435,6 +447,9 @@ pub struct CollateralAssetModel {
     /// Initial margin in use.
     #[serde(default, deserialize_with = "de::opt_decimal")]
     pub initial_margin_requirement: Option<Decimal>,
+    /// Maintenance requirement of all positions (below it the venue liquidates).
+    #[serde(default, deserialize_with = "de::opt_decimal")]
+    pub stark_ex_risk_value: Option<Decimal>,
 }
 
 /// `collateralList[]` (raw balance; NOT equity).

@@ -288,6 +288,19 @@ impl Catalog {
     }
 }
 
+/// The maintenance rate of the contract's first risk tier (smallest positions): the rate
+/// the venue applies, `starkExRisk / 2^32`, else the displayed `maintenanceMarginRate`.
+fn base_tier_maintenance(c: &Contract) -> Option<Decimal> {
+    let tier = c
+        .risk_tier_list
+        .iter()
+        .min_by_key(|t| t.position_value_upper_bound.unwrap_or(Decimal::MAX))?;
+    tier.stark_ex_risk
+        .and_then(|r| r.checked_div(Decimal::from(1u64 << 32)))
+        .or(tier.maintenance_margin_rate)
+        .filter(|r| *r > Decimal::ZERO)
+}
+
 /// Domain facts of one contract.
 pub fn market_info(
     symbol: &str,
@@ -329,7 +342,7 @@ pub fn market_info(
             .as_deref()
             .and_then(|m| m.trim().parse().ok()),
         status,
-        maintenance_margin_fraction: None,
+        maintenance_margin_fraction: base_tier_maintenance(c),
     })
 }
 
@@ -434,8 +447,8 @@ pub fn balance(asset: &AccountAsset, collateral_coin_id: &str) -> Result<Balance
         equity,
         available,
         margin_usage,
-        maintenance_margin: None,
-        initial_margin: None,
+        maintenance_margin: model.stark_ex_risk_value,
+        initial_margin: model.initial_margin_requirement,
     })
 }
 
@@ -494,8 +507,14 @@ pub fn positions(
             .filter(|t| !t.trim().is_empty() && t.trim() != "0")
             .map(ms_to_time)
             .transpose()?,
-            mark_price: None,
-            maintenance_margin_fraction: None,
+            // oracle mark = positionValue / openSize (both signed alike); without a
+            // positionAssetList entry, the price the manual PnL fallback used
+            mark_price: pa
+                .and_then(|a| a.position_value)
+                .and_then(|v| v.checked_div(size))
+                .filter(|m| *m > Decimal::ZERO)
+                .or_else(|| mark.get(cid).copied()),
+            maintenance_margin_fraction: pa.and_then(|a| a.stark_ex_risk_rate),
         });
     }
     Ok(out)

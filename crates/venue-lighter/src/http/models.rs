@@ -158,6 +158,9 @@ pub struct AccountPosition {
     /// Unrealised PnL.
     #[serde(default)]
     pub unrealized_pnl: Option<String>,
+    /// Absolute position value at the mark price (decimal string).
+    #[serde(default)]
+    pub position_value: Option<String>,
     /// Liquidation price.
     #[serde(default)]
     pub liquidation_price: Option<String>,

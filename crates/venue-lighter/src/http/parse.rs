@@ -123,7 +123,10 @@ pub fn market_spec(
         maker_fee: pct("maker_fee", &book.maker_fee)?,
         funding_interval_minutes: Some(FUNDING_INTERVAL_MINUTES),
         status: market_status(book, detail),
-        maintenance_margin_fraction: None,
+        maintenance_margin_fraction: detail
+            .and_then(|d| d.maintenance_margin_fraction)
+            .filter(|f| *f > 0)
+            .map(|f| Decimal::from(f) / Decimal::from(10_000)),
     };
     Ok(MarketSpec {
         info,
@@ -188,19 +191,37 @@ pub fn bulk_funding_rate(e: &FundingRateEntry) -> Result<FundingRate, VenueError
     })
 }
 
-/// Equity and available balance of an account.
-pub fn balance(a: &DetailedAccount) -> Result<Balance, VenueError> {
+/// Equity and available balance of an account. Lighter publishes no account maintenance
+/// figure: it is Σ |size| x mark x the market's maintenance fraction over the open
+/// positions (`mmf_of` gives a market's fraction), `None` when one of them lacks a mark or
+/// a fraction (never a partial sum).
+pub fn balance(
+    a: &DetailedAccount,
+    mmf_of: &dyn Fn(u32) -> Option<Decimal>,
+) -> Result<Balance, VenueError> {
+    let mut maintenance = Some(Decimal::ZERO);
+    for p in &a.positions {
+        let Some(pos) = position(p, mmf_of(p.market_id))? else {
+            continue;
+        };
+        maintenance = match (maintenance, pos.mark_price, pos.maintenance_margin_fraction) {
+            (Some(sum), Some(mark), Some(f)) => Some(sum + pos.size.abs() * mark * f),
+            _ => None,
+        };
+    }
     Ok(Balance {
         equity: dec("total_asset_value", &a.total_asset_value)?,
         available: dec("available_balance", &a.available_balance)?,
         margin_usage: None,
-        maintenance_margin: None,
+        maintenance_margin: maintenance,
         initial_margin: None,
     })
 }
 
-/// An open position (`None` when flat). Signed size = `position * sign`.
-pub fn position(p: &AccountPosition) -> Result<Option<Position>, VenueError> {
+/// An open position (`None` when flat). Signed size = `position * sign`; mark =
+/// `position_value / position` (the venue values positions at the mark); `mmf` is the
+/// market's maintenance fraction (`orderBookDetails`), which the account entry lacks.
+pub fn position(p: &AccountPosition, mmf: Option<Decimal>) -> Result<Option<Position>, VenueError> {
     let abs = dec("position", &p.position)?;
     if abs.is_zero() {
         return Ok(None);
@@ -226,8 +247,10 @@ pub fn position(p: &AccountPosition) -> Result<Option<Position>, VenueError> {
             .filter(|l| !l.is_zero()),
         leverage: imf_pct.and_then(crate::signing::scaling::leverage_from_imf_percent),
         opened_at: None,
-        mark_price: None,
-        maintenance_margin_fraction: None,
+        mark_price: opt_dec("position_value", &p.position_value)?
+            .and_then(|v| v.checked_div(abs))
+            .filter(|m| *m > Decimal::ZERO),
+        maintenance_margin_fraction: mmf,
     }))
 }
 

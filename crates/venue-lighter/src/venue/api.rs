@@ -220,14 +220,16 @@ impl Venue for LighterVenue {
         {
             return Ok(b);
         }
-        parse::balance(&self.account().await?)
+        let mmf = self.maintenance_fractions().await;
+        parse::balance(&self.account().await?, &|m| mmf.get(&m).copied())
     }
 
     async fn positions(&self) -> Result<Vec<Position>, VenueError> {
+        let mmf = self.maintenance_fractions().await;
         let account = self.account().await?;
         let mut out = Vec::new();
         for p in &account.positions {
-            if let Some(pos) = parse::position(p)? {
+            if let Some(pos) = parse::position(p, mmf.get(&p.market_id).copied())? {
                 out.push(pos);
             }
         }
@@ -242,7 +244,7 @@ impl Venue for LighterVenue {
             .iter()
             .find(|p| p.market_id == u32::from(spec.market_index))
         {
-            Some(p) => parse::position(p),
+            Some(p) => parse::position(p, spec.info.maintenance_margin_fraction),
             None => Ok(None),
         }
     }

@@ -339,6 +339,27 @@ impl LighterVenue {
         Ok(by_symbol)
     }
 
+    /// Each market's maintenance fraction by market index (the cached market facts). A
+    /// failed market read leaves the fractions unknown (logged) rather than failing the
+    /// balance or position read that wants them.
+    pub(crate) async fn maintenance_fractions(&self) -> BTreeMap<u32, rust_decimal::Decimal> {
+        let markets = match self.market_map().await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(target: "venue_lighter", error = %e, "market read failed: maintenance fractions unknown");
+                return BTreeMap::new();
+            }
+        };
+        markets
+            .values()
+            .filter_map(|s| {
+                s.info
+                    .maintenance_margin_fraction
+                    .map(|f| (u32::from(s.market_index), f))
+            })
+            .collect()
+    }
+
     /// The trading facts of one market.
     pub async fn market_spec(&self, symbol: &str) -> Result<MarketSpec, VenueError> {
         let key = symbol.to_ascii_uppercase();

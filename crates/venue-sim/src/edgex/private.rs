@@ -40,7 +40,7 @@ pub(super) fn get(
                 let val = ex
                     .valuation(VenueKind::Edgex, account)
                     .map_err(|e| engine_fail(e, now))?;
-                Ok(wire::account_asset(a, &val, ""))
+                Ok(wire::account_asset(a, &val, "", ex.now_ms))
             }
             "private/account/getPositionTransactionPage" => {
                 let types = list_param(req, "filterTypeList");

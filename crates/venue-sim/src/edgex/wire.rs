@@ -76,7 +76,10 @@ fn contract(m: &MarketSpec, quote: &str) -> Value {
         "maxOrderBuyPriceRatio": s(PRICE_BAND_RATIO),
         "minOrderSellPriceRatio": s(PRICE_BAND_RATIO),
         "maxPositionSize": s(m.max_size),
-        "riskTierList": [{"tier": 1, "positionValueUpperBound": "1000000", "maxLeverage": m.max_leverage.to_string(), "maintenanceMarginRate": "0.005"}],
+        "riskTierList": [{"tier": 1, "positionValueUpperBound": "1000000", "maxLeverage": m.max_leverage.to_string(),
+                          "maintenanceMarginRate": s(m.maintenance_fraction().round_dp(4)),
+                          "starkExRisk": m.edgex_stark_ex_risk().to_string(),
+                          "starkExUpperBound": (1_000_000u128 << 32).to_string()}],
         "defaultTakerFeeRate": s(m.taker_fee),
         "defaultMakerFeeRate": s(m.maker_fee),
         "defaultLeverage": m.default_leverage.to_string(),
@@ -244,8 +247,17 @@ pub fn order(o: &Order, account_id: &str) -> Value {
     })
 }
 
-/// `getAccountAsset` data.
-pub fn account_asset(account: &Account, val: &Valuation, stark_y: &str) -> Value {
+/// How long after a liquidation cut the account reads `isLiquidating: true` (the venue's
+/// liquidation is a process, not an instant; the simulator's cuts are instant).
+pub const LIQUIDATING_FOR_MS: i64 = 60_000;
+
+/// `getAccountAsset` data at simulated time `now_ms`.
+pub fn account_asset(account: &Account, val: &Valuation, stark_y: &str, now_ms: i64) -> Value {
+    let liquidating = val.equity < val.maintenance_margin
+        || account
+            .liquidations
+            .last()
+            .is_some_and(|l| now_ms - l.time_ms < LIQUIDATING_FOR_MS);
     let settings: serde_json::Map<String, Value> = account
         .leverage
         .iter()
@@ -281,8 +293,9 @@ pub fn account_asset(account: &Account, val: &Valuation, stark_y: &str) -> Value
                 "userId": account.id, "accountId": account.id, "coinId": COLLATERAL_COIN_ID,
                 "contractId": p.market_id, "positionValue": s(p.value.round_dp(6)),
                 "maxLeverage": s(p.leverage), "initialMarginRequirement": s(p.initial_margin.round_dp(6)),
-                "starkExRiskRate": "0", "starkExRiskValue": "0",
-                "avgEntryPrice": s(p.entry_price), "liquidatePrice": "0", "bankruptPrice": "0",
+                "starkExRiskRate": s(p.maintenance_fraction), "starkExRiskValue": s(p.maintenance_margin),
+                "avgEntryPrice": s(p.entry_price),
+                "liquidatePrice": s(p.liquidation_price.unwrap_or_default()), "bankruptPrice": "0",
                 "worstClosePrice": "0", "unrealizePnl": s(p.unrealized_pnl.round_dp(6)),
                 "termRealizePnl": s(p.realized), "totalRealizePnl": s(p.realized),
             })
@@ -296,7 +309,7 @@ pub fn account_asset(account: &Account, val: &Valuation, stark_y: &str) -> Value
             "isSystemAccount": false, "defaultTradeSetting": {"isSetMaxLeverage": false, "maxLeverage": ""},
             "contractIdToTradeSetting": settings, "maxLeverageLimit": "0",
             "createOrderPerMinuteLimit": 0, "createOrderDelayMillis": 0,
-            "extraType": "", "extraDataJson": "", "status": "NORMAL", "isLiquidating": false,
+            "extraType": "", "extraDataJson": "", "status": "NORMAL", "isLiquidating": liquidating,
             "createdTime": "0", "updatedTime": "0",
         },
         "collateralList": [{
@@ -314,7 +327,7 @@ pub fn account_asset(account: &Account, val: &Valuation, stark_y: &str) -> Value
             "totalEquity": s(val.equity.round_dp(6)),
             "totalPositionValueAbs": s(val.position_value_abs.round_dp(6)),
             "initialMarginRequirement": s(val.initial_margin.round_dp(6)),
-            "starkExRiskValue": "0", "pendingWithdrawAmount": "0", "pendingTransferOutAmount": "0",
+            "starkExRiskValue": s(val.maintenance_margin), "pendingWithdrawAmount": "0", "pendingTransferOutAmount": "0",
             "orderFrozenAmount": s(val.order_margin.round_dp(6)),
             "availableAmount": s(val.available.round_dp(6)),
         }],

@@ -154,6 +154,60 @@ pub struct FundingRecord {
     pub amount: Decimal,
 }
 
+/// What kind of liquidation a cut was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiquidationKind {
+    /// Below maintenance: one position cut just enough to restore the account.
+    Partial,
+    /// Below Lighter's close-out requirement: the insurance fund took every position.
+    CloseOut,
+}
+
+/// An account's figures at one moment (Lighter's `risk_info` of a liquidation).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskSnapshot {
+    /// Cash.
+    pub collateral: Decimal,
+    /// Cash + unrealised PnL.
+    pub equity: Decimal,
+    /// Initial margin of the positions.
+    pub initial_margin: Decimal,
+    /// Maintenance requirement.
+    pub maintenance_margin: Decimal,
+    /// Close-out requirement.
+    pub closeout_margin: Decimal,
+}
+
+/// One liquidation trade the venue made on an account (no order of the account's own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiquidationRecord {
+    /// Record id (shared counter with funding records).
+    pub id: u64,
+    /// Market.
+    pub market_id: String,
+    /// When (ms).
+    pub time_ms: i64,
+    /// Partial cut or close-out.
+    pub kind: LiquidationKind,
+    /// Side of the liquidation trade (closing the position).
+    pub side: Side,
+    /// Size cut.
+    pub size: Decimal,
+    /// Price (the mark).
+    pub price: Decimal,
+    /// Liquidation fee charged (positive).
+    pub fee: Decimal,
+    /// Signed position before.
+    pub size_before: Decimal,
+    /// Signed position after.
+    pub size_after: Decimal,
+    /// Figures before the cut.
+    pub risk_before: RiskSnapshot,
+    /// Figures after the cut.
+    pub risk_after: RiskSnapshot,
+}
+
 /// Request authentication material of an EdgeX account.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EdgexAuth {
@@ -200,6 +254,9 @@ pub struct Account {
     pub orders: Vec<Order>,
     /// Funding settlements.
     pub funding: Vec<FundingRecord>,
+    /// Liquidation cuts the venue made (a state file without them: none).
+    #[serde(default)]
+    pub liquidations: Vec<LiquidationRecord>,
     /// EdgeX auth.
     #[serde(default)]
     pub edgex_auth: EdgexAuth,
@@ -219,6 +276,7 @@ impl Account {
             positions: BTreeMap::new(),
             orders: Vec::new(),
             funding: Vec::new(),
+            liquidations: Vec::new(),
             edgex_auth: EdgexAuth::default(),
             lighter_auth: LighterAuth::default(),
         }

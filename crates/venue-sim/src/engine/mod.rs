@@ -9,16 +9,18 @@
 pub mod account;
 pub mod book;
 pub mod funding;
+pub mod margin;
 pub mod market;
 mod orders;
 mod pending;
 pub mod rng;
 
 pub use account::{
-    Account, CancelReason, EdgexAuth, FundingRecord, LighterAuth, Order, OrderState, PositionState,
-    Tif,
+    Account, CancelReason, EdgexAuth, FundingRecord, LighterAuth, LiquidationKind,
+    LiquidationRecord, Order, OrderState, PositionState, RiskSnapshot, Tif,
 };
 pub use book::{Book, Level};
+pub use margin::{parse_moves, ActiveMove, MoveSpecError, PriceMove};
 pub use market::{default_symbols, MarketSpec, SymbolSpec, Trading, VenueKind};
 pub use orders::{apply_trade, closing_qty, OrderRef};
 
@@ -88,6 +90,13 @@ pub struct ModelParams {
     /// Funding dislocation episodes (a state file without them gets the defaults).
     #[serde(default)]
     pub funding_episodes: funding::EpisodeParams,
+    /// Prices walk this many times slower than the clock (0 and 1: at clock speed). Paper mode
+    /// at `--speed N` sets N: funding then accrues N times faster while prices move at their
+    /// real pace against the process's real latencies; otherwise 100 ms of a client's real
+    /// time would be 6 minutes of price moves at `--speed 3600`, and a bounded IOC order would
+    /// miss the book it was priced from (use `--sim-move` drills for large moves).
+    #[serde(default)]
+    pub price_time_divisor: u32,
 }
 
 impl Default for ModelParams {
@@ -97,6 +106,7 @@ impl Default for ModelParams {
             level_notional: Decimal::from(25_000),
             step_bps: 3,
             funding_episodes: funding::EpisodeParams::default(),
+            price_time_divisor: 1,
         }
     }
 }
@@ -154,6 +164,9 @@ pub struct Exchange {
     /// Time the price walk has reached (ms).
     #[serde(default)]
     pub walked_ms: i64,
+    /// Scripted price moves in progress (`--sim-move`).
+    #[serde(default)]
+    pub moves: Vec<ActiveMove>,
 }
 
 /// An accepted action waiting for its execution time.
@@ -249,6 +262,7 @@ impl Exchange {
             meta: BTreeMap::new(),
             pending: Vec::new(),
             walked_ms: now_ms,
+            moves: Vec::new(),
         };
         for m in ex.markets.clone() {
             let period = floor_div(now_ms, i64::from(m.funding_interval_min) * 60_000);
@@ -323,15 +337,18 @@ impl Exchange {
         }
         // Walk in whole seconds since the last walk, so that frequent sub-second requests
         // still move prices.
-        let elapsed_s = (now_ms - self.walked_ms) / 1000;
+        let ms_per_walk_second = 1000 * i64::from(self.params.price_time_divisor.max(1));
+        let elapsed_s = (now_ms - self.walked_ms) / ms_per_walk_second;
         if elapsed_s > 0 {
             self.walk(elapsed_s);
-            self.walked_ms += elapsed_s * 1000;
+            self.walked_ms += elapsed_s * ms_per_walk_second;
         }
         self.now_ms = now_ms;
+        self.apply_moves();
         self.run_pending();
         self.settle_funding();
         self.match_resting();
+        self.liquidate_unhealthy();
     }
 
     fn walk(&mut self, elapsed_s: i64) {
@@ -409,6 +426,8 @@ impl Exchange {
         let mut im = Decimal::ZERO;
         let mut open_value = Decimal::ZERO;
         let mut position_value_abs = Decimal::ZERO;
+        let mut maintenance = Decimal::ZERO;
+        let mut closeout = Decimal::ZERO;
         let mut positions = Vec::new();
         for (mid, p) in &account.positions {
             let market = self.market(venue, mid)?;
@@ -421,6 +440,9 @@ impl Exchange {
             position_value_abs += value.abs();
             let margin = value.abs() / lev;
             im += margin;
+            let fraction = market.maintenance_fraction();
+            maintenance += value.abs() * fraction;
+            closeout += value.abs() * market.closeout_fraction().unwrap_or(fraction);
             positions.push(PositionView {
                 market_id: mid.clone(),
                 symbol: market.symbol.clone(),
@@ -435,6 +457,9 @@ impl Exchange {
                 funding_fee: p.funding_fee,
                 open_fee: p.open_fee,
                 realized: p.realized,
+                maintenance_fraction: fraction,
+                maintenance_margin: value.abs() * fraction,
+                liquidation_price: None,
             });
         }
         let mut order_margin = Decimal::ZERO;
@@ -451,6 +476,22 @@ impl Exchange {
             order_margin += o.remaining() * o.price / lev;
         }
         let equity = account.collateral + upnl;
+        for p in positions.iter_mut().filter(|p| !p.size.is_zero()) {
+            p.liquidation_price = margin::liquidation_price(
+                p.size,
+                p.mark,
+                p.maintenance_fraction,
+                equity,
+                maintenance,
+            )
+            .map(|l| {
+                book::round_to(
+                    l,
+                    self.market(venue, &p.market_id)
+                        .map_or(Decimal::ONE, |m| m.tick),
+                )
+            });
+        }
         let available = (equity - im - order_margin).max(Decimal::ZERO);
         Ok(Valuation {
             collateral: account.collateral,
@@ -460,6 +501,8 @@ impl Exchange {
             initial_margin: im.round_dp(8),
             order_margin: order_margin.round_dp(8),
             position_value_abs: position_value_abs.round_dp(8),
+            maintenance_margin: maintenance,
+            closeout_margin: closeout,
             positions,
         })
     }
@@ -579,6 +622,12 @@ pub struct Valuation {
     pub order_margin: Decimal,
     /// Sum of |position value|.
     pub position_value_abs: Decimal,
+    /// Maintenance requirement: Σ |value| x the market's maintenance fraction (exact; below
+    /// it the venue liquidates).
+    pub maintenance_margin: Decimal,
+    /// Close-out requirement (Lighter's close-out fractions; EdgeX has no such stage and
+    /// uses its maintenance fractions here).
+    pub closeout_margin: Decimal,
     /// Positions.
     pub positions: Vec<PositionView>,
 }
@@ -612,6 +661,13 @@ pub struct PositionView {
     pub open_fee: Decimal,
     /// Realised PnL.
     pub realized: Decimal,
+    /// The market's maintenance fraction.
+    pub maintenance_fraction: Decimal,
+    /// |value| x maintenance fraction.
+    pub maintenance_margin: Decimal,
+    /// Mark at which the account meets its maintenance requirement, the other positions
+    /// held (on the tick; `None` when no positive price does).
+    pub liquidation_price: Option<Decimal>,
 }
 
 fn isqrt(n: i64) -> i64 {

@@ -211,6 +211,30 @@ fn route(core: &SimCore, req: &SimRequest, endpoint: &str) -> Reply {
                 Ok(json!({"orders": orders, "next_cursor": ""}))
             })
         }
+        ("GET", "liquidations") => {
+            let acct = q_int(req, "account_index")?;
+            check_token(core, req, acct)?;
+            let market = req.query_param("market_id").map(str::to_string);
+            let limit = req
+                .query_param("limit")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(100)
+                .clamp(1, 100);
+            core.with(|ex| {
+                let a = ex
+                    .account(VenueKind::Lighter, &acct.to_string())
+                    .map_err(|_| bad(21100, "account not found"))?;
+                let items: Vec<Value> = a
+                    .liquidations
+                    .iter()
+                    .rev()
+                    .filter(|l| market.as_deref().is_none_or(|m| m == l.market_id))
+                    .take(limit)
+                    .map(wire::liquidation)
+                    .collect();
+                Ok(json!({"liquidations": items, "next_cursor": ""}))
+            })
+        }
         ("GET", "accountOrders") => account_orders(core, req),
         ("GET", "fundings") => fundings(core, req),
         ("GET", "funding-rates") => Err(funding_rates(core)),

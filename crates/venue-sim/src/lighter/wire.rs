@@ -61,13 +61,10 @@ pub fn order_book_detail(ex: &Exchange, m: &MarketSpec) -> Value {
                 json!(imf_of(m.default_leverage)),
             ),
             ("min_initial_margin_fraction", json!(imf_of(m.max_leverage))),
-            (
-                "maintenance_margin_fraction",
-                json!(imf_of(m.max_leverage) / 2),
-            ),
+            ("maintenance_margin_fraction", json!(m.lighter_mmf_units())),
             (
                 "closeout_margin_fraction",
-                json!(imf_of(m.max_leverage) / 3),
+                json!(m.lighter_closeout_units()),
             ),
             ("last_trade_price", json!(s(mark))),
             ("mark_price", json!(s(mark))),
@@ -192,7 +189,7 @@ pub fn positions(ex: &Exchange, a: &Account, val: &Valuation) -> Vec<Value> {
             "position_value": fixed(view.map_or(Decimal::ZERO, |p| p.value.abs()), 6),
             "unrealized_pnl": fixed(view.map_or(Decimal::ZERO, |p| p.unrealized_pnl), 6),
             "realized_pnl": fixed(view.map_or(Decimal::ZERO, |p| p.realized), 6),
-            "liquidation_price": "0",
+            "liquidation_price": fixed(view.and_then(|p| p.liquidation_price).unwrap_or_default(), m.price_decimals()),
             "total_funding_paid_out": fixed(view.map_or(Decimal::ZERO, |p| -p.funding_fee), 6),
             "margin_mode": 0, "allocated_margin": "0.000000",
         }));
@@ -244,4 +241,36 @@ pub fn stats(val: &Valuation) -> Value {
         o.insert("total_stats".into(), one);
     }
     all
+}
+
+/// One liquidation as `/api/v1/liquidations` lists it: the trade (at the mark, the fee as
+/// taker fee) and the account's risk figures before and after (`type` is `partial` for a
+/// cut, `full` for a close-out by the insurance fund).
+pub fn liquidation(l: &crate::engine::LiquidationRecord) -> Value {
+    let risk = |r: &crate::engine::RiskSnapshot| {
+        json!({"cross_risk_parameters": {
+            "market_id": 0, "collateral": fixed(r.collateral, 6),
+            "total_account_value": fixed(r.equity, 6),
+            "initial_margin_req": fixed(r.initial_margin, 6),
+            "maintenance_margin_req": fixed(r.maintenance_margin, 6),
+            "close_out_margin_req": fixed(r.closeout_margin, 6),
+        }, "isolated_risk_parameters": []})
+    };
+    let market_id = l.market_id.parse::<u32>().unwrap_or(0);
+    json!({
+        "id": l.id, "market_id": market_id,
+        "type": match l.kind {
+            crate::engine::LiquidationKind::Partial => "partial",
+            crate::engine::LiquidationKind::CloseOut => "full",
+        },
+        "trade": {"price": s(l.price), "size": s(l.size), "taker_fee": s(l.fee), "maker_fee": "0"},
+        "info": {
+            "positions": [{"market_id": market_id, "position_before": s(l.size_before),
+                           "position_after": s(l.size_after)}],
+            "risk_info_before": risk(&l.risk_before),
+            "risk_info_after": risk(&l.risk_after),
+            "mark_prices": {market_id.to_string(): s(l.price)},
+        },
+        "executed_at": l.time_ms,
+    })
 }

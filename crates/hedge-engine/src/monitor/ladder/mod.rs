@@ -31,11 +31,13 @@
 //!   price) above it. REDUCE at 10 % acts an order of magnitude before either.
 //! - Margin usage: FLATTEN at `--margin-threshold` (default 80 %), REDUCE at
 //!   min(50 %, 5/8 of it), WARN at min(40 %, 1/2 of it), hysteresis 5 points; REDUCE brings
-//!   usage back under the WARN bound (`reduce_target_usage`). With a venue's own usage
-//!   figure (Lighter's, initial-margin based, 100 % = pre-liquidation) REDUCE at 50 % acts
-//!   well before the venue's stage. With the maintenance-based usage (MM / equity) the
-//!   runway bounds act first: usage `u` is a runway of about `m (1/u - 1)`, so 10 % runway
-//!   is already a usage of about 5 % at m = 0.5 %.
+//!   usage back under the WARN bound (`reduce_target_usage`). The usage read by default is
+//!   maintenance / equity (see [`super::runway`]): 100 % is the venue's liquidation line, so
+//!   FLATTEN at 80 % keeps the seed's "80 % of equity consumed" as a last backstop, and the
+//!   runway bounds act first (usage `u` is a runway of about `m (1/u - 1)`: 10 % runway is
+//!   already about 5 % usage at m = 0.5 %). With `UsagePreference::Venue` the bounds apply
+//!   to the venue's own figure instead (Lighter's is initial margin at the chosen leverage:
+//!   a hedge sized near capacity reads near 100 % while healthy).
 //! - Minimum dwell 300 s (five checks at the default 60 s interval); reminders every 60 min
 //!   at WARN, 20 min at REDUCE, 10 min at FLATTEN (GRVT's cadence).
 

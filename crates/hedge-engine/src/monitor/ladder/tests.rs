@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use super::*;
-use crate::monitor::runway::{venue_runway, RunwaySettings};
+use crate::monitor::runway::{venue_runway, RunwaySettings, UsagePreference};
 use crate::monitor::{PositionFigures, VenueFigures};
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -250,7 +250,12 @@ fn one_position(equity: Decimal, usage: Option<Decimal>) -> VenueRunway {
             unrealized_pnl: None,
         }],
     };
-    venue_runway(&RunwaySettings::default(), &v)
+    // The venue's own usage figure, where a case gives one, is what these cases test.
+    let settings = RunwaySettings {
+        usage_preference: UsagePreference::Venue,
+        ..Default::default()
+    };
+    venue_runway(&settings, &v)
 }
 
 fn other(size: Decimal, step: Decimal) -> ReduceLeg {

@@ -143,8 +143,41 @@ fn unknown_mark_holds(#[case] mark: Option<Decimal>, #[case] reason: UnknownReas
     assert_eq!(r.positions[0].runway, Runway::Unknown { reason });
     assert!(r.has_unknown());
     assert_eq!(r.min_runway_pct(), None);
+    // Without a mark no requirement can be computed; the venue's figure is kept for display.
+    assert_eq!(r.margin_usage, None);
+    assert_eq!(r.venue_margin_usage, Some(dec!(0.3)));
+}
+
+/// The ladder reads maintenance / equity by default (the venue's figure, initial-margin
+/// based on Lighter, is only shown); with the venue preference its figure, where given.
+#[rstest]
+#[case::default_maintenance(UsagePreference::Maintenance, Some(dec!(0.95)), dec!(0.015), UsageSource::MaintenanceOverEquity)]
+#[case::venue_preferred(UsagePreference::Venue, Some(dec!(0.95)), dec!(0.95), UsageSource::Venue)]
+#[case::venue_preferred_not_given(UsagePreference::Venue, None, dec!(0.015), UsageSource::MaintenanceOverEquity)]
+#[case::venue_negative_ignored(UsagePreference::Venue, Some(dec!(-1)), dec!(0.015), UsageSource::MaintenanceOverEquity)]
+fn usage_preference(
+    #[case] preference: UsagePreference,
+    #[case] venue_usage: Option<Decimal>,
+    #[case] fraction: Decimal,
+    #[case] source: UsageSource,
+) {
+    let mut v = venue(dec!(1000), vec![pos("BTC", dec!(30), Some(dec!(100)))]);
+    v.margin_usage = venue_usage;
+    let settings = RunwaySettings {
+        usage_preference: preference,
+        ..Default::default()
+    };
+    let r = venue_runway(&settings, &v);
     let usage = r.margin_usage.as_ref().map(|u| (u.fraction, u.source));
-    assert_eq!(usage, Some((dec!(0.3), UsageSource::Venue)));
+    assert_eq!(usage, Some((fraction, source)));
+    assert_eq!(r.venue_margin_usage, venue_usage);
+    let negative = venue_usage.is_some_and(|u| u < Decimal::ZERO);
+    assert_eq!(
+        r.findings
+            .iter()
+            .any(|f| matches!(f, RunwayFinding::NegativeVenueFigure { .. })),
+        negative
+    );
 }
 
 /// Several positions: each moved alone with the others held; without a market fraction
@@ -215,6 +248,7 @@ fn leg_pnl_pct(#[case] upnl: Option<Decimal>, #[case] pct: Decimal) {
 fn tolerance_must_be_positive() {
     let e = RunwaySettings {
         liq_price_tolerance_pct: dec!(0),
+        ..Default::default()
     }
     .validate()
     .unwrap_err();

@@ -6,16 +6,60 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use chrono::Duration as ChronoDuration;
-use common::*;
+use chrono::{Duration as ChronoDuration, TimeZone, Utc};
 use hedge_engine::rotation::decide::{decide_entry, EntryVerdict, Thresholds};
 use hedge_engine::rotation::economics::{best_direction, EconomicsParams, HoldWindow, VenueQuote};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
-use venue_api::{Clock, Venue};
+use venue_api::{Clock, ManualClock, Venue};
+use venue_sim::paper::{self, PaperOptions, PaperSession};
+
+/// The simulator (seed 7, in memory) on a manual clock, and the real adapters.
+struct Env {
+    _session: PaperSession,
+    clock: Arc<ManualClock>,
+    edgex: venue_edgex::EdgexVenue,
+    lighter: venue_lighter::LighterVenue,
+}
+
+async fn env() -> Env {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
+    ));
+    let session = paper::start(PaperOptions {
+        state_path: None,
+        seed: Some(7),
+        clock: Some(clock.clone()),
+        lighter_fill_delay: Duration::ZERO,
+        edgex_collateral: Decimal::from(10_000),
+        lighter_collateral: Decimal::from(10_000),
+        ..PaperOptions::default()
+    })
+    .await
+    .unwrap();
+    let edgex = venue_edgex::EdgexVenue::with_clock(
+        session
+            .edgex_config()
+            .with_request_timeout(Duration::from_secs(3))
+            .with_request_budget(1000, 1000),
+        clock.clone(),
+    )
+    .unwrap();
+    let mut lighter_config = session.lighter_config().unwrap();
+    lighter_config.request_timeout = Duration::from_secs(3);
+    lighter_config.requests_per_minute = 60_000;
+    let http = venue_lighter::HttpSettings::from_config(&lighter_config);
+    let lighter =
+        venue_lighter::LighterVenue::with_parts(lighter_config, http, clock.clone()).unwrap();
+    Env {
+        _session: session,
+        clock,
+        edgex,
+        lighter,
+    }
+}
 
 const SYMBOLS: [&str; 13] = [
     "BTC", "ETH", "SOL", "BNB", "ASTER", "PAXG", "DOGE", "XRP", "LINK", "HYPE", "PUMP", "FARTCOIN",
