@@ -20,6 +20,15 @@ use std::process::ExitCode;
 /// Exit codes, defined once in `hedge_app::exit` for the three binaries.
 pub use hedge_app::exit as code;
 
+/// `println!` that never panics: a closed stdout (`| head`) is not an error of the bot.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let exit = match &args.command {

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Crossing ticks of paper runs faster than real time.
-const PAPER_FAST_CROSS_TICKS: u32 = 100;
+/// Crossing ticks of paper runs faster than real time: as far as the pricing policy's bound
+/// in basis points allows (50 bps to open, 300 bps reduce-only), whatever the tick.
+const PAPER_FAST_CROSS_TICKS: u32 = 1_000_000;
 
 fn tag(paper: bool) -> &'static str {
     if paper {
@@ -61,8 +62,8 @@ pub async fn run(args: &Args) -> u8 {
     };
     if args.paper && args.speed > 1 {
         // At N times real speed the simulated book moves N times further between the book
-        // read and the send: a 10-tick crossing misses and the close HALTs. IOC orders fill
-        // at the book, so a wider bound (still capped in bps by the pricing policy) costs
+        // read and the send: a 10- or 100-tick crossing misses and the close HALTs. IOC
+        // orders fill at the book, so crossing up to the policy's bound in basis points costs
         // nothing.
         machine_cfg.cross_ticks = machine_cfg.cross_ticks.max(PAPER_FAST_CROSS_TICKS);
         // Book age is measured on the simulated clock: a few real milliseconds are minutes.
@@ -165,7 +166,7 @@ pub async fn run(args: &Args) -> u8 {
                 // The loop saves at every change: the last published state is what is on disk.
                 let last = states.borrow().clone();
                 let halt = engine.halted().ok().flatten();
-                println!(
+                crate::outln!(
                     "{t}BOT FORCED TO STOP\n{}",
                     hedge_engine::rotation::state::board::render(&last, halt.as_ref(), clock.now())
                 );
@@ -196,11 +197,11 @@ fn finish(joined: Joined, t: &str) -> u8 {
             return code::VENUE_ERROR;
         }
     };
-    println!("{t}BOT SHUTTING DOWN\n{}", machine.board());
+    crate::outln!("{t}BOT SHUTTING DOWN\n{}", machine.board());
     match result {
         Ok(RunOutcome::Shutdown) | Ok(RunOutcome::CyclesDone(_)) => {
             if let Ok(RunOutcome::CyclesDone(n)) = &result {
-                println!("{t}{n} cycle(s) completed in this run");
+                crate::outln!("{t}{n} cycle(s) completed in this run");
             }
             if machine.state().state == BotStatus::Halted {
                 code::NOT_HEDGED

@@ -53,37 +53,37 @@ pub fn status(args: &Args, json: bool) -> u8 {
             "pending_resume": control.pending_resume(),
             "bot": state,
         });
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&doc)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
         );
     } else {
-        println!("{}", board::render(&state, halt.as_ref(), now));
-        println!(
+        crate::outln!("{}", board::render(&state, halt.as_ref(), now));
+        crate::outln!(
             "{}state file {}; engine state {}",
             tag(args),
             paths.bot_state.display(),
             paths.engine_state.display()
         );
         if let Some(e) = &engine_error {
-            println!("{}WARNING: engine state unreadable: {e}", tag(args));
+            crate::outln!("{}WARNING: engine state unreadable: {e}", tag(args));
         }
         if let Some(p) = pending_pause {
-            println!(
+            crate::outln!(
                 "{}pause requested: {} (the running bot applies it at its next turn)",
                 tag(args),
                 p.reason
             );
         }
         if control.pending_resume() {
-            println!(
+            crate::outln!(
                 "{}resume requested (the bot applies it at its next turn or start)",
                 tag(args)
             );
         }
         for d in state.decisions.iter().rev().take(5).rev() {
-            println!(
+            crate::outln!(
                 "  {} {:<11} {:<8} {}",
                 board::time(d.time),
                 d.kind,
@@ -104,7 +104,7 @@ pub fn pause(args: &Args, reason: &str) -> u8 {
     let paths = Paths::of(args);
     match ControlFiles::beside(&paths.bot_state).request_pause(reason, Utc::now()) {
         Ok(()) => {
-            println!(
+            crate::outln!(
                 "{}pause requested ({}): nothing new opens once the bot reads it; a held position is still watched and closed on schedule. `rotation-bot resume` ends it.",
                 tag(args),
                 reason
@@ -127,7 +127,7 @@ pub fn resume(args: &Args) -> u8 {
     let paths = Paths::of(args);
     match ControlFiles::beside(&paths.bot_state).request_resume(Utc::now()) {
         Ok(()) => {
-            println!(
+            crate::outln!(
                 "{}resume requested: the bot leaves PAUSED (or ERROR, at its next start) when it reads it. An engine HALT is cleared only by `hedge-cli resume`.",
                 tag(args)
             );
