@@ -352,13 +352,21 @@ impl Wiring {
                 .edgex_config()
                 .with_quote(&settings.quote)
                 .with_request_timeout(PAPER_REQUEST_TIMEOUT)
-                .with_request_budget(1000, 1000),
+                .with_request_budget(1000, 1000)
+                // a real round trip is `speed` times longer on the paper clock
+                .with_max_clock_skew(venue_edgex::MAX_CLOCK_SKEW * settings.speed.max(1)),
             clock.clone(),
         )
         .map_err(|e| err(&e))?;
         let mut lighter_config = session.lighter_config().map_err(|e| err(&e))?;
         lighter_config.request_timeout = PAPER_REQUEST_TIMEOUT;
         lighter_config.requests_per_minute = 60_000;
+        // At --speed N a signed tx and an auth token must stay valid for the same real time
+        // as live (10 simulated minutes are 0.17 real seconds at --speed 3600).
+        lighter_config.tx_ttl *= settings.speed.max(1);
+        // (tokens: at most the venue's 8 hours)
+        lighter_config.auth_token_ttl = (lighter_config.auth_token_ttl * settings.speed.max(1))
+            .min(std::time::Duration::from_secs(7 * 3600));
         let http = venue_lighter::HttpSettings::from_config(&lighter_config);
         let lighter = venue_lighter::LighterVenue::with_parts(lighter_config, http, clock.clone())
             .map_err(|e| err(&e))?;

@@ -224,6 +224,7 @@ pub struct EdgexConfig {
     retry_base_delay: Duration,
     retry_max_delay: Duration,
     request_share_pct: Option<u8>,
+    max_clock_skew: Duration,
 }
 
 impl EdgexConfig {
@@ -250,6 +251,7 @@ impl EdgexConfig {
             retry_base_delay: Duration::from_millis(250),
             retry_max_delay: Duration::from_secs(10),
             request_share_pct: None,
+            max_clock_skew: crate::venue::MAX_CLOCK_SKEW,
         }
     }
 
@@ -523,6 +525,19 @@ impl EdgexConfig {
     /// Quote currency used to look symbols up (`BTC` + `USD` -> `BTCUSD`).
     pub fn quote(&self) -> &str {
         &self.quote
+    }
+
+    /// Sets the largest host-clock skew accepted at resync (default
+    /// [`MAX_CLOCK_SKEW`](crate::venue::MAX_CLOCK_SKEW), the venue's window). Paper mode at
+    /// `--speed N` widens it N times: a real round trip of 20 ms is 72 s of its clock.
+    pub fn with_max_clock_skew(mut self, skew: Duration) -> Self {
+        self.max_clock_skew = skew;
+        self
+    }
+
+    /// Largest host-clock skew accepted at resync.
+    pub fn max_clock_skew(&self) -> Duration {
+        self.max_clock_skew
     }
 
     /// Deadline of every HTTP call.

@@ -25,5 +25,5 @@ pub use config::{
 };
 pub use error::EdgexError;
 pub use http::client::EdgexHttpClient;
-pub use venue::{EdgexOrderPayload, EdgexVenue, VENUE_ID};
+pub use venue::{EdgexOrderPayload, EdgexVenue, MAX_CLOCK_SKEW, VENUE_ID};
 pub use ws::{BookFeed, BookFeedConfig, EdgexStream, EdgexStreamConfig};

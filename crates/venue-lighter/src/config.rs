@@ -105,6 +105,10 @@ pub struct LighterConfig {
     /// ([`LighterConfig::with_default_request_share`]), else 100. The venue counts requests
     /// per account, not per process: the bot, the monitor and the CLI must split it.
     pub request_share_pct: Option<u8>,
+    /// How long a signed tx stays valid (`ExpiredAt` = now + this, or the order's own deadline
+    /// when earlier). Default: the official SDK's 10 minutes - 1 s. Paper mode at `--speed N`
+    /// multiplies it by N, so that it stays 10 real minutes against real latencies.
+    pub tx_ttl: Duration,
 }
 
 impl fmt::Debug for LighterConfig {
@@ -122,6 +126,7 @@ impl fmt::Debug for LighterConfig {
             .field("book_stream", &self.book_stream)
             .field("auth_token_ttl", &self.auth_token_ttl)
             .field("request_share_pct", &self.request_share_pct)
+            .field("tx_ttl", &self.tx_ttl)
             .finish()
     }
 }
@@ -142,6 +147,7 @@ impl Default for LighterConfig {
             book_stream: false,
             auth_token_ttl: Duration::from_secs(10 * 60),
             request_share_pct: None,
+            tx_ttl: Duration::from_millis(crate::signing::signer::DEFAULT_TX_TTL_MS.unsigned_abs()),
         }
     }
 }

@@ -144,13 +144,15 @@ impl EdgexVenue {
     /// stale timestamp, so nothing unsafe is sent.
     pub async fn check_clock(&self) -> Result<Option<i64>, VenueError> {
         match self.http.measure_clock_offset().await {
-            Ok(offset) if u128::from(offset.unsigned_abs()) > MAX_CLOCK_SKEW.as_millis() => {
+            Ok(offset)
+                if u128::from(offset.unsigned_abs()) > self.config.max_clock_skew().as_millis() =>
+            {
                 Err(VenueError::InvalidRequest(format!(
                     "the host clock is {}.{:03} s {} EdgeX's clock, outside the venue's ±{} s window; sync the host clock (NTP) and retry",
                     offset.unsigned_abs() / 1000,
                     offset.unsigned_abs() % 1000,
                     if offset > 0 { "behind" } else { "ahead of" },
-                    MAX_CLOCK_SKEW.as_secs()
+                    self.config.max_clock_skew().as_secs()
                 )))
             }
             Ok(offset) => Ok(Some(offset)),

@@ -374,8 +374,8 @@ impl LighterVenue {
         self.nonces.allocate(|| self.http.next_nonce(a, k)).await
     }
 
-    /// Signs `plan` with `nonce`; `ExpiredAt` is the SDK default (now + 10 min - 1 s) or
-    /// the plan's deadline when earlier, and a deadline already past is refused.
+    /// Signs `plan` with `nonce`; `ExpiredAt` is now + `tx_ttl` (default the SDK's 10 min - 1 s)
+    /// or the plan's deadline when earlier, and a deadline already past is refused.
     fn sign_body(
         &self,
         signer: &LighterSigner,
@@ -384,6 +384,8 @@ impl LighterVenue {
     ) -> Result<SignedTx, VenueError> {
         let now = self.now_ms();
         let mut header = signer.header(nonce, now);
+        let ttl_ms = i64::try_from(self.config.tx_ttl.as_millis()).unwrap_or(i64::MAX);
+        header.expired_at = now.saturating_add(ttl_ms);
         if let Some(deadline) = plan.expires_at_ms {
             if deadline <= now {
                 return Err(VenueError::InvalidRequest(format!(
