@@ -1,8 +1,8 @@
 # Developer shortcuts. `just --list` shows them. CI runs `bash .ci/run`.
 
-# The README quick start, paper mode (no account needed).
+# The README quick start: the rotation bot in paper mode, two cycles at 3600x (no account needed).
 paper:
-    cargo run -p hedge-cli -- --paper funding
+    cargo run -p rotation-bot -- --paper --speed 3600 --cycles 2
 
 # The test suite (the README's test command).
 test:
@@ -44,3 +44,9 @@ crash rounds="100" seed="20261201":
 # printing the naked_ms table (a short version runs in `cargo test`).
 naked:
     NAKED_TABLE=1 cargo test -p hedge-app --test naked -- --nocapture
+
+# 30 simulated days of the rotation bot in paper mode (about 12 minutes), then its board.
+bot-paper-30d:
+    rm -rf paper-30d
+    -timeout -s INT 730 cargo run -q -p rotation-bot -- --paper --paper-dir paper-30d --speed 3600
+    cargo run -q -p rotation-bot -- --paper --paper-dir paper-30d status
