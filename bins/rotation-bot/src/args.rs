@@ -96,6 +96,11 @@ pub struct Args {
     #[arg(long, global = true, value_name = "N")]
     pub cycles: Option<u64>,
 
+    /// Replace one config key, e.g. `--set leverage=4` (repeatable). Layers: the config file,
+    /// then ROTATION_BOT_<KEY> environment variables (e.g. ROTATION_BOT_LEVERAGE=4), then --set.
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
     /// Move an unreadable (or any) bot state file aside (<file>.corrupt-<time>) and start fresh.
     /// Never deletes; the venues are reconciled at start either way.
     #[arg(long = "reset-state", global = true)]

@@ -35,13 +35,15 @@ pub async fn run(args: &Args) -> u8 {
         eprintln!("error: --speed, --sim-fault and --paper-reset only apply with --paper");
         return code::CONFIG_ERROR;
     }
-    let (loaded, notice) = match bot_config::load_for_run(args.config.as_deref(), args.paper) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("{t}error: {e}");
-            return code::CONFIG_ERROR;
-        }
-    };
+    let vars: Vec<(String, String)> = std::env::vars().collect();
+    let (loaded, notice) =
+        match bot_config::load_layered(args.config.as_deref(), args.paper, &vars, &args.set) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("{t}error: {e}");
+                return code::CONFIG_ERROR;
+            }
+        };
     crate::logging::init(args.paper, &args.log_file);
     if let Some(n) = notice {
         tracing::info!("{n}");

@@ -6,6 +6,7 @@
 //! defaults, including a 2 % stop-loss, on any such problem: W16.)
 
 use crate::json;
+use crate::layers;
 use crate::ConfigError;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -182,31 +183,81 @@ pub fn load_for_run(
     explicit: Option<&Path>,
     paper: bool,
 ) -> Result<(LoadedBotConfig, Option<String>), ConfigError> {
+    load_layered(explicit, paper, &process_env(), &[])
+}
+
+/// The process environment as text pairs (a variable that is not UTF-8 is skipped, never a
+/// panic; it cannot be one of ours).
+pub fn process_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+/// The environment prefix of the bot's settings: `ROTATION_BOT_<KEY>` (e.g.
+/// `ROTATION_BOT_LEVERAGE=4`) replaces a key of the file.
+pub const ENV_PREFIX: &str = "ROTATION_BOT_";
+
+/// How the bot config is layered (see [`crate::layers`]).
+pub const SCHEMA: layers::Schema<'static> = layers::Schema {
+    keys: &KEYS,
+    list_keys: &["symbols_to_monitor"],
+    env_prefix: ENV_PREFIX,
+};
+
+/// [`load_for_run`] with its layers given: the file (or, in paper mode without one, the
+/// built-in example), then `ROTATION_BOT_<KEY>` variables among `env`, then `--set KEY=VALUE`
+/// flags. An error names the layer the bad value came from.
+pub fn load_layered(
+    explicit: Option<&Path>,
+    paper: bool,
+    env: &[(String, String)],
+    sets: &[String],
+) -> Result<(LoadedBotConfig, Option<String>), ConfigError> {
     let path = explicit
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new(DEFAULT_PATH).to_path_buf());
-    if paper && explicit.is_none() && !path.exists() {
-        let loaded = parse(EXAMPLE).map_err(|m| ConfigError::new("built-in paper defaults", m))?;
+    let (text, source, notice) = if paper && explicit.is_none() && !path.exists() {
         let notice = format!(
             "PAPER: no {} found; using the built-in defaults (same as configs/rotation_bot_config.json)",
             path.display()
         );
-        return Ok((loaded, Some(notice)));
-    }
-    Ok((load(&path)?, None))
+        (
+            EXAMPLE.to_string(),
+            "built-in paper defaults".to_string(),
+            Some(notice),
+        )
+    } else {
+        (read(&path)?, path.display().to_string(), None)
+    };
+    let object = json::object(&text).map_err(|m| ConfigError::new(&source, m))?;
+    let mut layered = layers::Layered::from_file(object, &source);
+    layered
+        .apply_env(&SCHEMA, env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| ConfigError::new(e.origin, e.message))?;
+    layered
+        .apply_flags(&SCHEMA, sets.iter().map(String::as_str))
+        .map_err(|e| ConfigError::new(e.origin, e.message))?;
+    let loaded = parse_object(layered.object.clone())
+        .map_err(|m| ConfigError::new(layered.origin_of_message(&m, &source), m))?;
+    Ok((loaded, notice))
 }
 
-/// Loads and validates a bot config file.
-pub fn load(path: &Path) -> Result<LoadedBotConfig, ConfigError> {
+fn read(path: &Path) -> Result<String, ConfigError> {
     let source = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             ConfigError::new(&source, "config file not found (give --config PATH, or copy configs/rotation_bot_config.json)")
         } else {
             ConfigError::new(&source, format!("cannot read config file: {e}"))
         }
-    })?;
-    parse(&text).map_err(|m| ConfigError::new(source, m))
+    })
+}
+
+/// Loads and validates a bot config file (no environment or flag layers).
+pub fn load(path: &Path) -> Result<LoadedBotConfig, ConfigError> {
+    let text = read(path)?;
+    parse(&text).map_err(|m| ConfigError::new(path.display().to_string(), m))
 }
 
 fn non_negative(field: &str, v: &Value) -> Result<Decimal, String> {
@@ -235,7 +286,11 @@ fn positive(field: &str, v: &Value) -> Result<Decimal, String> {
 
 /// Parses and validates the JSON text of a bot config.
 pub fn parse(text: &str) -> Result<LoadedBotConfig, String> {
-    let obj = json::object(text)?;
+    parse_object(json::object(text)?)
+}
+
+/// Validates a config object (the layers merged).
+pub fn parse_object(obj: serde_json::Map<String, Value>) -> Result<LoadedBotConfig, String> {
     if let Some(unknown) = obj
         .keys()
         .find(|k| !json::is_comment(k) && !KEYS.contains(&k.as_str()))
@@ -598,5 +653,64 @@ mod tests {
             e.contains("/nonexistent/rotation.json") && e.contains("not found"),
             "{e}"
         );
+    }
+}
+
+#[cfg(test)]
+mod layer_tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_then_flags_replace_the_file_and_errors_name_their_layer() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("bot.json");
+        std::fs::write(&path, r#"{"leverage": 3, "symbols_to_monitor": ["BTC"]}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let vars = env(&[
+            ("ROTATION_BOT_LEVERAGE", "4"),
+            ("ROTATION_BOT_SYMBOLS_TO_MONITOR", "ETH,SOL"),
+            ("HOME", "/root"),
+        ]);
+        let (loaded, _) = load_layered(Some(&path), false, &vars, &["leverage=5".into()])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(loaded.config.leverage, 5);
+        assert_eq!(loaded.config.symbols_to_monitor, vec!["ETH", "SOL"]);
+
+        let err = load_layered(
+            Some(&path),
+            false,
+            &env(&[("ROTATION_BOT_LEVERAGE", "x")]),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("environment ROTATION_BOT_LEVERAGE:") && err.contains("\"x\""),
+            "{err}"
+        );
+        let err = load_layered(
+            Some(&path),
+            false,
+            &env(&[("ROTATION_BOT_LEVRAGE", "4")]),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("ROTATION_BOT_LEVRAGE"), "{err}");
+        let err = load_layered(Some(&path), false, &[], &["leverage=0".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("--set leverage:"), "{err}");
+        let err = load_layered(Some(&path), false, &[], &["nope=1".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("--set nope:"), "{err}");
     }
 }
