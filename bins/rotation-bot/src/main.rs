@@ -9,6 +9,7 @@
 mod args;
 mod hooks;
 mod logging;
+mod observed;
 mod paths;
 mod run;
 mod status;
