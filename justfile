@@ -58,3 +58,10 @@ bot-paper-30d:
 # (three kills) runs in `cargo test`.
 bot-crash cycles="50" seed="20261201":
     BOT_CRASH_CYCLES={{cycles}} BOT_CRASH_SEED={{seed}} cargo test -p rotation-bot --test crash -- --nocapture
+
+# Bot chaos: the real rotation-bot cycling against the simulator as a live venue while
+# faults drawn from a seed are armed on both venues; prints cycles, faults armed and fired by
+# kind, the longest naked leg seen at the venues (ms), HALTs. A short version runs in
+# `cargo test`.
+bot-chaos cycles="30" seed="20261202":
+    BOT_CHAOS_CYCLES={{cycles}} BOT_CHAOS_SEED={{seed}} cargo test -p rotation-bot --test chaos -- --nocapture

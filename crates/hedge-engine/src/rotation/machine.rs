@@ -255,6 +255,8 @@ pub struct Machine {
     cycles_this_run: u64,
     close_failures: u32,
     last_full_check: Option<DateTime<Utc>>,
+    /// The HALT (by its start) whose residual was already given to the engine's repair.
+    repaired_halt: Option<DateTime<Utc>>,
 }
 
 impl Machine {
@@ -285,6 +287,7 @@ impl Machine {
             cycles_this_run: 0,
             close_failures: 0,
             last_full_check: None,
+            repaired_halt: None,
         }
     }
 
@@ -503,6 +506,7 @@ impl Machine {
             }
             return Ok(());
         }
+        self.repair_halted().await?;
         tracing::warn!("{}", self.board());
         if self.state.current_position.is_some() {
             self.refresh_position_view().await?;
