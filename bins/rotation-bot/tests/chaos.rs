@@ -169,7 +169,7 @@ fn cycles_under_random_faults_end_hedged_or_flat_with_state_files_matching_the_v
             *f.armed.entry(kind_of(spec)).or_default() += 1;
             armed = Some((spec.to_string(), count_of(spec), Instant::now()));
         }
-        if state_name(d) == "HALTED" {
+        if shows_halted(&out) {
             // The bot repairs the legs while HALTED; then the operator resumes.
             sim.faults(None);
             armed = None;

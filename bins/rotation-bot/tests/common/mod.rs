@@ -239,6 +239,13 @@ pub fn state_name(dir: &Path) -> String {
     bot_state(dir)["state"].as_str().unwrap_or("").to_string()
 }
 
+/// True when this run's output shows the bot HALTED (its board, written at every HALTED
+/// turn). The state file alone cannot tell: it still says HALTED from the run before until
+/// the new process has reconciled.
+pub fn shows_halted(out: &PathBuf) -> bool {
+    read(out).contains("*** ENGINE HALTED since")
+}
+
 /// Successful cycles recorded by the bot.
 pub fn cycles_ok(dir: &Path) -> u64 {
     bot_state(dir)["cumulative_stats"]["successful_cycles"]

@@ -22,6 +22,7 @@
 mod close;
 mod control;
 mod hold;
+mod opened_with;
 mod repair;
 mod select;
 mod startup;
@@ -29,6 +30,7 @@ mod startup;
 mod tests;
 
 pub use control::{ControlFiles, PauseRequest};
+pub use opened_with::OpenedWith;
 
 use super::budget::Budgets;
 use super::decide::Thresholds;
@@ -257,6 +259,8 @@ pub struct Machine {
     last_full_check: Option<DateTime<Utc>>,
     /// The HALT (by its start) whose residual was already given to the engine's repair.
     repaired_halt: Option<DateTime<Utc>>,
+    /// The config to apply once the held position (opened with other settings) is closed.
+    next_cfg: Option<MachineConfig>,
 }
 
 impl Machine {
@@ -288,6 +292,7 @@ impl Machine {
             close_failures: 0,
             last_full_check: None,
             repaired_halt: None,
+            next_cfg: None,
         }
     }
 
@@ -388,6 +393,7 @@ impl Machine {
 
     /// Saves the state (refreshing `last_updated`) and publishes it.
     fn save(&mut self) -> Result<(), MachineError> {
+        self.stamp_opened_with();
         let now = self.clock.now();
         self.file.save(&mut self.state, now)?;
         self.published.send_replace(Arc::new(self.state.clone()));

@@ -207,6 +207,15 @@ impl Machine {
         match self.engine.repair_mismatch(&req).await {
             Ok(r) => {
                 self.announce_repair(&symbol, &why, &r);
+                let held_here = self
+                    .state
+                    .current_position
+                    .as_ref()
+                    .is_some_and(|p| p.symbol == symbol);
+                if held_here && matches!(r.result, RepairResult::Repaired { flat: true, .. }) {
+                    // The held position is gone: its cycle ends here, not as "vanished".
+                    self.finalize_cycle("repaired_flat", None).await?;
+                }
                 if !matches!(r.result, RepairResult::Halted { .. }) {
                     tracing::warn!(
                         "the venues are hedged or flat again; the engine stays HALTED until an \
