@@ -1,5 +1,7 @@
 //! The data file: a round trip through disk, and every validation rule naming its field.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hedge_backtest::{DataError, FeeSchedule, FundingData, MarketHistory, RatePoint, VenueHistory};
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
