@@ -8,6 +8,7 @@
 
 mod args;
 mod hooks;
+mod observed;
 mod paths;
 mod run;
 mod status;
