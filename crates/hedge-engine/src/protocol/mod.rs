@@ -22,6 +22,7 @@ mod recover;
 mod reduce;
 mod report;
 mod settle;
+mod single;
 
 pub use close::CloseRequest;
 pub use engine::{EngineError, ExecutionOptions, HedgeEngine, LegVenues};
@@ -32,6 +33,7 @@ pub use report::{
     CloseReport, CloseResult, HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose,
     PairPositions,
 };
+pub use single::OneLegRequest;
 
 #[cfg(test)]
 mod tests;
@@ -39,3 +41,5 @@ mod tests;
 mod tests_recovery;
 #[cfg(test)]
 mod tests_reduce;
+#[cfg(test)]
+mod tests_single;
