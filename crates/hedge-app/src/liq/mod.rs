@@ -13,6 +13,10 @@
 //! 4. With `auto_close` and no operation in progress, each trade runs through the engine's
 //!    close or reduce: reduce-only, journaled, verified, "already flat" is success; they run
 //!    while HALTED (they only reduce) and a failure HALTS exactly as the CLI's close does.
+//!    A one-leg reduce, and any action taken while the other venue cannot be read (past the
+//!    read-failure bound), run through the engine's single-venue path
+//!    ([`HedgeEngine::trade_one_leg`]): nothing is read from the other venue, whose last
+//!    known size is stated, and the quantity is put on that leg's own size step.
 //!
 //! Mark price: the venue's own (`Position.mark_price`) where given, else the mid of the
 //! venue's top of book (named in `mark_source`); no price at all holds action.
@@ -35,7 +39,9 @@ use hedge_engine::monitor::reads::{ReadVerdict, SymbolSteps};
 use hedge_engine::monitor::runway::VenueRunway;
 use hedge_engine::monitor::{PositionFigures, VenueFigures, VenueSlot};
 use hedge_engine::pricing::PricingPolicy;
-use hedge_engine::protocol::{CloseRequest, CloseResult, HedgeEngine, LegVenues, ReduceResult};
+use hedge_engine::protocol::{
+    CloseRequest, CloseResult, HedgeEngine, LegVenues, OneLegRequest, ReduceResult,
+};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -504,7 +510,20 @@ impl LiqMonitor {
             dry_run: false,
             only: None,
         };
+        let blind = matches!(d.cause, Cause::BlindRead { .. });
         let (action, result, ok) = match &d.trade {
+            // One leg on its venue alone: blind (the other venue cannot be read), or a
+            // one-leg reduce (on the leg's own step, not the common grid of both venues).
+            Trade::CloseLeg { venue, .. } if blind => {
+                self.one_leg(engine, *venue, &symbol, None, "close_leg")
+                    .await
+            }
+            Trade::ReduceLeg {
+                venue, quantity, ..
+            } => {
+                self.one_leg(engine, *venue, &symbol, Some(*quantity), "reduce_leg")
+                    .await
+            }
             Trade::CloseBoth { .. } | Trade::CloseLeg { .. } => {
                 let action = if let Trade::CloseLeg { venue, .. } = &d.trade {
                     req.only = Some(role_of(*venue));
@@ -520,13 +539,8 @@ impl LiqMonitor {
                     Err(e) => (action, format!("nothing sent: {e}"), false),
                 }
             }
-            Trade::ReduceBoth { quantity, .. } | Trade::ReduceLeg { quantity, .. } => {
-                let action = if let Trade::ReduceLeg { venue, .. } = &d.trade {
-                    req.only = Some(role_of(*venue));
-                    "reduce_leg"
-                } else {
-                    "reduce_both"
-                };
+            Trade::ReduceBoth { quantity, .. } => {
+                let action = "reduce_both";
                 match engine.reduce(&req, *quantity).await {
                     Ok(r) => {
                         let after = r
@@ -552,6 +566,53 @@ impl LiqMonitor {
             why: cause_text(&d.cause, &self.slots),
             result,
             ok,
+        }
+    }
+}
+
+impl LiqMonitor {
+    /// Closes (`reduce_by` = `None`) or reduces one leg through the engine's single-venue
+    /// path: nothing is read from the other venue, whose last known size is stated.
+    async fn one_leg(
+        &self,
+        engine: &HedgeEngine,
+        venue: VenueSlot,
+        symbol: &str,
+        reduce_by: Option<Decimal>,
+        action: &'static str,
+    ) -> (&'static str, String, bool) {
+        let other = venue.other();
+        let known = match other {
+            VenueSlot::A => &self.state.reads_a,
+            VenueSlot::B => &self.state.reads_b,
+        };
+        let other_last_known = known
+            .last_known
+            .as_ref()
+            .and_then(|m| m.get(symbol).copied())
+            .unwrap_or(Decimal::ZERO);
+        let req = OneLegRequest {
+            symbol: symbol.to_string(),
+            venue: self.slots[slot_index(venue)].venue.clone(),
+            role: role_of(venue),
+            other_venue: self.slots[slot_index(other)].kind.id().to_string(),
+            other_last_known,
+            reduce_by,
+            pricing: self.settings.pricing.clone(),
+        };
+        match engine.trade_one_leg(&req).await {
+            Ok(r) => {
+                let ok = matches!(r.result, CloseResult::Flat { .. });
+                let by = reduce_by
+                    .map(|q| format!("by {}: ", q.normalize()))
+                    .unwrap_or_default();
+                let after = r
+                    .positions_after
+                    .map(|p| format!("; now {} / {}", p.long.normalize(), p.short.normalize()))
+                    .unwrap_or_default();
+                (action, format!("{by}{:?}{after}", r.result), ok)
+            }
+            Err(e) => (action, format!("nothing sent: {e}"), false),
         }
     }
 }
@@ -617,3 +678,5 @@ fn ladder_alert(e: &LadderEvent) -> AlertLine {
 mod tests;
 #[cfg(test)]
 mod tests_ladder;
+#[cfg(test)]
+mod tests_reads;
