@@ -21,6 +21,7 @@
 //! Mark price: the venue's own (`Position.mark_price`) where given, else the mid of the
 //! venue's top of book (named in `mark_source`); no price at all holds action.
 
+pub mod publish;
 mod render;
 
 pub use render::render_text;
@@ -108,10 +109,19 @@ pub struct ActionRecord {
 pub struct AlertLine {
     /// Venue or symbol.
     pub subject: String,
-    /// `level`, `recovered`, `naked_leg`, `venue_shrink`, `read_failure`, `held`.
+    /// `warn`, `reduce`, `flatten` (a ladder level: a crossing, or a `reminder` while it
+    /// persists), `recovered` (back to OK), `naked_leg`, `venue_shrink`, `read_failure`,
+    /// `held`.
     pub kind: String,
     /// Text.
     pub message: String,
+    /// The level kind this alert replaces (a crossing from a non-OK level) or clears
+    /// (`recovered`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    /// A reminder that a level persists (the ladder's cadence per level), not a crossing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reminder: bool,
 }
 
 /// The result of one check.
@@ -403,6 +413,8 @@ impl LiqMonitor {
                         sh.now.normalize(),
                         sh.reduce_other.normalize()
                     ),
+                    replaces: None,
+                    reminder: false,
                 });
             }
             if matches!(v.status, IntegrityStatus::Broken { .. }) {
@@ -410,6 +422,8 @@ impl LiqMonitor {
                     subject: v.symbol.clone(),
                     kind: "naked_leg".into(),
                     message: format!("hedge broken past the grace: {:?}", v.class),
+                    replaces: None,
+                    reminder: false,
                 });
             }
         }
@@ -423,6 +437,8 @@ impl LiqMonitor {
                     subject: self.slots[slot_index(*s)].kind.id().into(),
                     kind: "read_failure".into(),
                     message: format!("{n} consecutive failed reads while a position is open"),
+                    replaces: None,
+                    reminder: false,
                 });
             }
         }
@@ -633,6 +649,16 @@ fn cause_text(c: &Cause, slots: &[Slot; 2]) -> String {
     }
 }
 
+/// The alert kind of a ladder level (`warn`, `reduce`, `flatten`; none for OK).
+pub fn level_kind(l: Level) -> Option<&'static str> {
+    match l {
+        Level::Ok => None,
+        Level::Warn => Some("warn"),
+        Level::Reduce => Some("reduce"),
+        Level::Flatten => Some("flatten"),
+    }
+}
+
 fn ladder_alert(e: &LadderEvent) -> AlertLine {
     let reasons = |rs: &[LevelReason]| {
         rs.iter()
@@ -648,34 +674,50 @@ fn ladder_alert(e: &LadderEvent) -> AlertLine {
             reasons: rs,
         } => AlertLine {
             subject: venue.clone(),
-            kind: "level".into(),
+            kind: level_kind(*to).unwrap_or("recovered").into(),
             message: format!("{from:?} -> {to:?}: {}", reasons(rs)),
+            replaces: level_kind(*from).map(Into::into),
+            reminder: false,
         },
         LadderEvent::Reminder {
             venue,
             level,
+            since,
             reasons: rs,
-            ..
         } => AlertLine {
             subject: venue.clone(),
-            kind: "level".into(),
-            message: format!("still {level:?}: {}", reasons(rs)),
+            kind: level_kind(*level).unwrap_or("recovered").into(),
+            message: format!(
+                "still {level:?}{}: {}",
+                since
+                    .map(|t| format!(" since {}", t.format("%H:%M:%S UTC")))
+                    .unwrap_or_default(),
+                reasons(rs)
+            ),
+            replaces: None,
+            reminder: true,
         },
         LadderEvent::Recovered { venue, from } => AlertLine {
             subject: venue.clone(),
             kind: "recovered".into(),
             message: format!("back to OK from {from:?}"),
+            replaces: level_kind(*from).map(Into::into),
+            reminder: false,
         },
         LadderEvent::Held { venue, symbols } => AlertLine {
             subject: venue.clone(),
             kind: "held".into(),
             message: format!("runway unknown for {}: holding", symbols.join(", ")),
+            replaces: None,
+            reminder: false,
         },
     }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_alerts;
 #[cfg(test)]
 mod tests_ladder;
 #[cfg(test)]
