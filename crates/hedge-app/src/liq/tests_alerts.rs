@@ -60,6 +60,9 @@ fn receiver() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
     (url, got)
 }
 
+/// An expected post: (event, status, text the message contains).
+type Post = (&'static str, &'static str, &'static str);
+
 /// (event, status, message) of every post since the last call.
 async fn posts(
     alerter: &Alerter,
@@ -86,7 +89,7 @@ async fn ladder_levels_alert_under_their_own_kinds_with_dedup_escalation_and_rec
         *w.ma.equity.lock().expect("lock") = equity_for_runway(pct);
     };
     // (advance seconds, runway %, expected posts as (event, status, message contains))
-    let steps: [(u64, Decimal, &[(&str, &str, &str)]); 7] = [
+    let steps: [(u64, Decimal, &[Post]); 7] = [
         (0, dec!(12), &[("warn", "firing", "Ok -> Warn")]),
         (60, dec!(12), &[]),
         (3600, dec!(12), &[("warn", "firing", "still Warn")]),
