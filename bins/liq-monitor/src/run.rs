@@ -108,8 +108,14 @@ pub async fn run(a: Args) -> Result<u8, Failure> {
         &a.log_file,
     ));
     let tag = if a.paper { "PAPER " } else { "" };
-    let loaded = hedge_config::load(a.config.as_deref(), a.paper, &HedgeOverrides::default())
-        .map_err(|e| usage(e.to_string()))?;
+    let loaded = hedge_config::load_layered(
+        a.config.as_deref(),
+        a.paper,
+        &HedgeOverrides::default(),
+        &hedge_app::bot_config::process_env(),
+        &a.set,
+    )
+    .map_err(|e| usage(e.to_string()))?;
     if let Some(n) = &loaded.notice {
         eprintln!("{n}");
     }

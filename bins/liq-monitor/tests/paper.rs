@@ -152,3 +152,64 @@ async fn sim_move_drills_reduce_both_legs_alike_then_flatten() {
         }
     }
 }
+
+/// (environment, arguments, exit code, text of stdout or stderr).
+type Case = (
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+    Option<i32>,
+    &'static str,
+);
+
+/// The config's layers: `HEDGE_CONFIG_<KEY>` then `--set KEY=VALUE` replace the built-in
+/// paper config; a bad value or an unknown key refuses to start (exit 2), naming its layer.
+#[test]
+fn config_layers_apply_and_errors_name_the_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut c = std::process::Command::new(common::BIN);
+        c.current_dir(dir.path())
+            .args(["--paper", "--once", "--json", "--paper-dir"])
+            .arg(dir.path().join("paper"))
+            .arg("--log-file")
+            .arg(dir.path().join("lm.log"))
+            .args(args)
+            .env_remove("VENUE_SIM_FAULTS");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let cases: [Case; 4] = [
+        (
+            &[("HEDGE_CONFIG_SYMBOL", "btc")],
+            &["--set", "leverage=3"],
+            Some(0),
+            "\"healthy\"",
+        ),
+        (
+            &[("HEDGE_CONFIG_LEVERAGE", "x")],
+            &[],
+            Some(2),
+            "environment HEDGE_CONFIG_LEVERAGE: field \"leverage\" must be a number, got \"x\"",
+        ),
+        (
+            &[("HEDGE_CONFIG_LEVRAGE", "3")],
+            &[],
+            Some(2),
+            "environment HEDGE_CONFIG_LEVRAGE: no such setting",
+        ),
+        (
+            &[("HEDGE_CONFIG_LEVERAGE", "4")],
+            &["--set", "leverage=0"],
+            Some(2),
+            "--set leverage: field \"leverage\" must be > 0, got 0",
+        ),
+    ];
+    for (env, args, code, text) in cases {
+        let out = run(env, args);
+        let all = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), code, "{env:?} {args:?}: {all}");
+        assert!(all.contains(text), "{env:?} {args:?}: {text}: {all}");
+    }
+}
