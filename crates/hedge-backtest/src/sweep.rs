@@ -23,6 +23,12 @@ pub struct SweepSpecError {
     pub detail: String,
 }
 
+/// One combination: its (key, value) pairs, in the order given.
+pub type Params = Vec<(String, String)>;
+
+/// A combination and its replay config (or why the config refused it).
+pub type SweepJob = (Params, Result<ReplayConfig, String>);
+
 /// Largest number of combinations one sweep runs.
 pub const MAX_COMBINATIONS: usize = 10_000;
 
@@ -64,8 +70,8 @@ pub fn parse_specs(specs: &[String]) -> Result<Vec<(String, Vec<String>)>, Sweep
 }
 
 /// Every combination (the first key varies slowest), each as (key, value) pairs.
-pub fn combinations(keys: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
-    let mut out: Vec<Vec<(String, String)>> = vec![Vec::new()];
+pub fn combinations(keys: &[(String, Vec<String>)]) -> Vec<Params> {
+    let mut out: Vec<Params> = vec![Vec::new()];
     for (key, values) in keys {
         let mut next = Vec::with_capacity(out.len() * values.len());
         for prefix in &out {
@@ -91,7 +97,7 @@ pub fn default_threads() -> usize {
 pub fn run_sweep(
     data: &FundingData,
     keys: Vec<String>,
-    combos: Vec<(Vec<(String, String)>, Result<ReplayConfig, String>)>,
+    combos: Vec<SweepJob>,
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> SweepResult {
