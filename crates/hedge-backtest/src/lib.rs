@@ -4,6 +4,7 @@
 //! reports the cycles, a summary and two baselines; a sweep runs many configs in parallel.
 //!
 //! - [`data`]: the versioned funding data file (`--data FILE`).
+//! - [`fetch`]: a data file from the venues' public history endpoints.
 //! - [`market`]: what the replayed bot sees at a moment (quotes, books, slippage models).
 //! - [`replay`]: the loop on a simulated clock; [`position`]: the money of one position.
 //! - [`baseline`]: never trade; hold the best pair of the first day.
@@ -12,6 +13,7 @@
 
 pub mod baseline;
 pub mod data;
+pub mod fetch;
 pub mod market;
 pub mod position;
 pub mod replay;
