@@ -103,6 +103,15 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
             .collect()
     };
     let data = load_data(args, b, &symbols)?;
+    // The config's symbols that the data has on both venues (an explicit --symbols is kept
+    // as given: a missing one is reported as skipped).
+    let common = data.common_symbols();
+    let symbols: Vec<String> = if b.symbols.is_empty() && symbols.iter().any(|s| common.contains(s))
+    {
+        symbols.into_iter().filter(|s| common.contains(s)).collect()
+    } else {
+        symbols
+    };
     let slippage = match &b.books {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -138,6 +147,15 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
         return Ok(());
     }
     let keys = parse_specs(&b.sweep).map_err(|e| usage(e.to_string()))?;
+    if let Some((k, _)) = keys
+        .iter()
+        .find(|(k, _)| !bot_config::SCHEMA.keys.contains(&k.as_str()))
+    {
+        return Err(usage(format!(
+            "--sweep {k}: no such setting (settings: {})",
+            bot_config::SCHEMA.keys.join(", ")
+        )));
+    }
     let combos = combinations(&keys);
     let mut objects = Vec::with_capacity(combos.len());
     let jobs: Vec<SweepJob> = combos
@@ -574,7 +592,7 @@ fn render_sweep(r: &SweepResult, winner: Option<&Map<String, Value>>) {
         r.threads
     );
     outln!(
-        "{:>4}  {:<40} {:>10} {:>10} {:>9} {:>7} {:>8}",
+        "{:>4}  {:<48} {:>10} {:>10} {:>9} {:>7} {:>8}",
         "rank",
         "settings",
         "net USD",
@@ -587,7 +605,7 @@ fn render_sweep(r: &SweepResult, winner: Option<&Map<String, Value>>) {
         let settings = params_key(&row.params);
         match (&row.summary, &row.error) {
             (Some(s), _) => outln!(
-                "{:>4}  {:<40} {:>10} {:>10} {:>9} {:>7} {:>8}",
+                "{:>4}  {:<48} {:>10} {:>10} {:>9} {:>7} {:>8}",
                 row.rank,
                 settings,
                 d2(s.net_pnl_usd),
@@ -597,7 +615,7 @@ fn render_sweep(r: &SweepResult, winner: Option<&Map<String, Value>>) {
                 d2(s.win_rate_percent)
             ),
             (None, e) => outln!(
-                "{:>4}  {:<40} refused: {}",
+                "{:>4}  {:<48} refused: {}",
                 row.rank,
                 settings,
                 e.as_deref().unwrap_or("?")
