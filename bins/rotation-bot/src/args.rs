@@ -160,4 +160,7 @@ pub enum Command {
     /// End a pause (operator or budget) or acknowledge an ERROR. Does not clear the
     /// engine's HALT: only `hedge-cli resume` does.
     Resume,
+    /// Replay funding history through the bot's own decisions (cycles, summary, baselines;
+    /// --sweep ranks config values). With --paper: the simulator's history, no network.
+    Backtest(crate::backtest::BacktestArgs),
 }

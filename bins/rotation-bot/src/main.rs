@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod backtest;
 mod hooks;
 mod observed;
 mod paths;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Some(Command::Status { json }) => status::status(&args, *json),
         Some(Command::Pause { reason }) => status::pause(&args, reason),
         Some(Command::Resume) => status::resume(&args),
+        Some(Command::Backtest(b)) => backtest::backtest(&args, b),
         Some(Command::Run) | None => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
