@@ -31,12 +31,16 @@ pub fn open_svg(out: &mut String, id: &str, title: &str, height: i64) {
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{id}\" class=\"chart\" \
          viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" \
-         role=\"img\" aria-labelledby=\"{id}-title\"><title id=\"{id}-title\">{}</title>",
+         font-family=\"sans-serif\" font-size=\"11\" fill=\"#374151\" \
+         role=\"img\" aria-labelledby=\"{id}-title\"><title id=\"{id}-title\">{}</title>\
+         <rect class=\"background\" x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{height}\" \
+         fill=\"#fafafa\"/>",
         esc(title)
     );
     let _ = write!(
         out,
-        "<text class=\"chart-title\" x=\"{LEFT}\" y=\"22\">{}</text>",
+        "<text class=\"chart-title\" x=\"{LEFT}\" y=\"22\" font-size=\"14\" \
+         font-weight=\"bold\" fill=\"#111827\">{}</text>",
         esc(title)
     );
 }
@@ -49,10 +53,15 @@ fn value_axis(out: &mut String, lo: Decimal, hi: Decimal, height: i64, unit: &st
     out.push_str("<g class=\"axis y\">");
     for v in tick_values(first, last, step) {
         let yy = px(y.at(v));
-        let cls = if v.is_zero() { "grid zero" } else { "grid" };
+        let (cls, colour) = if v.is_zero() {
+            ("grid zero", "#6b7280")
+        } else {
+            ("grid", "#e5e7eb")
+        };
         let _ = write!(
             out,
-            "<line class=\"{cls}\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{yy}\" y2=\"{yy}\"/>\
+            "<line class=\"{cls}\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{yy}\" y2=\"{yy}\" \
+             stroke=\"{colour}\"/>\
              <text class=\"tick\" x=\"{}\" y=\"{yy}\" dy=\"4\" text-anchor=\"end\">{}</text>",
             WIDTH - RIGHT,
             LEFT - 6,
@@ -105,11 +114,21 @@ pub fn pnl_lines(id: &str, title: &str, series: &[PnlSeries], quote: &str) -> St
     out.push_str("<g class=\"axis x\">");
     let (ticks, with_hour) = time_ticks(t0, t1, 8);
     for t in ticks {
-        let xx = px(x.at(secs(t)));
+        let at = x.at(secs(t));
+        let xx = px(at);
+        // labels at the ends stay inside the chart
+        let anchor = if at > d(WIDTH - RIGHT - 40) {
+            "end"
+        } else if at < d(LEFT + 20) {
+            "start"
+        } else {
+            "middle"
+        };
         let _ = write!(
             out,
-            "<line class=\"tick-mark\" x1=\"{xx}\" x2=\"{xx}\" y1=\"{b}\" y2=\"{}\"/>\
-             <text class=\"tick\" x=\"{xx}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            "<line class=\"tick-mark\" x1=\"{xx}\" x2=\"{xx}\" y1=\"{b}\" y2=\"{}\" \
+             stroke=\"#6b7280\"/>\
+             <text class=\"tick\" x=\"{xx}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
             HEIGHT - BOTTOM + 5,
             HEIGHT - BOTTOM + 20,
             time_label(t, with_hour),
@@ -146,22 +165,71 @@ pub fn pnl_lines(id: &str, title: &str, series: &[PnlSeries], quote: &str) -> St
             esc(&s.name),
             esc(quote)
         );
-        // legend
-        let ly = TOP + 4 + 16 * i as i64;
-        let lx = LEFT + 12;
-        let _ = write!(
-            out,
-            "<g class=\"legend\"><line x1=\"{lx}\" x2=\"{}\" y1=\"{ly}\" y2=\"{ly}\" \
-             stroke=\"{colour}\" stroke-width=\"3\"{dash}/><text x=\"{}\" y=\"{}\">{} \
-             ({last})</text></g>",
-            lx + 22,
-            lx + 28,
-            ly + 4,
-            esc(&s.name)
-        );
     }
+    let entries: Vec<LegendEntry> = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| LegendEntry {
+            text: format!(
+                "{} ({})",
+                s.name,
+                s.points.last().map(|p| num(p.value, 2)).unwrap_or_default()
+            ),
+            colour: PALETTE[i % PALETTE.len()],
+            line: Some(s.baseline),
+        })
+        .collect();
+    legend(&mut out, &entries);
     out.push_str("</svg>");
     out
+}
+
+/// One legend entry: a line (dashed or not) or a swatch, and its text.
+struct LegendEntry<'a> {
+    text: String,
+    colour: &'a str,
+    /// `Some(dashed)` draws a line, `None` a square.
+    line: Option<bool>,
+}
+
+/// A one-row legend, right-aligned in the title row (text width estimated at 6.5 units a
+/// character).
+fn legend(out: &mut String, entries: &[LegendEntry<'_>]) {
+    let widths: Vec<i64> = entries
+        .iter()
+        .map(|e| 30 + (e.text.chars().count() as i64 * 13 + 1) / 2)
+        .collect();
+    let mut x = WIDTH - RIGHT - widths.iter().sum::<i64>();
+    let y = 18;
+    for (e, w) in entries.iter().zip(widths) {
+        let mark = match e.line {
+            Some(dashed) => format!(
+                "<line x1=\"{x}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{}\" \
+                 stroke-width=\"3\"{}/>",
+                x + 20,
+                e.colour,
+                if dashed {
+                    " stroke-dasharray=\"6 4\""
+                } else {
+                    ""
+                }
+            ),
+            None => format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>",
+                x + 4,
+                y - 6,
+                e.colour
+            ),
+        };
+        let _ = write!(
+            out,
+            "<g class=\"legend\">{mark}<text x=\"{}\" y=\"{}\">{}</text></g>",
+            x + 24,
+            y + 4,
+            esc(&e.text)
+        );
+        x += w;
+    }
 }
 
 /// One series of a bar chart: its name, colour and CSS class.
@@ -234,7 +302,18 @@ pub fn bars(
     for (i, g) in groups.iter().enumerate() {
         let x0 = d(LEFT) + band * Decimal::from(i) + (band - inner) / Decimal::TWO;
         for (k, (s, v)) in series.iter().zip(&g.values).enumerate() {
-            let Some(v) = v else { continue };
+            let Some(v) = v else {
+                // unknown: said, never drawn as zero
+                let _ = write!(
+                    out,
+                    "<text class=\"na\" data-group=\"{}\" x=\"{}\" y=\"{}\" \
+                     text-anchor=\"middle\" fill=\"#9ca3af\">n/a</text>",
+                    esc(&g.label),
+                    px(x0 + bar_w * Decimal::from(k) + bar_w / Decimal::TWO),
+                    px(zero - d(4)),
+                );
+                continue;
+            };
             let yv = y.at(*v);
             let (top, h) = if yv < zero {
                 (yv, zero - yv)
@@ -260,25 +339,17 @@ pub fn bars(
             );
         }
     }
-    legend(&mut out, series);
+    let entries: Vec<LegendEntry> = series
+        .iter()
+        .map(|s| LegendEntry {
+            text: s.name.to_string(),
+            colour: s.colour,
+            line: None,
+        })
+        .collect();
+    legend(&mut out, &entries);
     out.push_str("</svg>");
     out
-}
-
-fn legend(out: &mut String, series: &[BarSeries<'_>]) {
-    for (i, s) in series.iter().enumerate() {
-        let lx = WIDTH - RIGHT - 170;
-        let ly = 14 + 16 * i as i64;
-        let _ = write!(
-            out,
-            "<g class=\"legend\"><rect x=\"{lx}\" y=\"{ly}\" width=\"12\" height=\"12\" \
-             fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text></g>",
-            s.colour,
-            lx + 18,
-            ly + 10,
-            esc(s.name)
-        );
-    }
 }
 
 /// Horizontal bars: one per (label, value), longest first as given, value labels at the end.
@@ -301,7 +372,8 @@ pub fn hbars(id: &str, title: &str, rows: &[(String, Decimal, String)], unit: &s
         let xx = px(x.at(v));
         let _ = write!(
             out,
-            "<line class=\"grid\" x1=\"{xx}\" x2=\"{xx}\" y1=\"{TOP}\" y2=\"{base}\"/>\
+            "<line class=\"grid\" x1=\"{xx}\" x2=\"{xx}\" y1=\"{TOP}\" y2=\"{base}\" \
+             stroke=\"#e5e7eb\"/>\
              <text class=\"tick\" x=\"{xx}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
             base + 16,
             num(v, step_decimals(step))
