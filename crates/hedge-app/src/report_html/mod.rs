@@ -114,7 +114,11 @@ pub fn render(input: &ReportInput) -> String {
     out.push_str("<h2>Cumulative net PnL</h2>");
     out.push_str(&charts::pnl_lines(
         CHART_IDS[0],
-        "Cumulative net PnL with the baselines",
+        if input.pnl.iter().any(|s| s.baseline) {
+            "Cumulative net PnL with the baselines"
+        } else {
+            "Cumulative net PnL"
+        },
         &input.pnl,
         q,
     ));
@@ -220,6 +224,10 @@ pub fn render(input: &ReportInput) -> String {
     out
 }
 
+fn td(text: String) -> String {
+    format!("<td>{text}</td>")
+}
+
 fn signed_cell(v: Option<Decimal>) -> String {
     let cls = match v {
         Some(v) if v.is_sign_negative() && !v.is_zero() => " class=\"neg\"",
@@ -240,33 +248,27 @@ fn summary_table(out: &mut String, input: &ReportInput) {
         let _ = write!(out, "<th>{}</th>", esc(&s.name));
     }
     out.push_str("</tr></thead><tbody>");
-    type Row = (&'static str, fn(&RunSummary) -> String);
+    // (label, in the quote currency, cell)
+    type Row = (&'static str, bool, fn(&RunSummary) -> String);
     let rows: [Row; 9] = [
-        ("Net PnL", |s| signed_cell(s.net_pnl)),
-        ("Net APR on capital used", |s| {
-            format!("<td>{}</td>", pct(s.apr_pct))
+        ("Net PnL", true, |s| signed_cell(s.net_pnl)),
+        ("Net APR on capital used", false, |s| td(pct(s.apr_pct))),
+        ("Funding settled", true, |s| signed_cell(s.funding)),
+        ("Fees paid", true, |s| td(money(s.fees))),
+        ("Slippage paid", true, |s| td(money(s.slippage))),
+        ("Max drawdown", true, |s| td(money(s.max_drawdown))),
+        ("Time in market", false, |s| td(pct(s.time_in_market_pct))),
+        ("Cycles", false, |s| {
+            td(s.cycles.map_or_else(|| "n/a".into(), |c| c.to_string()))
         }),
-        ("Funding settled", |s| signed_cell(s.funding)),
-        ("Fees paid", |s| format!("<td>{}</td>", money(s.fees))),
-        ("Slippage paid", |s| {
-            format!("<td>{}</td>", money(s.slippage))
-        }),
-        ("Max drawdown", |s| {
-            format!("<td>{}</td>", money(s.max_drawdown))
-        }),
-        ("Time in market", |s| {
-            format!("<td>{}</td>", pct(s.time_in_market_pct))
-        }),
-        ("Cycles", |s| {
-            format!(
-                "<td>{}</td>",
-                s.cycles.map_or_else(|| "n/a".into(), |c| c.to_string())
-            )
-        }),
-        ("Win rate", |s| format!("<td>{}</td>", pct(s.win_rate_pct))),
+        ("Win rate", false, |s| td(pct(s.win_rate_pct))),
     ];
-    for (label, cell) in rows {
-        let _ = write!(out, "<tr><td>{label} ({})</td>", esc(&input.quote));
+    for (label, money_row, cell) in rows {
+        if money_row {
+            let _ = write!(out, "<tr><td>{label} ({})</td>", esc(&input.quote));
+        } else {
+            let _ = write!(out, "<tr><td>{label}</td>");
+        }
         for s in &input.summaries {
             out.push_str(&cell(s));
         }
