@@ -10,6 +10,7 @@ mod args;
 mod hooks;
 mod logging;
 mod paths;
+mod report;
 mod run;
 mod status;
 
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Some(Command::Status { json }) => status::status(&args, *json),
         Some(Command::Pause { reason }) => status::pause(&args, reason),
         Some(Command::Resume) => status::resume(&args),
+        Some(Command::Report { report }) => report::report(&args, report),
         Some(Command::Run) | None => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
