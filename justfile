@@ -51,6 +51,14 @@ bot-paper-30d:
     -timeout -s INT 730 cargo run -q -p rotation-bot -- --paper --paper-dir paper-30d --speed 3600
     cargo run -q -p rotation-bot -- --paper --paper-dir paper-30d status
 
+# Bot crash: kill -9 of the real rotation-bot at points drawn from a seed (engine protocol
+# steps, bot states, start-up, random moments) against the simulator as a live venue,
+# restarting it each time, until N cycles completed; prints the figures (kills and where,
+# cycles, restarts that found a hedge, double opens, duplicate orders). A short version
+# (three kills) runs in `cargo test`.
+bot-crash cycles="50" seed="20261201":
+    BOT_CRASH_CYCLES={{cycles}} BOT_CRASH_SEED={{seed}} cargo test -p rotation-bot --test crash -- --nocapture
+
 # Renders an HTML report to a PNG in headless Chromium, for people to look at (not part of the
 # tests; needs `chromium`, or CHROMIUM=/path/to/chrome). Without the HTML file it first
 # writes one: the bot's own report after a short paper run (4 cycles at 3600x, paper-shot/).

@@ -100,41 +100,6 @@ async fn wire(
     Wiring::live(&venues, quote, &state).map_err(cfg)
 }
 
-fn init_logging(a: &Args) {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    use tracing_subscriber::{fmt, EnvFilter, Layer};
-    let console = fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_filter(EnvFilter::new("warn"));
-    if let Some(dir) = a.log_file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&a.log_file);
-    let registry = tracing_subscriber::registry().with(console);
-    match file {
-        Ok(f) => {
-            let filter =
-                EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-            let _ = registry
-                .with(
-                    fmt::layer()
-                        .with_ansi(false)
-                        .with_writer(std::sync::Mutex::new(f))
-                        .with_filter(filter),
-                )
-                .try_init();
-        }
-        Err(e) => {
-            let _ = registry.try_init();
-            tracing::warn!("cannot open log file {}: {e}", a.log_file.display());
-        }
-    }
-}
-
 fn alert_kind(kind: &str) -> AlertKind {
     match kind {
         "naked_leg" | "venue_shrink" => AlertKind::NakedLeg,
@@ -244,7 +209,10 @@ fn publish(report: &CheckReport, alerter: &Alerter, metrics: &Metrics) {
 /// Runs the monitor; returns the exit code.
 pub async fn run(a: Args) -> Result<u8, Failure> {
     let settings = settings(&a)?;
-    init_logging(&a);
+    hedge_app::logging::init(&hedge_app::logging::LogSettings::monitor(
+        a.paper,
+        &a.log_file,
+    ));
     let tag = if a.paper { "PAPER " } else { "" };
     let loaded = hedge_config::load(a.config.as_deref(), a.paper, &HedgeOverrides::default())
         .map_err(|e| usage(e.to_string()))?;
@@ -361,7 +329,7 @@ async fn watch(
         } else {
             print!("{}", render_text(&report, tag, next));
         }
-        for line in render_text(&report, tag, None).lines() {
+        for line in render_text(&report, "", None).lines() {
             tracing::info!("{line}");
         }
         if *first {

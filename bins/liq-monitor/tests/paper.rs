@@ -174,7 +174,16 @@ fn fresh_paper_account_once_is_healthy() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("no position"), "{text}");
     assert!(text.contains("status: HEALTHY"), "{text}");
-    assert!(dir.path().join("lm.log").exists(), "log file written");
+    let log = std::fs::read_to_string(dir.path().join("lm.log")).unwrap();
+    assert!(
+        log.contains("liquidation check"),
+        "each check logged: {log}"
+    );
+    assert!(
+        log.lines()
+            .all(|l| l.starts_with("PAPER ") && !l[6..].contains("PAPER ")),
+        "every paper log line starts with PAPER, once: {log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,6 @@
 
 mod args;
 mod hooks;
-mod logging;
 mod paths;
 mod report;
 mod run;

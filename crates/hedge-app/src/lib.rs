@@ -13,6 +13,7 @@
 //! - [`alerts`]: the alert webhook (deduplicated per subject and kind, with "recovered").
 //! - [`report_html`]: the self-contained HTML report (inline SVG charts) of a backtest or of
 //!   the rotation bot's completed cycles.
+//! - [`logging`]: console and file logs of the three binaries (`PAPER ` on every paper line).
 //! - [`liq`]: the liquidation monitor's check: read both venues, decide (the engine's monitor
 //!   module), act through the engine's close and reduce, and the per-check display.
 //!
@@ -29,6 +30,7 @@ pub mod hedge_config;
 mod json;
 pub mod layers;
 pub mod liq;
+pub mod logging;
 pub mod metrics;
 pub mod report_html;
 pub mod venues;
