@@ -11,7 +11,6 @@ mod cmd_read;
 mod cmd_status;
 mod cmd_trade;
 mod ctx;
-mod logging;
 mod render;
 mod signals;
 
@@ -82,7 +81,7 @@ pub fn paper_tag(paper: bool) -> &'static str {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.global.paper);
+    hedge_app::logging::init(&hedge_app::logging::LogSettings::cli(cli.global.paper));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -96,12 +95,12 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(&cli)) {
         Ok(c) => {
-            tracing::info!(target: logging::OUTCOME_TARGET, command = cli.command.name(), code = c, "done");
+            tracing::info!(target: hedge_app::logging::CLI_OUTCOME_TARGET, command = cli.command.name(), code = c, "done");
             ExitCode::from(c)
         }
         Err(f) => {
             // To the log file only: the console gets the plain message below.
-            tracing::info!(target: logging::OUTCOME_TARGET, command = cli.command.name(), code = f.code, "failed: {}", f.message);
+            tracing::info!(target: hedge_app::logging::CLI_OUTCOME_TARGET, command = cli.command.name(), code = f.code, "failed: {}", f.message);
             if cli.global.json {
                 // One JSON document on stdout for refusals and errors too (D11).
                 render::print_json(&json!({
@@ -228,7 +227,13 @@ fn overrides(cli: &Cli) -> HedgeOverrides {
 /// `config`: the effective configuration and which credentials are present; no network.
 fn show_config(cli: &Cli) -> Result<u8, Failure> {
     let g = &cli.global;
-    let loaded = hedge_config::load(g.config.as_deref(), g.paper, &overrides(cli))?;
+    let loaded = hedge_config::load_layered(
+        g.config.as_deref(),
+        g.paper,
+        &overrides(cli),
+        &hedge_app::bot_config::process_env(),
+        &g.set,
+    )?;
     if let Some(notice) = &loaded.notice {
         eprintln!("{notice}");
     }

@@ -44,7 +44,10 @@ pub async fn run(args: &Args) -> u8 {
                 return code::CONFIG_ERROR;
             }
         };
-    crate::logging::init(args.paper, &args.log_file);
+    hedge_app::logging::init(&hedge_app::logging::LogSettings::bot(
+        args.paper,
+        &args.log_file,
+    ));
     if let Some(n) = notice {
         tracing::info!("{n}");
     }
