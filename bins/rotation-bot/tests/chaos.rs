@@ -135,7 +135,8 @@ fn handle_halt(
     naked: &mut Naked,
     f: &mut Figures,
 ) {
-    let repaired = wait_until(Duration::from_secs(20), || {
+    // Up to five tries spaced 10 s while a venue refuses.
+    let repaired = wait_until(Duration::from_secs(60), || {
         naked.poll(sim, f);
         sim.truth().hedged_or_flat()
     });
