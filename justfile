@@ -59,6 +59,26 @@ bot-paper-30d:
 bot-crash cycles="50" seed="20261201":
     BOT_CRASH_CYCLES={{cycles}} BOT_CRASH_SEED={{seed}} cargo test -p rotation-bot --test crash -- --nocapture
 
+# Renders an HTML report to a PNG in headless Chromium, for people to look at (not part of the
+# tests; needs `chromium`, or CHROMIUM=/path/to/chrome). Without the HTML file it first
+# writes one: the bot's own report after a short paper run (4 cycles at 3600x, paper-shot/).
+report-shot html="report.html" png="report.png" width="1000" height="2600":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ ! -f "{{html}}" ]; then
+        cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot --speed 3600 --cycles 4
+        cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot report --report "{{html}}"
+    fi
+    browser="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}"
+    if [ -z "$browser" ]; then
+        echo "report-shot: no Chromium found (install chromium, or set CHROMIUM=/path/to/chrome)" >&2
+        exit 1
+    fi
+    "$browser" --headless --disable-gpu --no-sandbox --hide-scrollbars \
+        --window-size={{width}},{{height}} --screenshot="$(realpath -m "{{png}}")" \
+        "file://$(realpath "{{html}}")"
+    echo "wrote {{png}} from {{html}}"
+
 # Backtest: 30 days of the simulator's funding history through the bot's decisions (no network).
 backtest days="30":
     cargo run -q -p rotation-bot -- backtest --paper --days {{days}}

@@ -163,4 +163,11 @@ pub enum Command {
     /// Replay funding history through the bot's own decisions (cycles, summary, baselines;
     /// --sweep ranks config values). With --paper: the simulator's history, no network.
     Backtest(crate::backtest::BacktestArgs),
+    /// Write the HTML report of the completed cycles (funding settled and expected, fees,
+    /// capture, close reasons, time in market) from the state file, without the venues.
+    Report {
+        /// The HTML file to write (self-contained: no network, no script).
+        #[arg(long, value_name = "FILE.html")]
+        report: PathBuf,
+    },
 }
