@@ -10,7 +10,7 @@ use hedge_app::bot_config;
 use hedge_app::report_html;
 use hedge_backtest::sweep::{combinations, default_threads, parse_specs, run_sweep, SweepJob};
 use hedge_backtest::{
-    BacktestResult, BookDepth, FeeSchedule, FundingData, MarketHistory, ReplayConfig,
+    BacktestResult, BookDepth, FeeSchedule, FundingData, MarketHistory, OpenFailures, ReplayConfig,
     SlippageModel, Summary, SweepResult, VenueHistory,
 };
 use rust_decimal::Decimal;
@@ -51,7 +51,7 @@ pub struct BacktestArgs {
     /// Funding data file: read when it exists, else fetched and written there.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    /// --paper: seed of the simulator's funding model.
+    /// --paper: seed of the simulator's funding model (and of --open-failure-percent).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
     /// Slippage per fill, basis points of the notional (flat model).
@@ -60,6 +60,10 @@ pub struct BacktestArgs {
     /// Recorded top-of-book depth (CSV, see below) instead of the flat model.
     #[arg(long, value_name = "FILE")]
     pub books: Option<PathBuf>,
+    /// Share of opens that fail with one leg filled and unwound (percent, drawn from --seed):
+    /// exercises the cooldowns and the failed-opens budget. Default 0: every open fills.
+    #[arg(long = "open-failure-percent", default_value = "0", value_name = "PCT")]
+    pub open_failure_percent: Decimal,
     /// Sweep a config key over values (repeatable): every combination is replayed.
     #[arg(long = "sweep", value_name = "KEY=V1,V2,...")]
     pub sweep: Vec<String>,
@@ -131,6 +135,12 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
         }
         None => SlippageModel::FlatBps(b.slippage_bps),
     };
+    if b.open_failure_percent < Decimal::ZERO || b.open_failure_percent > Decimal::ONE_HUNDRED {
+        return Err(usage(format!(
+            "--open-failure-percent {}: must be between 0 and 100",
+            b.open_failure_percent
+        )));
+    }
     let (from, to) = explicit_period(b)?;
     let replay_of = |cfg: &bot_config::BotConfig| -> Result<ReplayConfig, String> {
         let mut machine = cfg.machine_config(None)?;
@@ -140,6 +150,10 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
             slippage: slippage.clone(),
             from,
             to,
+            open_failures: (b.open_failure_percent > Decimal::ZERO).then_some(OpenFailures {
+                percent: b.open_failure_percent,
+                seed: b.seed,
+            }),
         })
     };
     if b.sweep.is_empty() {
@@ -566,7 +580,7 @@ fn render(data: &FundingData, r: &BacktestResult) {
             .collect::<String>()
     );
     type Row = (&'static str, fn(&Summary) -> String);
-    let rows: [Row; 12] = [
+    let rows: [Row; 13] = [
         ("net PnL (USD)", |s| d2(s.net_pnl_usd)),
         ("APR on capital (%)", |s| d2(s.apr_percent)),
         ("capital used (USD)", |s| d2(s.capital_used_usd)),
@@ -577,6 +591,9 @@ fn render(data: &FundingData, r: &BacktestResult) {
         ("max drawdown (USD)", |s| d2(s.max_drawdown_usd)),
         ("time in market (%)", |s| d2(s.time_in_market_percent)),
         ("cycles", |s| s.cycles.to_string()),
+        ("failed opens", |s| {
+            format!("{} ({} USD)", s.failed_opens, d2(s.failed_open_cost_usd))
+        }),
         ("win rate (%)", |s| d2(s.win_rate_percent)),
         ("mean capture ratio", |s| {
             s.mean_capture_ratio
@@ -791,7 +808,11 @@ fn report_input(
             Some(p) => format!("Slippage from recorded books ({}), {} bps where none.", p.display(), b.slippage_bps),
             None => format!("Slippage: {} bps per fill; taker fees from the venues' schedules.", b.slippage_bps),
         },
-        "Opens always fill in the replay; without mark prices in the data the price PnL is 0 and the stop-loss cannot fire.".into(),
+        if b.open_failure_percent > Decimal::ZERO {
+            format!("{} % of opens fail with one leg unwound (seed {}); without mark prices in the data the price PnL is 0 and the stop-loss cannot fire.", b.open_failure_percent, b.seed)
+        } else {
+            "Opens always fill in the replay; without mark prices in the data the price PnL is 0 and the stop-loss cannot fire.".into()
+        },
         "hold_best_first_day picks its pair with one day of hindsight.".into(),
     ];
     input
