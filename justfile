@@ -50,3 +50,11 @@ bot-paper-30d:
     rm -rf paper-30d
     -timeout -s INT 730 cargo run -q -p rotation-bot -- --paper --paper-dir paper-30d --speed 3600
     cargo run -q -p rotation-bot -- --paper --paper-dir paper-30d status
+
+# Bot crash: kill -9 of the real rotation-bot at points drawn from a seed (engine protocol
+# steps, bot states, start-up, random moments) against the simulator as a live venue,
+# restarting it each time, until N cycles completed; prints the figures (kills and where,
+# cycles, restarts that found a hedge, double opens, duplicate orders). A short version
+# (three kills) runs in `cargo test`.
+bot-crash cycles="50" seed="20261201":
+    BOT_CRASH_CYCLES={{cycles}} BOT_CRASH_SEED={{seed}} cargo test -p rotation-bot --test crash -- --nocapture

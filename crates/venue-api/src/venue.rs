@@ -173,6 +173,26 @@ pub trait Venue: Send + Sync + fmt::Debug {
         limit: usize,
     ) -> Result<Vec<FundingPoint>, VenueError>;
 
+    /// Public settled funding rates of one market with a settlement time in `[from, to)`,
+    /// oldest first, each settlement once. Needs no credentials. The adapter pages through
+    /// the venue's history endpoint itself, each page through its request budget, and
+    /// refuses `from >= to` with [`VenueError::InvalidRequest`]. For backtests.
+    ///
+    /// The default answers [`VenueError::Unsupported`]: a venue without a windowed history
+    /// endpoint says so instead of returning an empty series.
+    async fn funding_history_between(
+        &self,
+        symbol: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<FundingPoint>, VenueError> {
+        let _ = (from, to);
+        Err(VenueError::Unsupported(format!(
+            "{}: funding history by time window ({symbol})",
+            self.id()
+        )))
+    }
+
     /// Funding payments booked on the account for this market since `since` (newest first).
     async fn funding_payments(
         &self,

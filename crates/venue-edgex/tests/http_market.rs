@@ -184,3 +184,134 @@ async fn funding_history_is_settled_and_newest_first() {
         "{q:?}"
     );
 }
+
+/// One settled funding object at `ms` (the wire shape of `getFundingRatePage`).
+fn funding_item(ms: i64, rate: &str) -> serde_json::Value {
+    serde_json::json!({"contractId": "10000001", "fundingTime": ms.to_string(),
+        "fundingTimestamp": ms.to_string(), "fundingRate": rate, "isSettlement": true,
+        "fundingRateIntervalMin": "240"})
+}
+
+fn funding_page(items: Vec<serde_json::Value>, next: &str) -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({"code": "SUCCESS",
+        "data": {"dataList": items, "nextPageOffsetData": next}}))
+}
+
+#[tokio::test]
+async fn funding_history_between_pages_with_the_cursor_over_the_filtered_window() {
+    use chrono::{Duration, TimeZone, Utc};
+    use wiremock::matchers::query_param_is_missing;
+    const H4: i64 = 4 * 3_600_000;
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    let to_ms = 1_745_496_000_000; // a settlement time: excluded
+    let (from, to) = (
+        Utc.timestamp_millis_opt(to_ms - 3 * H4 - 60_000).unwrap(),
+        Utc.timestamp_millis_opt(to_ms).unwrap(),
+    );
+    let page = "/api/v1/public/funding/getFundingRatePage";
+    // page 1 newest first, page 2 older (plus a stray row outside the window, dropped)
+    Mock::given(method("GET"))
+        .and(path(page))
+        .and(query_param_is_missing("offsetData"))
+        .respond_with(funding_page(
+            vec![
+                funding_item(to_ms - H4, "0.0003"),
+                funding_item(to_ms - 2 * H4, "-0.0002"),
+            ],
+            "cursor-1",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(page))
+        .and(query_param("offsetData", "cursor-1"))
+        .respond_with(funding_page(
+            vec![
+                funding_item(to_ms - 3 * H4, "0.0001"),
+                funding_item(to_ms - 4 * H4, "0.0009"),
+            ],
+            "",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let v = public_venue(&server, ApiVersion::V1);
+    let h = v.funding_history_between("BTC", from, to).await.unwrap();
+    let got: Vec<(i64, rust_decimal::Decimal)> = h
+        .iter()
+        .map(|p| (p.time.timestamp_millis(), p.rate))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (to_ms - 3 * H4, dec!(0.0001)),
+            (to_ms - 2 * H4, dec!(-0.0002)),
+            (to_ms - H4, dec!(0.0003)),
+        ],
+        "oldest first, in [from, to)"
+    );
+    assert!(h.iter().all(|p| p.interval_minutes == 240));
+    for r in received(&server, page).await {
+        let q = query(&r);
+        for (k, want) in [
+            ("contractId", "10000001".to_string()),
+            ("size", "100".to_string()),
+            ("filterSettlementFundingRate", "true".to_string()),
+            (
+                "filterBeginTimeInclusive",
+                from.timestamp_millis().to_string(),
+            ),
+            ("filterEndTimeExclusive", to_ms.to_string()),
+        ] {
+            assert!(q.contains(&(k.to_string(), want.clone())), "{k}: {q:?}");
+        }
+    }
+    // refused before sending
+    let err = v
+        .funding_history_between("BTC", to, to - Duration::hours(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, VenueError::InvalidRequest(_)), "{err}");
+    assert_eq!(received(&server, page).await.len(), 2);
+}
+
+#[tokio::test]
+async fn funding_history_between_never_cuts_a_history_short_silently() {
+    use chrono::{Duration, TimeZone, Utc};
+    let to = Utc.timestamp_millis_opt(1_745_496_000_000).unwrap();
+    let from = to - Duration::hours(1);
+    let page = "/api/v1/public/funding/getFundingRatePage";
+    // (cursor answered to every page, expected error text): a cursor that repeats, and
+    // more pages than a one-hour window can hold
+    for (repeat, want) in [(true, "repeats"), (false, "more than 2 pages")] {
+        let server = MockServer::start().await;
+        mount_meta(&server, ApiVersion::V1).await;
+        Mock::given(method("GET"))
+            .and(path(page))
+            .and(query_param("offsetData", "c1"))
+            .respond_with(funding_page(
+                vec![funding_item(to.timestamp_millis() - 120_000, "0.0002")],
+                if repeat { "c1" } else { "c2" },
+            ))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(page))
+            .respond_with(funding_page(
+                vec![funding_item(to.timestamp_millis() - 60_000, "0.0001")],
+                "c1",
+            ))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        let v = public_venue(&server, ApiVersion::V1);
+        let err = v
+            .funding_history_between("BTC", from, to)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(want), "{err}");
+    }
+}

@@ -260,3 +260,71 @@ async fn fundings_are_read_in_windows_ending_now_and_taken_newest_first() {
     assert_eq!(q(&reqs[2], "start_timestamp"), now_ms + 1 - 150 * 3_600_000);
     assert!(reqs.iter().all(|r| q(r, "count_back") <= 100));
 }
+
+#[tokio::test]
+async fn funding_history_between_walks_forward_in_windows_of_99_hours() {
+    use chrono::{Duration, TimeZone, Utc};
+    const HOUR_MS: i64 = 3_600_000;
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    // every call answers the same three rows (1795482000..1795489200 s); each window keeps
+    // only its own, so they come back once, in the last window
+    Mock::given(method("GET"))
+        .and(path("/api/v1/fundings"))
+        .respond_with(json("fundings.json"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let to_ms = 1_795_492_800_000;
+    let from_ms = to_ms - 250 * HOUR_MS;
+    let from = Utc.timestamp_millis_opt(from_ms).unwrap();
+    let to = Utc.timestamp_millis_opt(to_ms).unwrap();
+    let v = venue(&server);
+    let h = v.funding_history_between("ETH", from, to).await.unwrap();
+    let got: Vec<(i64, rust_decimal::Decimal)> =
+        h.iter().map(|p| (p.time.timestamp(), p.rate)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (1_795_482_000, dec!(0.000012)),
+            (1_795_485_600, dec!(-0.000004)),
+            (1_795_489_200, dec!(0.000010)),
+        ]
+    );
+    // (start, end, count_back) of each call: 99 + 99 + 52 hours, one row more than hours
+    let calls: Vec<(String, String, String)> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/api/v1/fundings")
+        .map(|r| {
+            let q: std::collections::HashMap<String, String> =
+                r.url.query_pairs().into_owned().collect();
+            assert_eq!(q["market_id"], "0");
+            assert_eq!(q["resolution"], "1h");
+            (
+                q["start_timestamp"].clone(),
+                q["end_timestamp"].clone(),
+                q["count_back"].clone(),
+            )
+        })
+        .collect();
+    let w = |a: i64, b: i64, n: u32| {
+        (
+            (from_ms + a * HOUR_MS).to_string(),
+            (from_ms + b * HOUR_MS).to_string(),
+            n.to_string(),
+        )
+    };
+    assert_eq!(calls, vec![w(0, 99, 100), w(99, 198, 100), w(198, 250, 53)]);
+    // refused before sending: an inverted window, a time the endpoint does not accept
+    for (a, b) in [
+        (to, from),
+        (Utc.timestamp_millis_opt(-1).unwrap(), to),
+        (from, to + Duration::days(200_000)),
+    ] {
+        let err = v.funding_history_between("ETH", a, b).await.unwrap_err();
+        assert!(matches!(err, VenueError::InvalidRequest(_)), "{err}");
+    }
+}

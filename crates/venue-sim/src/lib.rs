@@ -6,12 +6,15 @@
 //! * [`faults`]: injectable faults and their string grammar (`--sim-fault`).
 //! * [`edgex`], [`lighter`]: the two front-ends (REST + WebSocket, signatures verified).
 //! * [`server`]: [`SimServer`], the running simulator on 127.0.0.1.
+//! * [`history`]: the settled funding of the seeded model over any window, as a pure
+//!   function (backtests), and the fees the simulator charges.
 //! * [`paper`]: [`paper::start`], the in-process simulator with a persistent paper account.
 
 pub mod cli;
 pub mod edgex;
 pub mod engine;
 pub mod faults;
+pub mod history;
 pub mod http;
 pub mod keys;
 pub mod lighter;

@@ -20,6 +20,7 @@ mod engine;
 mod open;
 mod recover;
 mod reduce;
+mod repair;
 mod report;
 mod settle;
 mod single;
@@ -29,6 +30,7 @@ pub use engine::{EngineError, ExecutionOptions, HedgeEngine, LegVenues};
 pub use open::{LegMode, OpenPlan, OpenRequest};
 pub use recover::{RecoveredOperation, RecoveredOrder, RecoveryReport};
 pub use reduce::{ReduceReport, ReduceResult};
+pub use repair::{RepairReport, RepairResult};
 pub use report::{
     CloseReport, CloseResult, HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose,
     PairPositions,
@@ -41,5 +43,7 @@ mod tests;
 mod tests_recovery;
 #[cfg(test)]
 mod tests_reduce;
+#[cfg(test)]
+mod tests_repair;
 #[cfg(test)]
 mod tests_single;

@@ -4,10 +4,15 @@ use super::EdgexVenue;
 use crate::http::client::{decode_data, first_of_array};
 use crate::http::models::{Depth, FundingRateItem, Page, Ticker};
 use crate::http::parse;
+use chrono::{DateTime, Utc};
 use venue_api::{BookSource, FundingPoint, FundingRate, TopOfBook, VenueError};
 
 /// Largest page the venue serves.
 const MAX_PAGE: usize = 100;
+/// The shortest funding interval the page bound of [`EdgexVenue::settled_funding_between`]
+/// assumes (minutes): contracts settle every 4 h or hourly, so a window holds at most one
+/// point per hour even if a contract's interval changed during it.
+const SHORTEST_INTERVAL_MIN: u32 = 60;
 
 impl EdgexVenue {
     /// Best bid/ask: the WS feed when it is live and fresh, else REST `getDepth` (level 15).
@@ -129,4 +134,91 @@ impl EdgexVenue {
         out.truncate(limit);
         Ok(out)
     }
+
+    /// Settled funding rates with a settlement time in `[from, to)`, oldest first. One
+    /// filtered window (`filterBeginTimeInclusive` / `filterEndTimeExclusive`, settled only)
+    /// read page by page (`size` 100, the `offsetData` cursor), every page through the
+    /// request budget. The pages are bounded by what the window can hold at one point per
+    /// hour: a venue that still offers a cursor beyond that is an error, never a silent cut.
+    pub(crate) async fn settled_funding_between(
+        &self,
+        symbol: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<FundingPoint>, VenueError> {
+        let (from_ms, to_ms) = window_ms(from, to)?;
+        let cat = self.catalog_with(symbol).await?;
+        let entry = cat.entry(symbol)?;
+        let interval = parse::funding_interval(entry)?;
+        let cid = entry.info.market_id.0.clone();
+        let per_point_ms = u64::from(interval.min(SHORTEST_INTERVAL_MIN)) * 60_000;
+        let most_points = (to_ms - from_ms).div_ceil(per_point_ms) + 1;
+        let max_pages = usize::try_from(most_points.div_ceil(MAX_PAGE as u64))
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..max_pages {
+            let mut query = vec![
+                ("contractId", cid.clone()),
+                ("size", MAX_PAGE.to_string()),
+                ("filterSettlementFundingRate", "true".to_string()),
+                ("filterBeginTimeInclusive", from_ms.to_string()),
+                ("filterEndTimeExclusive", to_ms.to_string()),
+            ];
+            if let Some(c) = &cursor {
+                query.push(("offsetData", c.clone()));
+            }
+            let data = self
+                .http
+                .get("public/funding/getFundingRatePage", &query, false)
+                .await?;
+            let page: Page<FundingRateItem> = decode_data("getFundingRatePage", data)?;
+            let got = page.data_list.len();
+            out.extend(parse::funding_points(&page.data_list, interval)?);
+            let next = page.next_page_offset_data.filter(|c| !c.is_empty());
+            if next.is_none() || got == 0 {
+                return Ok(in_window(out, from, to));
+            }
+            if next == cursor {
+                return Err(crate::error::decode_error(
+                    "getFundingRatePage: nextPageOffsetData repeats the cursor sent",
+                    "",
+                ));
+            }
+            cursor = next;
+        }
+        Err(VenueError::Unavailable(format!(
+            "getFundingRatePage for {symbol}: more than {max_pages} pages of 100 in \
+             [{from}, {to}), more than one settlement per hour"
+        )))
+    }
+}
+
+/// The window in milliseconds; `from` must come before `to`, both after the epoch.
+fn window_ms(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(u64, u64), VenueError> {
+    let ms = |name: &str, t: DateTime<Utc>| {
+        u64::try_from(t.timestamp_millis()).map_err(|_| {
+            VenueError::InvalidRequest(format!("funding history {name} {t} is before 1970"))
+        })
+    };
+    let (f, t) = (ms("from", from)?, ms("to", to)?);
+    if f >= t {
+        return Err(VenueError::InvalidRequest(format!(
+            "funding history window from {from} is not before to {to}"
+        )));
+    }
+    Ok((f, t))
+}
+
+/// Points in `[from, to)`, oldest first, one per settlement time.
+fn in_window(
+    mut points: Vec<FundingPoint>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<FundingPoint> {
+    points.retain(|p| p.time >= from && p.time < to);
+    points.sort_by_key(|p| p.time);
+    points.dedup_by_key(|p| p.time);
+    points
 }

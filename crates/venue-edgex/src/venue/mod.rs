@@ -267,6 +267,15 @@ impl Venue for EdgexVenue {
         self.settled_funding(symbol, limit).await
     }
 
+    async fn funding_history_between(
+        &self,
+        symbol: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<FundingPoint>, VenueError> {
+        self.settled_funding_between(symbol, from, to).await
+    }
+
     async fn funding_payments(
         &self,
         symbol: &str,

@@ -63,6 +63,59 @@ impl LighterVenue {
         rows.dedup_by_key(|f| parse::timestamp_ms(f.timestamp));
         Ok(rows)
     }
+
+    /// Settled hourly fundings with a timestamp in `[from_ms, to_ms)`, oldest first: windows
+    /// of at most [`FUNDINGS_WINDOW_HOURS`] hours walking forward from `from_ms`, each asking
+    /// for one row more than it holds hours (whichever end `count_back` counts from, the
+    /// window's rows all fit), each call through the request budget.
+    pub(crate) async fn fundings_between(
+        &self,
+        spec: &crate::http::parse::MarketSpec,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<crate::http::models::Funding>, VenueError> {
+        const HOUR_MS: i64 = 3_600_000;
+        let mut start = from_ms;
+        let mut rows = Vec::new();
+        while start < to_ms {
+            let end = to_ms.min(start + i64::from(FUNDINGS_WINDOW_HOURS) * HOUR_MS);
+            let hours = u32::try_from((end - start + HOUR_MS - 1).div_euclid(HOUR_MS))
+                .unwrap_or(FUNDINGS_WINDOW_HOURS);
+            let r = self
+                .http
+                .fundings(u32::from(spec.market_index), start, end, hours + 1)
+                .await?;
+            rows.extend(r.fundings.into_iter().filter(|f| {
+                let ts = parse::timestamp_ms(f.timestamp);
+                ts >= start && ts < end
+            }));
+            start = end;
+        }
+        rows.sort_by_key(|f| parse::timestamp_ms(f.timestamp));
+        rows.dedup_by_key(|f| parse::timestamp_ms(f.timestamp));
+        Ok(rows)
+    }
+}
+
+/// Largest timestamp the `fundings` endpoint accepts (ms).
+const MAX_TIMESTAMP_MS: i64 = 5_000_000_000_000;
+
+/// The window in milliseconds, validated against what `fundings` accepts.
+fn window_ms(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(i64, i64), VenueError> {
+    let (f, t) = (from.timestamp_millis(), to.timestamp_millis());
+    for (name, v, at) in [("from", f, from), ("to", t, to)] {
+        if !(0..=MAX_TIMESTAMP_MS).contains(&v) {
+            return Err(VenueError::InvalidRequest(format!(
+                "funding history {name} {at} is outside what fundings accepts (0..=5e12 ms)"
+            )));
+        }
+    }
+    if f >= t {
+        return Err(VenueError::InvalidRequest(format!(
+            "funding history window from {from} is not before to {to}"
+        )));
+    }
+    Ok((f, t))
 }
 
 #[async_trait]
@@ -180,6 +233,21 @@ impl Venue for LighterVenue {
             .collect::<Result<Vec<_>, _>>()?;
         points.truncate(limit);
         Ok(points)
+    }
+
+    async fn funding_history_between(
+        &self,
+        symbol: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<FundingPoint>, VenueError> {
+        let (from_ms, to_ms) = window_ms(from, to)?;
+        let spec = self.market_spec(symbol).await?;
+        self.fundings_between(&spec, from_ms, to_ms)
+            .await?
+            .iter()
+            .map(parse::funding_point)
+            .collect()
     }
 
     async fn funding_payments(

@@ -526,7 +526,9 @@ impl Exchange {
         Ok((self.funding_rate(m, p), p * len, (p + 1) * len))
     }
 
-    /// Settled periods ending in `[from_ms, to_ms)`, oldest first: (settlement ms, rate).
+    /// Settled periods ending in `[from_ms, to_ms)`, oldest first: (settlement ms, rate); the
+    /// newest `max` of them. Served through [`crate::history::settled_points`], the pure
+    /// function backtests call, so both give the same points.
     pub fn funding_history(
         &self,
         venue: VenueKind,
@@ -536,22 +538,18 @@ impl Exchange {
         max: usize,
     ) -> Result<Vec<(i64, Decimal)>, EngineError> {
         let m = self.market(venue, market_id)?;
-        let len = i64::from(m.funding_interval_min) * 60_000;
-        let last_settled = floor_div(self.now_ms, len) - 1;
-        let mut out = Vec::new();
-        let mut p = last_settled;
-        while out.len() < max {
-            let t = (p + 1) * len;
-            if t < from_ms {
-                break;
-            }
-            if t < to_ms {
-                out.push((t, self.funding_rate(m, p)));
-            }
-            p -= 1;
-        }
-        out.reverse();
-        Ok(out)
+        let len = i64::from(m.funding_interval_min.max(1)) * 60_000;
+        // the last settlement so far is at the start of the current period
+        let to = to_ms.min(floor_div(self.now_ms, len) * len + 1);
+        let span = i64::try_from(max).unwrap_or(i64::MAX).saturating_mul(len);
+        let from = from_ms.max(to.saturating_sub(span));
+        Ok(crate::history::settled_points(
+            self.seed,
+            &self.params.funding_episodes,
+            m,
+            from,
+            to,
+        ))
     }
 
     fn settle_funding(&mut self) {

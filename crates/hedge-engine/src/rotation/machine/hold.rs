@@ -6,12 +6,9 @@
 
 use super::select::verdict_text;
 use super::{EventKind, Machine, MachineError};
-use crate::rotation::decide::{
-    close_time_after_settlements, decide_entry, held_window, hold_decision, CloseReason,
-    HeldPosition, HoldAction, LegFunding,
-};
-use crate::rotation::economics::{evaluate, HoldWindow, LegSide};
+use crate::rotation::decide::{close_time_after_settlements, CloseReason, HoldAction};
 use crate::rotation::ledger::FundingRead;
+use crate::rotation::policy::{hold_check, HeldInput};
 use crate::rotation::state::board::{hours_between, money, time};
 use crate::rotation::state::{BotPosition, BotStatus, CurrentPnl};
 use crate::rotation::stoploss::{
@@ -411,61 +408,36 @@ impl Machine {
         if !all.contains(&pos.symbol) {
             all.push(pos.symbol.clone());
         }
-        let (quotes, mut skipped) = self.market_quotes(&all).await;
-        let Some((_, qa, qb)) = quotes.iter().find(|(s, _, _)| *s == pos.symbol).cloned() else {
-            tracing::warn!(
-                "no quotes for the held {}: hold decision postponed",
-                pos.symbol
-            );
-            return Ok(());
-        };
-        let (long_q, short_q) = if qa.venue == pos.long_exchange {
-            (qa, qb)
-        } else {
-            (qb, qa)
-        };
-        let notional = pos.position_sizing.actual_notional;
-        let held = HeldPosition {
-            symbol: pos.symbol.clone(),
-            opened_at: pos.opened_at,
-        };
+        let (quotes, _skipped) = self.market_quotes(&all).await;
         let thresholds = self.cfg.thresholds.clone();
         let t = &thresholds;
-        let window = held_window(&held, now, pos.target_close_at, t);
-        let held_econ = match evaluate(
-            &pos.symbol,
-            &long_q,
-            &short_q,
-            window,
-            notional,
+        let input = HeldInput {
+            symbol: pos.symbol.clone(),
+            long_venue: pos.long_exchange.clone(),
+            opened_at: pos.opened_at,
+            target_close_at: pos.target_close_at,
+            notional_usd: pos.position_sizing.actual_notional,
+            exit_watch: pos.exit_watch.clone(),
+        };
+        let check = match hold_check(
+            &input,
+            &quotes,
+            &self.state.budget,
+            t,
             &self.cfg.economics,
+            now,
         ) {
-            Ok(e) => e,
+            Ok(c) => c,
             Err(e) => {
-                tracing::warn!("cannot price the held {}: {e}", pos.symbol);
+                tracing::warn!("{e}: hold decision postponed");
                 return Ok(());
             }
         };
-        let others: Vec<_> = quotes
-            .iter()
-            .filter(|(s, _, _)| *s != pos.symbol && self.state.budget.cooling(s, now).is_none())
-            .cloned()
-            .collect();
-        let entry_window = HoldWindow {
-            from: now,
-            to: now + t.hold_duration(),
-        };
-        let priced = self.price(&others, entry_window, notional, &mut skipped);
-        let entry = decide_entry(now, priced, Vec::new(), t);
-        let best_other = entry.eligible().into_iter().next().cloned();
-        let d = hold_decision(
-            &held,
-            &held_econ,
-            best_other.as_ref(),
-            now,
-            pos.target_close_at,
-            t,
-            &pos.exit_watch,
+        let (held_econ, entry, best_other, d) = (
+            &check.held,
+            &check.others,
+            &check.best_other,
+            &check.decision,
         );
         if let Some(best) = entry.candidates.first() {
             tracing::info!(
@@ -527,7 +499,7 @@ impl Machine {
                 ("close", text, Some(tag))
             }
         };
-        self.decide(kind, Some(&pos.symbol), reason, &d);
+        self.decide(kind, Some(&pos.symbol), reason, d);
         let Some(p) = self.state.current_position.as_mut() else {
             return Ok(());
         };
@@ -538,19 +510,9 @@ impl Machine {
                 p.extensions += 1;
             }
             (_, Some(tag)) => {
-                let legs = [
-                    LegFunding {
-                        venue: long_q.venue.clone(),
-                        side: LegSide::Long,
-                        schedule: long_q.funding.clone(),
-                    },
-                    LegFunding {
-                        venue: short_q.venue.clone(),
-                        side: LegSide::Short,
-                        schedule: short_q.funding.clone(),
-                    },
-                ];
-                let timing = close_time_after_settlements(&legs, notional, now, t);
+                let timing = check.close_timing.clone().unwrap_or_else(|| {
+                    close_time_after_settlements(&check.legs, input.notional_usd, now, t)
+                });
                 p.close_reason = Some(tag.to_string());
                 if tag == "switch" {
                     p.extra.insert(

@@ -5,12 +5,11 @@ use super::{EventKind, Machine, MachineError};
 use crate::capacity::venue_capacity;
 use crate::protocol::{EngineError, HedgeResult, LegMode, OpenReport, OpenRequest, OrderPurpose};
 use crate::rotation::budget::{FailedOpenKind, SymbolCooldown};
-use crate::rotation::decide::{decide_entry, EntryVerdict, SkipReason, SkippedSymbol};
+use crate::rotation::decide::{EntryVerdict, SkipReason, SkippedSymbol};
 use crate::rotation::economics::LegSide;
-use crate::rotation::economics::{
-    best_direction, Economics, FundingSchedule, HoldWindow, VenueQuote,
-};
+use crate::rotation::economics::{Economics, VenueQuote};
 use crate::rotation::ledger::{CycleLedger, FillPhase, LegLedger};
+use crate::rotation::policy;
 use crate::rotation::state::{
     BotPosition, BotStatus, CapitalStatus, CurrentPnl, Entry, ExpectedFunding, PositionSizing,
 };
@@ -47,7 +46,9 @@ pub(super) enum TryOpen {
 }
 
 /// The next settlement when the venue does not say: the next multiple of the interval since
-/// the epoch (both venues settle on such boundaries).
+/// the epoch (both venues settle on such boundaries). Live code uses
+/// [`crate::rotation::economics::next_on_utc_grid`] through [`policy::venue_quote`].
+#[cfg(test)]
 pub(super) fn next_boundary(now: DateTime<Utc>, interval_minutes: u32) -> DateTime<Utc> {
     let step = i64::from(interval_minutes.max(1)) * 60;
     let t = now.timestamp();
@@ -222,19 +223,8 @@ impl Machine {
                     continue;
                 }
             };
-            let mk = |v: &Arc<dyn Venue>, f: venue_api::FundingRate, fee, book| VenueQuote {
-                venue: v.id().to_string(),
-                funding: FundingSchedule {
-                    rate: f.rate,
-                    predicted_rate: None,
-                    interval_minutes: f.interval_minutes,
-                    next_settlement: f
-                        .next_funding_time
-                        .filter(|t| *t > now)
-                        .unwrap_or_else(|| next_boundary(now, f.interval_minutes)),
-                },
-                taker_fee: fee,
-                book,
+            let mk = |v: &Arc<dyn Venue>, f: venue_api::FundingRate, fee, book| {
+                policy::venue_quote(v.id(), &f, fee, book, now)
             };
             priced.push((
                 s.clone(),
@@ -243,27 +233,6 @@ impl Machine {
             ));
         }
         (priced, skipped)
-    }
-
-    /// Prices every quoted symbol in its better direction over `window` at `notional`.
-    pub(super) fn price(
-        &self,
-        quotes: &[(String, VenueQuote, VenueQuote)],
-        window: HoldWindow,
-        notional: Decimal,
-        skipped: &mut Vec<SkippedSymbol>,
-    ) -> Vec<Economics> {
-        let mut priced = Vec::new();
-        for (s, a, b) in quotes {
-            match best_direction(s, a, b, window, notional, &self.cfg.economics) {
-                Ok(e) => priced.push(e),
-                Err(e) => skipped.push(SkippedSymbol {
-                    symbol: s.clone(),
-                    reason: e.into(),
-                }),
-            }
-        }
-        priced
     }
 
     /// IDLE: capital, selection, open.
@@ -333,23 +302,16 @@ impl Machine {
             self.cfg.symbols.len()
         );
         let symbols = self.cfg.symbols.clone();
-        let (mut quotes, mut skipped) = self.market_quotes(&symbols).await;
-        quotes.retain(|(s, _, _)| match self.state.budget.cooling(s, now) {
-            Some(until) => {
-                skipped.push(SkippedSymbol {
-                    symbol: s.clone(),
-                    reason: SkipReason::Cooldown { until },
-                });
-                false
-            }
-            None => true,
-        });
-        let window = HoldWindow {
-            from: now,
-            to: now + self.cfg.thresholds.hold_duration(),
-        };
-        let priced = self.price(&quotes, window, notional, &mut skipped);
-        let decision = decide_entry(now, priced, skipped, &self.cfg.thresholds);
+        let (quotes, skipped) = self.market_quotes(&symbols).await;
+        let decision = policy::entry_decision(
+            now,
+            quotes,
+            skipped,
+            &self.state.budget,
+            &self.cfg.thresholds,
+            &self.cfg.economics,
+            notional,
+        );
         for c in &decision.candidates {
             match (&c.verdict, &c.economics) {
                 (v, Some(e)) => tracing::info!(
