@@ -85,3 +85,15 @@ report-shot html="report.html" png="report.png" width="1000" height="2600":
         --window-size={{width}},{{height}} --screenshot="$(realpath -m "{{png}}")" \
         "file://$(realpath "{{html}}")"
     echo "wrote {{png}} from {{html}}"
+
+# Backtest: 30 days of the simulator's funding history through the bot's decisions (no network).
+backtest days="30":
+    cargo run -q -p rotation-bot -- backtest --paper --days {{days}}
+
+# Backtest sweep example: entry bar x planned hold, ranked by net PnL, winner's config printed.
+backtest-sweep days="30":
+    cargo run -q -p rotation-bot -- backtest --paper --days {{days}} --sweep min_net_apr_threshold=5,20,50 --sweep hold_duration_hours=8,16,24
+
+# Backtest speed: the 90-day 15-symbol replay and the sweep scaling (criterion, release).
+bench-backtest:
+    cargo bench -p hedge-backtest --bench replay

@@ -137,6 +137,11 @@ pub struct Args {
     #[arg(long = "alert-webhook", global = true, value_name = "URL")]
     pub alert_webhook: Option<String>,
 
+    /// While running, append each symbol's top of book on both venues to FILE every check
+    /// interval (CSV for `backtest --books FILE`).
+    #[arg(long = "record-books", global = true, value_name = "FILE")]
+    pub record_books: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -7,6 +7,7 @@ use crate::code;
 use crate::outln;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hedge_app::bot_config;
+use hedge_app::report_html;
 use hedge_backtest::sweep::{combinations, default_threads, parse_specs, run_sweep, SweepJob};
 use hedge_backtest::{
     BacktestResult, BookDepth, FeeSchedule, FundingData, MarketHistory, ReplayConfig,
@@ -68,6 +69,11 @@ pub struct BacktestArgs {
     /// One JSON document instead of tables (exact decimals as strings).
     #[arg(long)]
     pub json: bool,
+    /// Also write the HTML report (inline SVG charts, no network): cumulative net PnL with
+    /// the baselines, funding settled against expected, fees, time in market per symbol,
+    /// and the sweep as a heat map.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 type Fail = (u8, String);
@@ -139,6 +145,9 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
     if b.sweep.is_empty() {
         let rc = replay_of(&cfg).map_err(|e| usage(format!("config: {e}")))?;
         let result = hedge_backtest::run(&data, &rc).map_err(|e| usage(e.to_string()))?;
+        if let Some(path) = &b.report {
+            write_html(path, &report_input(&data, &result, b, None))?;
+        }
         if b.json {
             print_json(&serde_json::json!({ "source": data.source, "result": result }));
         } else {
@@ -187,7 +196,21 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
         .enumerate()
         .map(|(i, (p, _))| (params_key(p), i))
         .collect();
-    let result = run_sweep(&data, names, jobs, threads, &progress);
+    let winner_job = |r: &SweepResult| {
+        r.rows
+            .first()
+            .filter(|r| r.summary.is_some())
+            .and_then(|r| index.get(&params_key(&r.params)))
+            .and_then(|i| jobs.get(*i))
+            .and_then(|(_, j)| j.as_ref().ok().cloned())
+    };
+    let result = run_sweep(&data, names, jobs.clone(), threads, &progress);
+    if let Some(path) = &b.report {
+        // The report shows the winner's run in full, and the sweep as a heat map.
+        let rc = winner_job(&result).ok_or_else(|| usage("--report: no combination could run"))?;
+        let best = hedge_backtest::run(&data, &rc).map_err(|e| usage(e.to_string()))?;
+        write_html(path, &report_input(&data, &best, b, Some(&result)))?;
+    }
     let winner = result
         .rows
         .first()
@@ -630,4 +653,187 @@ fn render_sweep(r: &SweepResult, winner: Option<&Map<String, Value>>) {
         }
         None => outln!("no combination could run"),
     }
+}
+
+fn write_html(path: &std::path::Path, input: &report_html::ReportInput) -> Result<(), Fail> {
+    report_html::write_report(path, input)
+        .map_err(|e| (code::VENUE_ERROR, format!("--report: {e}")))?;
+    eprintln!("report written to {}", path.display());
+    Ok(())
+}
+
+fn run_summary(name: &str, s: &Summary) -> report_html::RunSummary {
+    report_html::RunSummary {
+        name: name.to_string(),
+        net_pnl: Some(s.net_pnl_usd),
+        apr_pct: Some(s.apr_percent),
+        funding: Some(s.funding_usd),
+        fees: Some(s.fees_usd),
+        slippage: Some(s.slippage_usd),
+        max_drawdown: Some(s.max_drawdown_usd),
+        time_in_market_pct: Some(s.time_in_market_percent),
+        cycles: Some(u64::from(s.cycles)),
+        win_rate_pct: Some(s.win_rate_percent),
+    }
+}
+
+fn pnl_series(
+    name: &str,
+    baseline: bool,
+    curve: &[hedge_backtest::EquityPoint],
+    from: DateTime<Utc>,
+) -> report_html::PnlSeries {
+    let mut points = vec![report_html::PnlPoint {
+        time: from,
+        value: Decimal::ZERO,
+    }];
+    points.extend(curve.iter().map(|p| report_html::PnlPoint {
+        time: p.time,
+        value: p.net_usd,
+    }));
+    report_html::PnlSeries {
+        name: name.to_string(),
+        baseline,
+        points,
+    }
+}
+
+/// The report of a backtest (and of its sweep).
+fn report_input(
+    data: &FundingData,
+    r: &BacktestResult,
+    b: &BacktestArgs,
+    sweep: Option<&SweepResult>,
+) -> report_html::ReportInput {
+    let mut input = report_html::ReportInput::new(
+        "Rotation backtest",
+        format!(
+            "backtest of {} symbols over {} days; data: {}",
+            r.symbols.len(),
+            days(r.from, r.to),
+            data.source
+        ),
+        Utc::now(),
+    );
+    input.from = Some(r.from);
+    input.to = Some(r.to);
+    input.summaries.push(run_summary("rotation", &r.summary));
+    input
+        .pnl
+        .push(pnl_series("rotation", false, &r.equity, r.from));
+    for base in &r.baselines {
+        input.summaries.push(run_summary(&base.name, &base.summary));
+        let mut series = pnl_series(&base.name, true, &base.equity, r.from);
+        // A held baseline's curve runs to the end of the period.
+        if let Some(last) = series.points.last().copied() {
+            if last.time < r.to {
+                series.points.push(report_html::PnlPoint {
+                    time: r.to,
+                    value: last.value,
+                });
+            }
+        }
+        input.pnl.push(series);
+    }
+    input.cycles = r
+        .cycles
+        .iter()
+        .map(|c| report_html::CycleRow {
+            number: u64::from(c.cycle),
+            symbol: c.symbol.clone(),
+            long_venue: c.long.venue.clone(),
+            short_venue: c.short.venue.clone(),
+            opened_at: Some(c.opened_at),
+            closed_at: Some(c.closed_at),
+            hold_hours: Some(c.hold_hours),
+            funding_legs: [&c.long, &c.short]
+                .into_iter()
+                .map(|l| report_html::LegAmount {
+                    venue: l.venue.clone(),
+                    amount: l.funding_usd,
+                })
+                .collect(),
+            funding_settled: Some(c.funding_usd),
+            funding_expected: Some(c.expected_funding_usd),
+            fees: Some(c.fees_usd),
+            slippage: Some(c.slippage_usd),
+            net: Some(c.net_usd),
+            capture_ratio: c.capture_ratio,
+            close_reason: Some(c.close_reason.as_str().to_string()),
+        })
+        .collect();
+    input.time_in_market = r
+        .time_in_market_by_symbol
+        .iter()
+        .map(|(symbol, hours)| report_html::SymbolTime {
+            symbol: symbol.clone(),
+            hours: *hours,
+        })
+        .collect();
+    input.sweep = sweep.map(|s| report_html::SweepGrid {
+        keys: s.keys.clone(),
+        runs: s
+            .rows
+            .iter()
+            .filter_map(|row| {
+                let summary = row.summary.as_ref()?;
+                Some(report_html::SweepRun {
+                    values: row.params.iter().map(|(_, v)| v.clone()).collect(),
+                    net_pnl: summary.net_pnl_usd,
+                    max_drawdown: Some(summary.max_drawdown_usd),
+                })
+            })
+            .collect(),
+    });
+    input.notes = vec![
+        "Decisions: the bot's own (rotation::policy) on a simulated clock; the current rate at a moment is the last settled one (no look-ahead).".into(),
+        match &b.books {
+            Some(p) => format!("Slippage from recorded books ({}), {} bps where none.", p.display(), b.slippage_bps),
+            None => format!("Slippage: {} bps per fill; taker fees from the venues' schedules.", b.slippage_bps),
+        },
+        "Opens always fill in the replay; without mark prices in the data the price PnL is 0 and the stop-loss cannot fire.".into(),
+        "hold_best_first_day picks its pair with one day of hindsight.".into(),
+    ];
+    input
+}
+
+/// `--record-books FILE`: while the bot runs, every `every` of clock time the top of book
+/// of each symbol on both venues is appended to FILE in the CSV that `backtest --books`
+/// reads (the header is written to a new file). A failed read is skipped; a failed write
+/// stops the recorder with a warning (the bot goes on).
+pub fn spawn_book_recorder(
+    path: &std::path::Path,
+    venues: [std::sync::Arc<dyn venue_api::Venue>; 2],
+    symbols: Vec<String>,
+    clock: std::sync::Arc<dyn venue_api::Clock>,
+    every: std::time::Duration,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("--record-books {}: {e}", path.display()))?;
+    let fresh = file.metadata().map(|m| m.len() == 0).unwrap_or(false);
+    if fresh {
+        writeln!(file, "{}", hedge_backtest::market::BOOK_CSV_HEADER)
+            .map_err(|e| format!("--record-books {}: {e}", path.display()))?;
+    }
+    let shown = path.display().to_string();
+    let every = every.max(std::time::Duration::from_secs(1));
+    Ok(tokio::spawn(async move {
+        loop {
+            let refs: Vec<&dyn venue_api::Venue> = venues.iter().map(|v| v.as_ref()).collect();
+            let (lines, failed) = hedge_backtest::market::record_books_once(&refs, &symbols).await;
+            if failed > 0 {
+                tracing::debug!("--record-books: {failed} book read(s) failed, skipped");
+            }
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            if let Err(e) = file.write_all(text.as_bytes()).and_then(|()| file.flush()) {
+                tracing::warn!("--record-books {shown}: {e}; book recording stopped");
+                return;
+            }
+            clock.sleep(every).await;
+        }
+    }))
 }

@@ -221,3 +221,38 @@ fn the_replay_is_deterministic() {
     let cfg = replay(config(&["BTC"]), dec!(1));
     assert_eq!(run(&d, &cfg).unwrap(), run(&d, &cfg).unwrap());
 }
+
+#[test]
+fn the_stop_loss_closes_on_the_marks_when_the_hedge_loses() {
+    // Open 00:00 long a / short b, both marks at 100. From 03:00 a's mark is 97 while b's
+    // stays at 100: the long leg loses 3 x 10 = 30 USD, -3 % of the 1000 USD notional,
+    // beyond the 2 % combined limit. Checks are hourly, but a mark update wakes the
+    // stop-loss: it fires at 03:00, before b's 04:00 settlement.
+    let mut a = constant(60, 485, dec!(-0.0001));
+    let mut b = constant(240, 485, dec!(0.002));
+    for p in a.rates.iter_mut().chain(b.rates.iter_mut()) {
+        p.mark_price = Some(dec!(100));
+    }
+    for p in a.rates.iter_mut().filter(|p| p.time >= at(180)) {
+        p.mark_price = Some(dec!(97));
+    }
+    let d = data(485, vec![("BTC", a)], vec![("BTC", b)]);
+    let mut cfg = config(&["BTC"]);
+    cfg.check_interval = std::time::Duration::from_secs(7200);
+    cfg.stop_loss.enable_stop_loss = true;
+    cfg.stop_loss.stop_loss_percent = dec!(2);
+    let r = run(&d, &replay(cfg.clone(), dec!(1))).unwrap();
+    let c = &r.cycles[0];
+    assert_eq!(c.close_reason, CloseTag::StopLoss, "{c:#?}");
+    assert_eq!(c.closed_at, at(180));
+    assert_eq!(c.long.price_pnl_usd, dec!(-30));
+    assert_eq!(c.short.price_pnl_usd, dec!(0));
+    // a paid at 01:00, 02:00, 03:00; b not yet; fees 2, slippage 0.4, price -30
+    assert_eq!(c.funding_usd, dec!(0.3));
+    assert_eq!(c.net_usd, dec!(-32.1));
+    // With the stop-loss off the same data runs to the planned end.
+    cfg.stop_loss.enable_stop_loss = false;
+    let r = run(&d, &replay(cfg, dec!(1))).unwrap();
+    assert_eq!(r.cycles[0].close_reason, CloseTag::MaxHold);
+    assert_eq!(r.cycles[0].price_pnl_usd, dec!(-30));
+}
