@@ -12,6 +12,7 @@ use super::input::{
 };
 use chrono::{DateTime, Utc};
 use hedge_backtest::{BacktestResult, EquityPoint, Summary, SweepResult};
+use rust_decimal::Decimal;
 
 /// The name a baseline shows under (`never_trade` -> `never trade`).
 pub fn baseline_name(name: &str) -> String {
@@ -40,17 +41,40 @@ pub fn run_summary(name: &str, s: &Summary) -> RunSummary {
     }
 }
 
-fn series(name: &str, baseline: bool, equity: &[EquityPoint]) -> PnlSeries {
-    PnlSeries {
-        name: name.into(),
-        baseline,
-        points: equity
+/// A run's cumulative net PnL line. A run without any cash flow (never trade) has no
+/// equity point: its line is flat over the period, from 0 at the start to its net at the
+/// end (0 for such a run), so that it shows instead of vanishing.
+fn series(
+    name: &str,
+    baseline: bool,
+    equity: &[EquityPoint],
+    period: (DateTime<Utc>, DateTime<Utc>),
+    net: Decimal,
+) -> PnlSeries {
+    let points = if equity.is_empty() {
+        vec![
+            PnlPoint {
+                time: period.0,
+                value: Decimal::ZERO,
+            },
+            PnlPoint {
+                time: period.1,
+                value: net,
+            },
+        ]
+    } else {
+        equity
             .iter()
             .map(|p| PnlPoint {
                 time: p.time,
                 value: p.net_usd,
             })
-            .collect(),
+            .collect()
+    };
+    PnlSeries {
+        name: name.into(),
+        baseline,
+        points,
     }
 }
 
@@ -95,11 +119,24 @@ pub fn report_from_backtest(
     input
         .summaries
         .push(run_summary("rotation", &result.summary));
-    input.pnl.push(series("rotation", false, &result.equity));
+    let period = (result.from, result.to);
+    input.pnl.push(series(
+        "rotation",
+        false,
+        &result.equity,
+        period,
+        result.summary.net_pnl_usd,
+    ));
     for b in &result.baselines {
         let name = baseline_name(&b.name);
         input.summaries.push(run_summary(&name, &b.summary));
-        input.pnl.push(series(&name, true, &b.equity));
+        input.pnl.push(series(
+            &name,
+            true,
+            &b.equity,
+            period,
+            b.summary.net_pnl_usd,
+        ));
         input
             .notes
             .push(format!("Baseline {name}: {}", b.description));

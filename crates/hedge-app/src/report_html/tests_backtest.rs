@@ -111,7 +111,7 @@ fn result() -> BacktestResult {
                 name: "never_trade".into(),
                 description: "no position".into(),
                 summary: summary(dec!(0), 0),
-                equity: equity(2, dec!(0)),
+                equity: Vec::new(),
             },
             Baseline {
                 name: "hold_best_first_day".into(),
@@ -165,6 +165,13 @@ fn a_backtest_maps_one_to_one() {
     assert_eq!(input.pnl.len(), 3);
     assert!(!input.pnl[0].baseline && input.pnl[1].baseline && input.pnl[2].baseline);
     assert_eq!(input.pnl[2].points.len(), 9);
+    // never trade has no cash flow: a flat line over the period
+    let flat: Vec<(DateTime<Utc>, Decimal)> = input.pnl[1]
+        .points
+        .iter()
+        .map(|p| (p.time, p.value))
+        .collect();
+    assert_eq!(flat, vec![(r.from, dec!(0)), (r.to, dec!(0))]);
     assert_eq!(input.cycles.len(), 3);
     let c = &input.cycles[1];
     assert_eq!(
@@ -196,7 +203,7 @@ fn the_backtest_page_draws_every_point_bar_and_combination() {
     let lines = marks(chart(&doc, "chart-pnl"), "polyline", "series");
     let want = [
         r.equity.len(),
-        r.baselines[0].equity.len(),
+        2, // never trade: flat over the period
         r.baselines[1].equity.len(),
     ];
     assert_eq!(lines.len(), 3);
