@@ -29,6 +29,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Replace a config key (repeatable), after the file and the HEDGE_CONFIG_<KEY>
+    /// environment; the override flags (--symbol, --leverage, ...) still come last.
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
     /// Run against the in-process simulator (PAPER). Never reads live credentials.
     #[arg(long, global = true)]
     pub paper: bool,

@@ -95,7 +95,13 @@ pub async fn build(cli: &Cli) -> Result<Ctx, Failure> {
         leverage: g.leverage,
         notional: g.notional,
     };
-    let loaded = hedge_app::hedge_config::load(g.config.as_deref(), g.paper, &overrides)?;
+    let loaded = hedge_app::hedge_config::load_layered(
+        g.config.as_deref(),
+        g.paper,
+        &overrides,
+        &hedge_app::bot_config::process_env(),
+        &g.set,
+    )?;
     if let Some(notice) = &loaded.notice {
         eprintln!("{notice}");
     }

@@ -227,7 +227,13 @@ fn overrides(cli: &Cli) -> HedgeOverrides {
 /// `config`: the effective configuration and which credentials are present; no network.
 fn show_config(cli: &Cli) -> Result<u8, Failure> {
     let g = &cli.global;
-    let loaded = hedge_config::load(g.config.as_deref(), g.paper, &overrides(cli))?;
+    let loaded = hedge_config::load_layered(
+        g.config.as_deref(),
+        g.paper,
+        &overrides(cli),
+        &hedge_app::bot_config::process_env(),
+        &g.set,
+    )?;
     if let Some(notice) = &loaded.notice {
         eprintln!("{notice}");
     }

@@ -22,6 +22,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Replace a config key (repeatable), after the file and the HEDGE_CONFIG_<KEY>
+    /// environment, e.g. --set symbol=BTC.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
     /// Seconds between checks.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub interval: u64,

@@ -4,7 +4,7 @@ use crate::args::Args;
 use hedge_app::alerts::{AlertKind, Alerter};
 use hedge_app::exit;
 use hedge_app::hedge_config::{self, ConfigOrigin, HedgeOverrides};
-use hedge_app::liq::{render_text, CheckReport, Health, LiqMonitor, LiqSettings};
+use hedge_app::liq::{render_text, Health, LiqMonitor, LiqSettings};
 use hedge_app::metrics::Metrics;
 use hedge_app::wiring::{live_state_path, PaperSettings, StateSettings, Wiring};
 use hedge_engine::monitor::check::MonitorSettings;
@@ -100,112 +100,6 @@ async fn wire(
     Wiring::live(&venues, quote, &state).map_err(cfg)
 }
 
-fn alert_kind(kind: &str) -> AlertKind {
-    match kind {
-        "naked_leg" | "venue_shrink" => AlertKind::NakedLeg,
-        "halted" => AlertKind::Halted,
-        _ => AlertKind::Error,
-    }
-}
-
-fn publish(report: &CheckReport, alerter: &Alerter, metrics: &Metrics) {
-    for a in &report.alerts {
-        let kind = alert_kind(&a.kind);
-        let subject = format!("{} {}", a.subject, a.kind);
-        match a.kind.as_str() {
-            "recovered" => {
-                alerter.clear(
-                    &format!("{} level", a.subject),
-                    AlertKind::Error,
-                    &a.message,
-                );
-            }
-            "level" => {
-                // A crossing replaces the previous level's alert.
-                alerter.clear(&subject, kind, "level changed");
-                alerter.raise(&subject, kind, &a.message, serde_json::Value::Null);
-            }
-            "naked_leg" => {
-                // Deduplicated while the hedge stays broken; cleared below once it is sound.
-                alerter.raise(&subject, kind, &a.message, serde_json::Value::Null);
-            }
-            _ => alerter.event(&subject, kind, &a.message, serde_json::Value::Null),
-        }
-    }
-    for s in &report.symbols {
-        if s.class.is_sound() {
-            alerter.clear(
-                &format!("{} naked_leg", s.symbol),
-                AlertKind::NakedLeg,
-                "hedged (or flat) again",
-            );
-        }
-    }
-    match &report.halted {
-        Some(h) => {
-            alerter.raise("engine", AlertKind::Halted, h, serde_json::Value::Null);
-        }
-        None => {
-            alerter.clear("engine", AlertKind::Halted, "no longer HALTED");
-        }
-    }
-    metrics.set_halted(report.halted.clone());
-    for v in &report.venues {
-        let l = [("venue", v.venue.as_str())];
-        metrics.set_gauge(
-            "liq_read_failures",
-            "Consecutive failed reads",
-            &l,
-            v.read_failures.into(),
-        );
-        metrics.set_gauge(
-            "liq_read_latency_ms",
-            "Read latency of the last check, ms",
-            &l,
-            v.read_ms.into(),
-        );
-        if let Some(s) = v.seconds_since_good {
-            metrics.set_gauge(
-                "liq_seconds_since_good_read",
-                "Seconds since the last good read",
-                &l,
-                s.into(),
-            );
-        }
-        metrics.set_gauge(
-            "liq_level",
-            "Ladder level (0 OK, 1 WARN, 2 REDUCE, 3 FLATTEN)",
-            &l,
-            (v.level as u8).into(),
-        );
-        let Some(rw) = &v.runway else { continue };
-        metrics.set_gauge("liq_equity", "Equity, quote currency", &l, rw.equity);
-        if let Some(m) = &rw.maintenance {
-            metrics.set_gauge(
-                "liq_maintenance_requirement",
-                "Maintenance requirement, quote currency",
-                &l,
-                m.amount,
-            );
-        }
-        if let Some(u) = &rw.margin_usage {
-            metrics.set_gauge("liq_margin_usage", "Margin usage fraction", &l, u.fraction);
-        }
-        if let Some(x) = rw.min_runway_pct() {
-            metrics.set_gauge("liq_runway_pct", "Shortest runway, percent", &l, x);
-        }
-    }
-    for (symbol, d) in &report.net_delta {
-        metrics.set_gauge(
-            "liq_net_delta",
-            "Net base delta (A + B)",
-            &[("symbol", symbol.as_str())],
-            *d,
-        );
-    }
-    metrics.checked(Duration::from_secs(600));
-}
-
 /// Runs the monitor; returns the exit code.
 pub async fn run(a: Args) -> Result<u8, Failure> {
     let settings = settings(&a)?;
@@ -214,8 +108,14 @@ pub async fn run(a: Args) -> Result<u8, Failure> {
         &a.log_file,
     ));
     let tag = if a.paper { "PAPER " } else { "" };
-    let loaded = hedge_config::load(a.config.as_deref(), a.paper, &HedgeOverrides::default())
-        .map_err(|e| usage(e.to_string()))?;
+    let loaded = hedge_config::load_layered(
+        a.config.as_deref(),
+        a.paper,
+        &HedgeOverrides::default(),
+        &hedge_app::bot_config::process_env(),
+        &a.set,
+    )
+    .map_err(|e| usage(e.to_string()))?;
     if let Some(n) = &loaded.notice {
         eprintln!("{n}");
     }
@@ -350,7 +250,9 @@ async fn watch(
                 serde_json::Value::Null,
             );
         }
-        publish(&report, alerter, metrics);
+        hedge_app::liq::publish::alerts(&report, alerter);
+        let max_age = Duration::from_secs(a.interval.saturating_mul(3).max(600));
+        hedge_app::liq::publish::metrics(&report, metrics, max_age);
         if a.once {
             return Ok(match report.health {
                 Health::Healthy => exit::OK,

@@ -5,166 +5,11 @@
 // Test helpers: a failed setup step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hedge_app::hedge_config::{self, HedgeOverrides};
-use hedge_app::wiring::{PaperSettings, Wiring};
-use hedge_engine::ids::LegRole;
-use hedge_engine::pricing::PricingPolicy;
-use hedge_engine::protocol::{CloseRequest, HedgeResult, LegMode, OpenRequest};
-use hedge_engine::sizing::SizeRequest;
+mod common;
+
+use common::{monitor, open_hedge, positions, receiver, stdout};
 use rust_decimal::Decimal;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_liq-monitor");
-
-fn monitor(dir: &Path, extra: &[&str], limit: Duration) -> Output {
-    let mut child = Command::new(BIN)
-        .current_dir(dir)
-        .args(["--paper", "--paper-dir"])
-        .arg(dir.join("paper"))
-        .arg("--log-file")
-        .arg(dir.join("lm.log"))
-        .args(extra)
-        .env_remove("VENUE_SIM_FAULTS")
-        .env_remove("HEDGE_STATE_FILE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "liq-monitor did not finish within {limit:?}: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-async fn wiring(dir: &Path) -> Wiring {
-    let settings = PaperSettings {
-        dir: dir.join("paper"),
-        collateral: Decimal::from(100),
-        command: "test",
-        lighter_fill_delay: Duration::ZERO,
-        ..PaperSettings::default()
-    };
-    Wiring::paper(&settings, None, None).await.unwrap()
-}
-
-/// Opens the built-in config's hedge (HYPE, long lighter, short edgex) on a 100 USD paper
-/// account per venue as `hedge-cli --paper --paper-collateral 100 open --size-quote N` does; with `naked`, then closes the lighter leg alone (`close --leg
-/// lighter`, which HALTS).
-async fn open_hedge(dir: &Path, naked: bool, size_quote: u32) {
-    let cfg = hedge_config::load(None, true, &HedgeOverrides::default())
-        .unwrap()
-        .config;
-    let w = wiring(dir).await;
-    let legs = w.legs(cfg.long_exchange, cfg.short_exchange);
-    let r = w
-        .engine
-        .open(&OpenRequest {
-            symbol: cfg.symbol.clone(),
-            venues: legs.clone(),
-            leverage: cfg.leverage,
-            size: SizeRequest::Quote(Decimal::from(size_quote)),
-            pricing: PricingPolicy::default(),
-            leg_mode: LegMode::Concurrent,
-            dry_run: false,
-            add: false,
-        })
-        .await
-        .unwrap();
-    assert!(
-        matches!(r.result, HedgeResult::Hedged { .. }),
-        "{:?}",
-        r.result
-    );
-    if naked {
-        w.engine
-            .close(&CloseRequest {
-                symbol: cfg.symbol.clone(),
-                venues: legs,
-                pricing: PricingPolicy::default(),
-                dry_run: false,
-                only: Some(LegRole::Long),
-            })
-            .await
-            .unwrap();
-    }
-}
-
-async fn positions(dir: &Path) -> (Decimal, Decimal) {
-    let w = wiring(dir).await;
-    let size = |p: Option<venue_api::Position>| p.map(|p| p.size).unwrap_or_default();
-    (
-        size(w.lighter.position("HYPE").await.unwrap()),
-        size(w.edgex.position("HYPE").await.unwrap()),
-    )
-}
-
-/// A minimal webhook receiver (HTTP/1.1, keep-alive): every JSON body it gets.
-fn receiver() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let sink = got.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let sink = sink.clone();
-            std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
-                let mut w = stream.try_clone().unwrap();
-                let mut r = BufReader::new(stream);
-                loop {
-                    let mut len = 0usize;
-                    let mut line = String::new();
-                    loop {
-                        line.clear();
-                        if r.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let l = line.trim_end();
-                        if l.is_empty() {
-                            break;
-                        }
-                        if let Some(v) = l
-                            .to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().to_string())
-                        {
-                            len = v.parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0u8; len];
-                    if r.read_exact(&mut body).is_err() {
-                        return;
-                    }
-                    if let Ok(v) = serde_json::from_slice(&body) {
-                        sink.lock().unwrap().push(v);
-                    }
-                    let _ = w.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
-                }
-            });
-        }
-    });
-    (url, got)
-}
+use std::time::Duration;
 
 #[test]
 fn fresh_paper_account_once_is_healthy() {
@@ -305,5 +150,66 @@ async fn sim_move_drills_reduce_both_legs_alike_then_flatten() {
                 "{pct}: {text}"
             );
         }
+    }
+}
+
+/// (environment, arguments, exit code, text of stdout or stderr).
+type Case = (
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+    Option<i32>,
+    &'static str,
+);
+
+/// The config's layers: `HEDGE_CONFIG_<KEY>` then `--set KEY=VALUE` replace the built-in
+/// paper config; a bad value or an unknown key refuses to start (exit 2), naming its layer.
+#[test]
+fn config_layers_apply_and_errors_name_the_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut c = std::process::Command::new(common::BIN);
+        c.current_dir(dir.path())
+            .args(["--paper", "--once", "--json", "--paper-dir"])
+            .arg(dir.path().join("paper"))
+            .arg("--log-file")
+            .arg(dir.path().join("lm.log"))
+            .args(args)
+            .env_remove("VENUE_SIM_FAULTS");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let cases: [Case; 4] = [
+        (
+            &[("HEDGE_CONFIG_SYMBOL", "btc")],
+            &["--set", "leverage=3"],
+            Some(0),
+            "\"healthy\"",
+        ),
+        (
+            &[("HEDGE_CONFIG_LEVERAGE", "x")],
+            &[],
+            Some(2),
+            "environment HEDGE_CONFIG_LEVERAGE: field \"leverage\" must be a number, got \"x\"",
+        ),
+        (
+            &[("HEDGE_CONFIG_LEVRAGE", "3")],
+            &[],
+            Some(2),
+            "environment HEDGE_CONFIG_LEVRAGE: no such setting",
+        ),
+        (
+            &[("HEDGE_CONFIG_LEVERAGE", "4")],
+            &["--set", "leverage=0"],
+            Some(2),
+            "--set leverage: field \"leverage\" must be > 0, got 0",
+        ),
+    ];
+    for (env, args, code, text) in cases {
+        let out = run(env, args);
+        let all = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), code, "{env:?} {args:?}: {all}");
+        assert!(all.contains(text), "{env:?} {args:?}: {text}: {all}");
     }
 }

@@ -160,6 +160,9 @@ pub enum Command {
     /// End a pause (operator or budget) or acknowledge an ERROR. Does not clear the
     /// engine's HALT: only `hedge-cli resume` does.
     Resume,
+    /// Replay funding history through the bot's own decisions (cycles, summary, baselines;
+    /// --sweep ranks config values). With --paper: the simulator's history, no network.
+    Backtest(crate::backtest::BacktestArgs),
     /// Write the HTML report of the completed cycles (funding settled and expected, fees,
     /// capture, close reasons, time in market) from the state file, without the venues.
     Report {

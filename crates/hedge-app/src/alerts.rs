@@ -41,6 +41,14 @@ pub enum AlertKind {
     Recovery,
     /// A budget (fees, failed opens) tripped.
     BudgetTripped,
+    /// The liquidation monitor's ladder: a venue at WARN (runway or margin usage).
+    Warn,
+    /// The ladder at REDUCE: both legs are being reduced.
+    Reduce,
+    /// The ladder at FLATTEN: both legs are being closed.
+    Flatten,
+    /// A venue could not be read, repeatedly, while a position is open.
+    ReadFailure,
 }
 
 impl AlertKind {
@@ -54,6 +62,10 @@ impl AlertKind {
             AlertKind::NakedLeg => "naked_leg",
             AlertKind::Recovery => "recovery",
             AlertKind::BudgetTripped => "budget_tripped",
+            AlertKind::Warn => "warn",
+            AlertKind::Reduce => "reduce",
+            AlertKind::Flatten => "flatten",
+            AlertKind::ReadFailure => "read_failure",
         }
     }
 }
@@ -217,6 +229,16 @@ impl Alerter {
         tracing::info!(subject, event = kind.as_str(), "recovered: {message}");
         self.post(subject, kind, "recovered", message, serde_json::Value::Null);
         true
+    }
+
+    /// Forgets that `kind` about `subject` is firing, posting nothing: for an alert replaced
+    /// by another (a ladder level crossing to the next level). Returns true when it was.
+    pub fn forget(&self, subject: &str, kind: AlertKind) -> bool {
+        self.firing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&(subject.to_string(), kind))
+            .is_some()
     }
 
     /// What is firing now: (subject, kind, message).

@@ -5,12 +5,20 @@
 //! `edgex`/`lighter`, different), `leverage` (required, whole number > 0), `quote` (default
 //! `USD`, upper-cased), `notional` (default 40, > 0). Keys starting with `comment` are
 //! ignored; any other key is refused so that a typo cannot silently fall back to a default.
+//!
+//! Layers (see [`crate::layers`]), each later one replacing a key of the earlier: the file
+//! (or the built-in paper defaults), then the environment `HEDGE_CONFIG_<KEY>` (e.g.
+//! `HEDGE_CONFIG_SYMBOL=BTC`), then `--set KEY=VALUE` flags, then the CLI's own override
+//! flags (`--symbol`, `--leverage`, ...). A prefixed variable or a `--set` naming no key is
+//! refused; an invalid value is reported with the layer it came from.
 
 use crate::json;
+use crate::layers::{self, Layered};
 use crate::venues::VenueKind;
 use crate::ConfigError;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
 /// The default config path, relative to the working directory.
@@ -83,57 +91,114 @@ pub struct LoadedHedgeConfig {
     pub notice: Option<String>,
 }
 
-/// Loads the config for a command.
-///
-/// `explicit` is `--config`; without it `./hedge_config.json` is used. In paper mode a missing
-/// default file gives the built-in defaults (equal to the shipped example) with a notice; a
-/// missing file given with `--config`, or a missing file in live mode, is an error naming the
-/// path.
+/// The environment prefix of the hedge config: `HEDGE_CONFIG_<KEY>` replaces a key.
+pub const ENV_PREFIX: &str = "HEDGE_CONFIG_";
+
+/// How the hedge config is layered (see [`crate::layers`]).
+pub const SCHEMA: layers::Schema<'static> = layers::Schema {
+    keys: &KNOWN_KEYS,
+    list_keys: &[],
+    env_prefix: ENV_PREFIX,
+};
+
+/// Loads the config for a command: [`load_layered`] with the process environment and no
+/// `--set` flags.
 pub fn load(
     explicit: Option<&Path>,
     paper: bool,
     overrides: &HedgeOverrides,
 ) -> Result<LoadedHedgeConfig, ConfigError> {
+    load_layered(
+        explicit,
+        paper,
+        overrides,
+        &crate::bot_config::process_env(),
+        &[],
+    )
+}
+
+/// Loads the config for a command through its layers (module docs): `env` holds the
+/// environment (name, value), `sets` the `--set KEY=VALUE` flags.
+///
+/// `explicit` is `--config`; without it `./hedge_config.json` is used. In paper mode a missing
+/// default file gives the built-in defaults (equal to the shipped example) with a notice; a
+/// missing file given with `--config`, or a missing file in live mode, is an error naming the
+/// path.
+pub fn load_layered(
+    explicit: Option<&Path>,
+    paper: bool,
+    overrides: &HedgeOverrides,
+    env: &[(String, String)],
+    sets: &[String],
+) -> Result<LoadedHedgeConfig, ConfigError> {
     let path = explicit
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(DEFAULT_PATH));
     let source = path.display().to_string();
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(LoadedHedgeConfig {
-            config: parse_attributed(&text, overrides, &source)?,
-            origin: ConfigOrigin::File(path),
-            notice: None,
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && paper && explicit.is_none() => Ok(LoadedHedgeConfig {
-            config: parse_attributed(EXAMPLE, overrides, "built-in paper defaults")?,
-            origin: ConfigOrigin::PaperDefaults,
-            notice: Some(format!(
+    let (text, origin, notice, source) = match std::fs::read_to_string(&path) {
+        Ok(text) => (text, ConfigOrigin::File(path), None, source),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && paper && explicit.is_none() => (
+            EXAMPLE.to_string(),
+            ConfigOrigin::PaperDefaults,
+            Some(format!(
                 "PAPER: no {source} found; using the built-in defaults (same as configs/hedge_config.json)"
             )),
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ConfigError::new(
-            &source,
-            "config file not found (give --config PATH, or copy configs/hedge_config.json here)",
-        )),
-        Err(e) => Err(ConfigError::new(&source, format!("cannot read config file: {e}"))),
-    }
+            "built-in paper defaults".to_string(),
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::new(
+                &source,
+                "config file not found (give --config PATH, or copy configs/hedge_config.json here)",
+            ))
+        }
+        Err(e) => {
+            return Err(ConfigError::new(
+                &source,
+                format!("cannot read config file: {e}"),
+            ))
+        }
+    };
+    let object = json::object(&text).map_err(|m| ConfigError::new(&source, m))?;
+    let mut layered = Layered::from_file(object, &source);
+    layered
+        .apply_env(&SCHEMA, env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| ConfigError::new(e.origin, e.message))?;
+    layered
+        .apply_flags(&SCHEMA, sets.iter().map(String::as_str))
+        .map_err(|e| ConfigError::new(e.origin, e.message))?;
+    let config = parse_attributed(&layered, overrides, &source)?;
+    Ok(LoadedHedgeConfig {
+        config,
+        origin,
+        notice,
+    })
 }
 
-/// Parses with overrides; on failure, says whether the file or the command line is at fault.
+/// Parses with overrides; on failure, says which layer is at fault: the override flags, or
+/// the layer of the key the message names (else the file).
 fn parse_attributed(
-    text: &str,
+    layered: &Layered,
     overrides: &HedgeOverrides,
     source: &str,
 ) -> Result<HedgeConfig, ConfigError> {
-    parse(text, overrides).map_err(|message| match parse(text, &HedgeOverrides::default()) {
-        Ok(_) => ConfigError::new("command line", message),
-        Err(file_message) => ConfigError::new(source, file_message),
+    parse_object(&layered.object, overrides).map_err(|message| {
+        match parse_object(&layered.object, &HedgeOverrides::default()) {
+            Ok(_) => ConfigError::new("command line", message),
+            Err(m) => ConfigError::new(layered.origin_of_message(&m, source), m),
+        }
     })
 }
 
 /// Parses and validates the JSON text of a config file, applying `overrides` first.
 pub fn parse(text: &str, overrides: &HedgeOverrides) -> Result<HedgeConfig, String> {
-    let obj = json::object(text)?;
+    parse_object(&json::object(text)?, overrides)
+}
+
+/// Validates a config object (file and layers merged), applying `overrides` first.
+fn parse_object(
+    obj: &Map<String, Value>,
+    overrides: &HedgeOverrides,
+) -> Result<HedgeConfig, String> {
     if let Some(unknown) = obj
         .keys()
         .find(|k| !json::is_comment(k) && !KNOWN_KEYS.contains(&k.as_str()))
@@ -414,3 +479,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "[1]", "unchanged");
     }
 }
+
+#[cfg(test)]
+#[path = "hedge_config_layers_tests.rs"]
+mod layers_tests;

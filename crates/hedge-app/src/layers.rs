@@ -166,11 +166,19 @@ impl Layered {
     }
 
     /// The origin of the key an error message is about (`field "key"` in the parsers' errors),
-    /// or `fallback` when the message names none.
+    /// or `fallback` when the message names none. A message naming several keys (e.g. two
+    /// fields that conflict) is put on the latest layer among them: a flag before an
+    /// environment variable before the file, since that is the value that changed.
     pub fn origin_of_message(&self, message: &str, fallback: &str) -> String {
+        let rank = |o: &Origin| match o {
+            Origin::Flag(_) => 2,
+            Origin::Env(_) => 1,
+            Origin::File(_) => 0,
+        };
         self.origins
             .iter()
-            .find(|(k, _)| message.contains(&format!("\"{k}\"")))
+            .filter(|(k, _)| message.contains(&format!("\"{k}\"")))
+            .max_by_key(|(_, o)| rank(o))
             .map(|(_, o)| o.to_string())
             .unwrap_or_else(|| fallback.to_string())
     }
@@ -230,6 +238,15 @@ mod tests {
         assert_eq!(
             l.origin_of_message("something else", "bot.json"),
             "bot.json"
+        );
+        // Two keys named: the later layer is blamed.
+        assert_eq!(
+            l.origin_of_message("fields \"enable_stop_loss\" and \"quote\" conflict", "f"),
+            "--set quote"
+        );
+        assert_eq!(
+            l.origin_of_message("fields \"enable_stop_loss\" and \"leverage\" conflict", "f"),
+            "--set leverage"
         );
     }
 

@@ -13,10 +13,15 @@
 //! 4. With `auto_close` and no operation in progress, each trade runs through the engine's
 //!    close or reduce: reduce-only, journaled, verified, "already flat" is success; they run
 //!    while HALTED (they only reduce) and a failure HALTS exactly as the CLI's close does.
+//!    A one-leg reduce, and any action taken while the other venue cannot be read (past the
+//!    read-failure bound), run through the engine's single-venue path
+//!    ([`HedgeEngine::trade_one_leg`]): nothing is read from the other venue, whose last
+//!    known size is stated, and the quantity is put on that leg's own size step.
 //!
 //! Mark price: the venue's own (`Position.mark_price`) where given, else the mid of the
 //! venue's top of book (named in `mark_source`); no price at all holds action.
 
+pub mod publish;
 mod render;
 
 pub use render::render_text;
@@ -35,7 +40,9 @@ use hedge_engine::monitor::reads::{ReadVerdict, SymbolSteps};
 use hedge_engine::monitor::runway::VenueRunway;
 use hedge_engine::monitor::{PositionFigures, VenueFigures, VenueSlot};
 use hedge_engine::pricing::PricingPolicy;
-use hedge_engine::protocol::{CloseRequest, CloseResult, HedgeEngine, LegVenues, ReduceResult};
+use hedge_engine::protocol::{
+    CloseRequest, CloseResult, HedgeEngine, LegVenues, OneLegRequest, ReduceResult,
+};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -102,10 +109,19 @@ pub struct ActionRecord {
 pub struct AlertLine {
     /// Venue or symbol.
     pub subject: String,
-    /// `level`, `recovered`, `naked_leg`, `venue_shrink`, `read_failure`, `held`.
+    /// `warn`, `reduce`, `flatten` (a ladder level: a crossing, or a `reminder` while it
+    /// persists), `recovered` (back to OK), `naked_leg`, `venue_shrink`, `read_failure`,
+    /// `held`.
     pub kind: String,
     /// Text.
     pub message: String,
+    /// The level kind this alert replaces (a crossing from a non-OK level) or clears
+    /// (`recovered`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    /// A reminder that a level persists (the ladder's cadence per level), not a crossing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reminder: bool,
 }
 
 /// The result of one check.
@@ -397,6 +413,8 @@ impl LiqMonitor {
                         sh.now.normalize(),
                         sh.reduce_other.normalize()
                     ),
+                    replaces: None,
+                    reminder: false,
                 });
             }
             if matches!(v.status, IntegrityStatus::Broken { .. }) {
@@ -404,6 +422,8 @@ impl LiqMonitor {
                     subject: v.symbol.clone(),
                     kind: "naked_leg".into(),
                     message: format!("hedge broken past the grace: {:?}", v.class),
+                    replaces: None,
+                    reminder: false,
                 });
             }
         }
@@ -417,6 +437,8 @@ impl LiqMonitor {
                     subject: self.slots[slot_index(*s)].kind.id().into(),
                     kind: "read_failure".into(),
                     message: format!("{n} consecutive failed reads while a position is open"),
+                    replaces: None,
+                    reminder: false,
                 });
             }
         }
@@ -504,7 +526,20 @@ impl LiqMonitor {
             dry_run: false,
             only: None,
         };
+        let blind = matches!(d.cause, Cause::BlindRead { .. });
         let (action, result, ok) = match &d.trade {
+            // One leg on its venue alone: blind (the other venue cannot be read), or a
+            // one-leg reduce (on the leg's own step, not the common grid of both venues).
+            Trade::CloseLeg { venue, .. } if blind => {
+                self.one_leg(engine, *venue, &symbol, None, "close_leg")
+                    .await
+            }
+            Trade::ReduceLeg {
+                venue, quantity, ..
+            } => {
+                self.one_leg(engine, *venue, &symbol, Some(*quantity), "reduce_leg")
+                    .await
+            }
             Trade::CloseBoth { .. } | Trade::CloseLeg { .. } => {
                 let action = if let Trade::CloseLeg { venue, .. } = &d.trade {
                     req.only = Some(role_of(*venue));
@@ -520,13 +555,8 @@ impl LiqMonitor {
                     Err(e) => (action, format!("nothing sent: {e}"), false),
                 }
             }
-            Trade::ReduceBoth { quantity, .. } | Trade::ReduceLeg { quantity, .. } => {
-                let action = if let Trade::ReduceLeg { venue, .. } = &d.trade {
-                    req.only = Some(role_of(*venue));
-                    "reduce_leg"
-                } else {
-                    "reduce_both"
-                };
+            Trade::ReduceBoth { quantity, .. } => {
+                let action = "reduce_both";
                 match engine.reduce(&req, *quantity).await {
                     Ok(r) => {
                         let after = r
@@ -556,6 +586,53 @@ impl LiqMonitor {
     }
 }
 
+impl LiqMonitor {
+    /// Closes (`reduce_by` = `None`) or reduces one leg through the engine's single-venue
+    /// path: nothing is read from the other venue, whose last known size is stated.
+    async fn one_leg(
+        &self,
+        engine: &HedgeEngine,
+        venue: VenueSlot,
+        symbol: &str,
+        reduce_by: Option<Decimal>,
+        action: &'static str,
+    ) -> (&'static str, String, bool) {
+        let other = venue.other();
+        let known = match other {
+            VenueSlot::A => &self.state.reads_a,
+            VenueSlot::B => &self.state.reads_b,
+        };
+        let other_last_known = known
+            .last_known
+            .as_ref()
+            .and_then(|m| m.get(symbol).copied())
+            .unwrap_or(Decimal::ZERO);
+        let req = OneLegRequest {
+            symbol: symbol.to_string(),
+            venue: self.slots[slot_index(venue)].venue.clone(),
+            role: role_of(venue),
+            other_venue: self.slots[slot_index(other)].kind.id().to_string(),
+            other_last_known,
+            reduce_by,
+            pricing: self.settings.pricing.clone(),
+        };
+        match engine.trade_one_leg(&req).await {
+            Ok(r) => {
+                let ok = matches!(r.result, CloseResult::Flat { .. });
+                let by = reduce_by
+                    .map(|q| format!("by {}: ", q.normalize()))
+                    .unwrap_or_default();
+                let after = r
+                    .positions_after
+                    .map(|p| format!("; now {} / {}", p.long.normalize(), p.short.normalize()))
+                    .unwrap_or_default();
+                (action, format!("{by}{:?}{after}", r.result), ok)
+            }
+            Err(e) => (action, format!("nothing sent: {e}"), false),
+        }
+    }
+}
+
 fn cause_text(c: &Cause, slots: &[Slot; 2]) -> String {
     let id = |s: &VenueSlot| slots[slot_index(*s)].kind.id();
     match c {
@@ -569,6 +646,16 @@ fn cause_text(c: &Cause, slots: &[Slot; 2]) -> String {
         Cause::BlindRead { failing } => {
             format!("{} unreadable; acting on the other venue", id(failing))
         }
+    }
+}
+
+/// The alert kind of a ladder level (`warn`, `reduce`, `flatten`; none for OK).
+pub fn level_kind(l: Level) -> Option<&'static str> {
+    match l {
+        Level::Ok => None,
+        Level::Warn => Some("warn"),
+        Level::Reduce => Some("reduce"),
+        Level::Flatten => Some("flatten"),
     }
 }
 
@@ -587,28 +674,42 @@ fn ladder_alert(e: &LadderEvent) -> AlertLine {
             reasons: rs,
         } => AlertLine {
             subject: venue.clone(),
-            kind: "level".into(),
+            kind: level_kind(*to).unwrap_or("recovered").into(),
             message: format!("{from:?} -> {to:?}: {}", reasons(rs)),
+            replaces: level_kind(*from).map(Into::into),
+            reminder: false,
         },
         LadderEvent::Reminder {
             venue,
             level,
+            since,
             reasons: rs,
-            ..
         } => AlertLine {
             subject: venue.clone(),
-            kind: "level".into(),
-            message: format!("still {level:?}: {}", reasons(rs)),
+            kind: level_kind(*level).unwrap_or("recovered").into(),
+            message: format!(
+                "still {level:?}{}: {}",
+                since
+                    .map(|t| format!(" since {}", t.format("%H:%M:%S UTC")))
+                    .unwrap_or_default(),
+                reasons(rs)
+            ),
+            replaces: None,
+            reminder: true,
         },
         LadderEvent::Recovered { venue, from } => AlertLine {
             subject: venue.clone(),
             kind: "recovered".into(),
             message: format!("back to OK from {from:?}"),
+            replaces: level_kind(*from).map(Into::into),
+            reminder: false,
         },
         LadderEvent::Held { venue, symbols } => AlertLine {
             subject: venue.clone(),
             kind: "held".into(),
             message: format!("runway unknown for {}: holding", symbols.join(", ")),
+            replaces: None,
+            reminder: false,
         },
     }
 }
@@ -616,4 +717,8 @@ fn ladder_alert(e: &LadderEvent) -> AlertLine {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_alerts;
+#[cfg(test)]
 mod tests_ladder;
+#[cfg(test)]
+mod tests_reads;

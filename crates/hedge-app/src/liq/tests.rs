@@ -9,16 +9,16 @@ use hedge_engine::testing::{FastClock, MockVenue};
 use rust_decimal_macros::dec;
 use venue_api::Clock;
 
-struct World {
-    a: Arc<MockVenue>,
-    b: Arc<MockVenue>,
-    clock: Arc<FastClock>,
-    store: Arc<MemoryStore>,
-    engine: HedgeEngine,
-    monitor: LiqMonitor,
+pub(super) struct World {
+    pub(super) a: Arc<MockVenue>,
+    pub(super) b: Arc<MockVenue>,
+    pub(super) clock: Arc<FastClock>,
+    pub(super) store: Arc<MemoryStore>,
+    pub(super) engine: HedgeEngine,
+    pub(super) monitor: LiqMonitor,
 }
 
-fn world(auto_close: bool) -> World {
+pub(super) fn world(auto_close: bool) -> World {
     let a = Arc::new(MockVenue::new(
         "lighter",
         "HYPE",
@@ -61,11 +61,11 @@ fn world(auto_close: bool) -> World {
 }
 
 impl World {
-    async fn wait(&self, secs: u64) {
+    pub(super) async fn wait(&self, secs: u64) {
         self.clock.sleep(Duration::from_secs(secs)).await;
     }
 
-    fn sizes(&self) -> (Decimal, Decimal) {
+    pub(super) fn sizes(&self) -> (Decimal, Decimal) {
         (self.a.position_now(), self.b.position_now())
     }
 }

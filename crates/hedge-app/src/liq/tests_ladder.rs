@@ -19,9 +19,9 @@ const FRACTION: Decimal = dec!(0.01);
 
 /// A [`MockVenue`] whose account gives equity, maintenance requirement and marks.
 #[derive(Debug)]
-struct Margined {
+pub(super) struct Margined {
     inner: Arc<MockVenue>,
-    equity: Mutex<Decimal>,
+    pub(super) equity: Mutex<Decimal>,
 }
 
 #[async_trait]
@@ -127,16 +127,18 @@ impl Venue for Margined {
     }
 }
 
-struct World {
-    a: Arc<MockVenue>,
-    b: Arc<MockVenue>,
-    clock: Arc<FastClock>,
-    engine: HedgeEngine,
-    monitor: LiqMonitor,
+pub(super) struct World {
+    pub(super) a: Arc<MockVenue>,
+    pub(super) b: Arc<MockVenue>,
+    /// Venue A with its equity (set it to move A's runway).
+    pub(super) ma: Arc<Margined>,
+    pub(super) clock: Arc<FastClock>,
+    pub(super) engine: HedgeEngine,
+    pub(super) monitor: LiqMonitor,
 }
 
 /// 10 HYPE long on A (equity `equity_a`), 10 short on B (healthy), mark 40, 1 % maintenance.
-fn world(equity_a: Decimal) -> World {
+pub(super) fn world(equity_a: Decimal) -> World {
     let mock = |id, tick, step, bid, ask| {
         Arc::new(MockVenue::new(
             id,
@@ -152,10 +154,11 @@ fn world(equity_a: Decimal) -> World {
     let b = mock("edgex", dec!(0.01), dec!(0.1), dec!(39.98), dec!(40.02));
     a.set_position(dec!(10));
     b.set_position(dec!(-10));
-    let va: Arc<dyn Venue> = Arc::new(Margined {
+    let ma = Arc::new(Margined {
         inner: a.clone(),
         equity: Mutex::new(equity_a),
     });
+    let va: Arc<dyn Venue> = ma.clone();
     let vb: Arc<dyn Venue> = Arc::new(Margined {
         inner: b.clone(),
         equity: Mutex::new(dec!(10000)),
@@ -175,6 +178,7 @@ fn world(equity_a: Decimal) -> World {
     World {
         a,
         b,
+        ma,
         clock,
         engine,
         monitor,
@@ -182,7 +186,7 @@ fn world(equity_a: Decimal) -> World {
 }
 
 /// Equity for a long runway of `pct` % at 10 HYPE, mark 40, 1 %: MM + pct/100 x 400 x 0.99.
-fn equity_for_runway(pct: Decimal) -> Decimal {
+pub(super) fn equity_for_runway(pct: Decimal) -> Decimal {
     dec!(4) + pct / dec!(100) * dec!(400) * dec!(0.99)
 }
 

@@ -197,7 +197,8 @@ pub enum LiqCheck {
 }
 
 impl LiqCheck {
-    fn venue_move_pct(&self) -> Option<Decimal> {
+    /// The venue's own liquidation distance, percent of the mark, where it gave a price.
+    pub fn venue_move_pct(&self) -> Option<Decimal> {
         match self {
             LiqCheck::NotGiven => None,
             LiqCheck::Agrees { venue_move_pct, .. }

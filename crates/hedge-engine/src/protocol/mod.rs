@@ -23,6 +23,7 @@ mod reduce;
 mod repair;
 mod report;
 mod settle;
+mod single;
 
 pub use close::CloseRequest;
 pub use engine::{EngineError, ExecutionOptions, HedgeEngine, LegVenues};
@@ -34,6 +35,7 @@ pub use report::{
     CloseReport, CloseResult, HedgeResult, LegOutcome, OpenReport, OrderExecution, OrderPurpose,
     PairPositions,
 };
+pub use single::OneLegRequest;
 
 #[cfg(test)]
 mod tests;
@@ -43,3 +45,5 @@ mod tests_recovery;
 mod tests_reduce;
 #[cfg(test)]
 mod tests_repair;
+#[cfg(test)]
+mod tests_single;

@@ -22,6 +22,7 @@
 mod close;
 mod control;
 mod hold;
+mod repair;
 mod select;
 mod startup;
 #[cfg(test)]
@@ -172,6 +173,24 @@ pub enum EventKind {
     CycleClosed,
     /// A read failed and was not taken as flat.
     ReadFailed,
+    /// An engine operation (open, close, repair) ended; its figures are in
+    /// [`BotEvent::operation`].
+    Operation,
+}
+
+/// The figures of one engine operation (metrics: leg skew and naked-leg time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperationFigures {
+    /// `open`, `close` or `repair`.
+    pub kind: String,
+    /// How it ended (`hedged`, `flat`, `nothing_opened`, `halted`, ...).
+    pub outcome: String,
+    /// True when it ended as intended.
+    pub ok: bool,
+    /// Gap between the starts of the two first sends, microseconds (one leg: none).
+    pub leg_skew_us: Option<u64>,
+    /// How long one leg stood without its hedge, milliseconds.
+    pub naked_ms: u64,
 }
 
 /// One event (for the alert webhook and metrics, wired by the binary).
@@ -185,6 +204,17 @@ pub struct BotEvent {
     pub symbol: Option<String>,
     /// For people.
     pub message: String,
+    /// The operation's figures ([`EventKind::Operation`] only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<OperationFigures>,
+}
+
+/// The `status` tag of an outcome serialised with `tag = "status"` (empty when none).
+fn status_of(result: &impl Serialize) -> String {
+    serde_json::to_value(result)
+        .ok()
+        .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Why the loop stopped.
@@ -397,6 +427,21 @@ impl Machine {
             kind,
             symbol: symbol.map(str::to_string),
             message: message.into(),
+            operation: None,
+        });
+    }
+
+    /// Announces the figures of an engine operation.
+    fn emit_operation(&self, symbol: &str, figures: OperationFigures) {
+        let _ = self.events.send(BotEvent {
+            time: self.clock.now(),
+            kind: EventKind::Operation,
+            symbol: Some(symbol.to_string()),
+            message: format!(
+                "{} {symbol}: {} (naked {} ms)",
+                figures.kind, figures.outcome, figures.naked_ms
+            ),
+            operation: Some(figures),
         });
     }
 
