@@ -1,5 +1,7 @@
 //! A backtest's result (and its sweep) as a report: `rotation-bot backtest --report FILE`
-//! calls [`report_from_backtest`] then [`super::write_report`].
+//! calls [`write_backtest_report`] ([`report_from_backtest`] then [`super::write_report`]).
+//! With a sweep, pass the result of the run the charts should show (the winner's, or the
+//! config as given) and say which in `source`.
 //!
 //! Everything maps one to one: the strategy's summary and equity curve beside each
 //! baseline's, every cycle with its per-leg funding, fees, slippage, net, capture ratio and
@@ -220,4 +222,18 @@ pub fn report_from_backtest(
         }
     }
     input
+}
+
+/// Writes the report of a backtest (and its sweep) to `path` atomically; returns the number
+/// of cycles drawn.
+pub fn write_backtest_report(
+    path: &std::path::Path,
+    result: &BacktestResult,
+    sweep: Option<&SweepResult>,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, super::ReportError> {
+    let input = report_from_backtest(result, sweep, source, now);
+    super::write_report(path, &input)?;
+    Ok(input.cycles.len())
 }

@@ -236,3 +236,22 @@ fn the_backtest_page_draws_every_point_bar_and_combination() {
     assert!(html.contains("hold the best pair of day 1"));
     assert!(html.contains("Price PnL of the legs"));
 }
+
+#[test]
+fn write_backtest_report_writes_a_page_that_parses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bt.html");
+    let n = super::from_backtest::write_backtest_report(
+        &path,
+        &result(),
+        Some(&sweep()),
+        "backtest --paper (seed 1), sweep winner",
+        t(800),
+    )
+    .unwrap();
+    assert_eq!(n, 3);
+    let html = std::fs::read_to_string(&path).unwrap();
+    let doc = parse(&html);
+    assert_eq!(marks(chart(&doc, "chart-sweep"), "rect", "cell").len(), 4);
+    assert!(html.contains("sweep winner"));
+}
