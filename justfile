@@ -59,15 +59,28 @@ bot-paper-30d:
 bot-crash cycles="50" seed="20261201":
     BOT_CRASH_CYCLES={{cycles}} BOT_CRASH_SEED={{seed}} cargo test -p rotation-bot --test crash -- --nocapture
 
+# Bot chaos: the real rotation-bot cycling against the simulator as a live venue while
+# faults drawn from a seed are armed on both venues; prints cycles, faults armed and fired by
+# kind, the longest naked leg seen at the venues (ms), HALTs. A short version runs in
+# `cargo test`.
+bot-chaos cycles="30" seed="20261202":
+    BOT_CHAOS_CYCLES={{cycles}} BOT_CHAOS_SEED={{seed}} cargo test -p rotation-bot --test chaos -- --nocapture
+
 # Renders an HTML report to a PNG in headless Chromium, for people to look at (not part of the
 # tests; needs `chromium`, or CHROMIUM=/path/to/chrome). Without the HTML file it first
-# writes one: the bot's own report after a short paper run (4 cycles at 3600x, paper-shot/).
+# writes one: the 30-day paper backtest's report (`backtest --paper --days 30 --report`), or,
+# in a build whose backtest has no --report, the bot's own report after a short paper run
+# (4 cycles at 3600x under paper-shot/).
 report-shot html="report.html" png="report.png" width="1000" height="2600":
     #!/usr/bin/env bash
     set -euo pipefail
     if [ ! -f "{{html}}" ]; then
-        cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot --speed 3600 --cycles 4
-        cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot report --report "{{html}}"
+        if cargo run -q -p rotation-bot -- backtest --help | grep -q -- '--report'; then
+            cargo run -q -p rotation-bot -- backtest --paper --days 30 --report "{{html}}"
+        else
+            cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot --speed 3600 --cycles 4
+            cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot report --report "{{html}}"
+        fi
     fi
     browser="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}"
     if [ -z "$browser" ]; then

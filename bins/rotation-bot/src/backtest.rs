@@ -687,6 +687,7 @@ fn run_summary(name: &str, s: &Summary) -> report_html::RunSummary {
         funding: Some(s.funding_usd),
         fees: Some(s.fees_usd),
         slippage: Some(s.slippage_usd),
+        price_pnl: Some(s.price_pnl_usd),
         max_drawdown: Some(s.max_drawdown_usd),
         time_in_market_pct: Some(s.time_in_market_percent),
         cycles: Some(u64::from(s.cycles)),

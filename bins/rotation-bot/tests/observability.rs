@@ -210,6 +210,10 @@ fn webhook_and_metrics_of_a_running_bot_through_a_halt_and_its_recovery() {
         got.lock().unwrap()
     );
     assert!(wait_until(Duration::from_secs(5), || state_name(d) == "HALTED"));
+    // The gauges follow the saved state on their own task: wait (bounded) for the change.
+    assert!(wait_until(Duration::from_secs(5), || get(&addr, "/health")
+        .0
+        == 503));
     let (status, body) = get(&addr, "/health");
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("HALTED"), "{body}");

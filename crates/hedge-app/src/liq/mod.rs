@@ -79,6 +79,12 @@ pub struct VenueView {
     pub seconds_since_good: Option<i64>,
     /// Runway picture (absent when not read).
     pub runway: Option<VenueRunway>,
+    /// Accrued funding not yet settled, summed over the open positions (quote currency,
+    /// positive to be received); `None` ("unknown") when a position does not give it. Neither
+    /// venue's position read carries it today (EdgeX `fundingFee` and Lighter
+    /// `total_funding_paid_out` are settled totals), so it shows "unknown"; the runway counts
+    /// an owed amount once an adapter gives it (`PositionFigures::unsettled_funding`).
+    pub unsettled_funding: Option<Decimal>,
     /// Where each symbol's mark came from (`venue` or `book_mid`).
     pub mark_source: BTreeMap<String, String>,
     /// Ladder level now.
@@ -310,9 +316,19 @@ impl LiqMonitor {
         let (in_progress, touched) = self.operation_state(engine).await;
         let mut mark_sources: [BTreeMap<String, String>; 2] = Default::default();
         let mut inputs = Vec::new();
+        let mut funding: [Option<Decimal>; 2] = [None, None];
         for (i, r) in results.iter().enumerate() {
             inputs.push(match r {
-                Ok(read) => VenueRead::Read(self.figures(i, read, &mut mark_sources[i]).await),
+                Ok(read) => {
+                    let f = self.figures(i, read, &mut mark_sources[i]).await;
+                    // Known only when every open position gives it (none open: nothing accrues).
+                    funding[i] = f
+                        .positions
+                        .iter()
+                        .map(|p| p.unsettled_funding)
+                        .sum::<Option<Decimal>>();
+                    VenueRead::Read(f)
+                }
                 Err(e) => VenueRead::Failed { error: e.clone() },
             });
         }
@@ -385,6 +401,7 @@ impl LiqMonitor {
                 read_failures: reads.consecutive_failures,
                 seconds_since_good: reads.seconds_since_good(now),
                 runway: None,
+                unsettled_funding: funding[i],
                 mark_source: std::mem::take(&mut mark_sources[i]),
                 level: ladder.level,
                 reasons: Vec::new(),

@@ -22,6 +22,7 @@
 mod close;
 mod control;
 mod hold;
+mod opened_with;
 mod repair;
 mod select;
 mod startup;
@@ -29,6 +30,7 @@ mod startup;
 mod tests;
 
 pub use control::{ControlFiles, PauseRequest};
+pub use opened_with::OpenedWith;
 
 use super::budget::Budgets;
 use super::decide::Thresholds;
@@ -255,6 +257,10 @@ pub struct Machine {
     cycles_this_run: u64,
     close_failures: u32,
     last_full_check: Option<DateTime<Utc>>,
+    /// The HALT (by its start) whose residual was already given to the engine's repair.
+    repaired_halt: Option<DateTime<Utc>>,
+    /// The config to apply once the held position (opened with other settings) is closed.
+    next_cfg: Option<MachineConfig>,
 }
 
 impl Machine {
@@ -285,6 +291,8 @@ impl Machine {
             cycles_this_run: 0,
             close_failures: 0,
             last_full_check: None,
+            repaired_halt: None,
+            next_cfg: None,
         }
     }
 
@@ -385,6 +393,7 @@ impl Machine {
 
     /// Saves the state (refreshing `last_updated`) and publishes it.
     fn save(&mut self) -> Result<(), MachineError> {
+        self.stamp_opened_with();
         let now = self.clock.now();
         self.file.save(&mut self.state, now)?;
         self.published.send_replace(Arc::new(self.state.clone()));
@@ -503,6 +512,7 @@ impl Machine {
             }
             return Ok(());
         }
+        self.repair_halted().await?;
         tracing::warn!("{}", self.board());
         if self.state.current_position.is_some() {
             self.refresh_position_view().await?;

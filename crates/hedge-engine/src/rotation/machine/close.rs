@@ -266,6 +266,7 @@ impl Machine {
         self.state.completed_cycles.drain(..excess);
         self.state.current_position = None;
         self.last_full_check = None;
+        self.apply_waiting_config();
         self.save()
     }
 }

@@ -6,10 +6,11 @@
 //!   HALTS with the cause (the loop then shows HALTED). Legs that still hedge each other at a
 //!   size other than the recorded one (a `liq-monitor` REDUCE, a venue cut of both legs) are
 //!   taken as the new size, with a decision record.
-//! - Start-up: an operation interrupted by a crash whose recovery HALTED on unbalanced legs
-//!   (one leg filled, the other not) is repaired the same way: what the open would have
-//!   unwound, or the close would have finished, is done reduce-only. The engine stays HALTED
-//!   (an operator checks and runs `hedge-cli resume`); the venues are left hedged or flat.
+//! - HALTED (at start-up after a crash, or by a failed operation): when the HALT's residual
+//!   shows unbalanced legs of one symbol on this bot's venues (one leg filled, the other
+//!   not), they are repaired the same way, once per HALT: what the open would have unwound,
+//!   or the close would have finished, is done reduce-only. The engine stays HALTED (an
+//!   operator checks and runs `hedge-cli resume`); the venues are left hedged or flat.
 //!
 //! A failed read is never a mismatch: nothing is sent and the next check tries again.
 
@@ -130,50 +131,99 @@ impl Machine {
         }
     }
 
-    /// After start-up recovery HALTED on operations that left unbalanced legs: repair each
-    /// (the engine stays HALTED).
+    /// After start-up recovery HALTED (an operation a crash left with unbalanced legs):
+    /// repair the legs; the engine stays HALTED.
     pub(super) async fn repair_after_recovery(
         &mut self,
-        rep: &RecoveryReport,
+        _rep: &RecoveryReport,
     ) -> Result<(), MachineError> {
-        let journal = self.engine.state()?.journal;
-        for op in rep.operations.iter().filter(|o| o.halted) {
-            if op.positions.iter().any(|p| p.size.is_none()) {
-                // Unreadable: nothing is traded on a guess.
-                continue;
-            }
-            let Some(entry) = journal.iter().find(|e| e.operation == op.operation) else {
-                continue;
-            };
-            let (Some(long), Some(short)) = (
-                entry.venue_of(LegRole::Long).map(str::to_string),
-                entry.venue_of(LegRole::Short).map(str::to_string),
-            ) else {
-                continue;
-            };
-            let Some(req) = self.repair_request(&op.symbol, &long, &short) else {
-                continue;
-            };
-            let why = format!(
-                "operation {} ({} {}) interrupted with unbalanced legs",
-                op.operation, op.kind, op.symbol
-            );
-            match self.engine.repair_mismatch(&req).await {
-                Ok(r) => {
-                    self.announce_repair(&op.symbol, &why, &r);
-                    if !matches!(r.result, RepairResult::Halted { .. }) {
-                        tracing::warn!(
-                            "the venues are hedged or flat again; the engine stays HALTED until an \
-                             operator checks both venues and runs `hedge-cli resume`"
-                        );
-                    }
-                }
-                Err(e) => tracing::warn!("{why}: repair not attempted ({e})"),
-            }
-        }
+        self.repair_halted().await?;
         self.save()?;
         if self.state.state != BotStatus::Halted {
             self.transition(BotStatus::Halted)?;
+        }
+        Ok(())
+    }
+
+    /// While HALTED, once per HALT: when its residual shows this bot's two venues holding
+    /// unbalanced legs of one symbol, the engine repairs them reduce-only (what the
+    /// interrupted or failed operation would have unwound or finished). The HALT stays for
+    /// the operator; an unreadable residual is never traded on.
+    pub(super) async fn repair_halted(&mut self) -> Result<(), MachineError> {
+        let Some(halt) = self.engine.halted()? else {
+            return Ok(());
+        };
+        if self.repaired_halt == Some(halt.since) {
+            return Ok(());
+        }
+        self.repaired_halt = Some(halt.since);
+        let mut symbols: Vec<&str> = halt.residual.iter().map(|r| r.symbol.as_str()).collect();
+        symbols.sort_unstable();
+        symbols.dedup();
+        let [symbol] = symbols.as_slice() else {
+            return Ok(());
+        };
+        let symbol = symbol.to_string();
+        let (a, b) = (self.venues.a.id(), self.venues.b.id());
+        let size_of = |id: &str| {
+            halt.residual
+                .iter()
+                .find(|r| r.venue == id)
+                .map(|r| r.size)
+                .unwrap_or(Some(Decimal::ZERO))
+        };
+        let (Some(sa), Some(sb)) = (size_of(a), size_of(b)) else {
+            return Ok(());
+        };
+        if halt.residual.iter().any(|r| r.venue != a && r.venue != b) {
+            return Ok(());
+        }
+        // Roles from the journal when the HALT names its operation, else from the signs.
+        let journal = self.engine.state()?.journal;
+        let from_journal = halt
+            .operation
+            .and_then(|op| journal.iter().find(|e| e.operation == op))
+            .and_then(|e| {
+                Some((
+                    e.venue_of(LegRole::Long)?.to_string(),
+                    e.venue_of(LegRole::Short)?.to_string(),
+                ))
+            });
+        let (long, short) = match from_journal {
+            Some(roles) => roles,
+            None if sa > Decimal::ZERO || sb < Decimal::ZERO => (a.to_string(), b.to_string()),
+            None if sb > Decimal::ZERO || sa < Decimal::ZERO => (b.to_string(), a.to_string()),
+            None => return Ok(()),
+        };
+        let Some(req) = self.repair_request(&symbol, &long, &short) else {
+            return Ok(());
+        };
+        let why = format!(
+            "engine HALTED with unbalanced legs on {symbol} ({a} {}, {b} {}): {}",
+            sa.normalize(),
+            sb.normalize(),
+            halt.reason
+        );
+        match self.engine.repair_mismatch(&req).await {
+            Ok(r) => {
+                self.announce_repair(&symbol, &why, &r);
+                let held_here = self
+                    .state
+                    .current_position
+                    .as_ref()
+                    .is_some_and(|p| p.symbol == symbol);
+                if held_here && matches!(r.result, RepairResult::Repaired { flat: true, .. }) {
+                    // The held position is gone: its cycle ends here, not as "vanished".
+                    self.finalize_cycle("repaired_flat", None).await?;
+                }
+                if !matches!(r.result, RepairResult::Halted { .. }) {
+                    tracing::warn!(
+                        "the venues are hedged or flat again; the engine stays HALTED until an \
+                         operator checks both venues and runs `hedge-cli resume`"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!("{why}: repair not attempted ({e})"),
         }
         Ok(())
     }

@@ -40,6 +40,7 @@ impl Machine {
             self.cfg.leverage,
             self.file.path().display()
         );
+        self.hold_with_opening_config();
         if self.state.state == BotStatus::Error {
             let acknowledged = self.control.as_ref().is_some_and(|c| c.pending_resume());
             if !acknowledged {

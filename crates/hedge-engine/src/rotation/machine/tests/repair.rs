@@ -253,7 +253,7 @@ async fn startup_repairs_the_lone_leg_an_interrupted_open_left_and_stays_halted(
     assert!(halt.reason.contains("unbalanced"), "{}", halt.reason);
     let d = s.decisions.iter().find(|d| d.kind == "repair").unwrap();
     assert!(
-        d.reason.contains("interrupted with unbalanced legs"),
+        d.reason.contains("HALTED with unbalanced legs on SOL"),
         "{}",
         d.reason
     );
