@@ -679,43 +679,6 @@ fn write_html(path: &std::path::Path, input: &report_html::ReportInput) -> Resul
     Ok(())
 }
 
-fn run_summary(name: &str, s: &Summary) -> report_html::RunSummary {
-    report_html::RunSummary {
-        name: name.to_string(),
-        net_pnl: Some(s.net_pnl_usd),
-        apr_pct: Some(s.apr_percent),
-        funding: Some(s.funding_usd),
-        fees: Some(s.fees_usd),
-        slippage: Some(s.slippage_usd),
-        price_pnl: Some(s.price_pnl_usd),
-        max_drawdown: Some(s.max_drawdown_usd),
-        time_in_market_pct: Some(s.time_in_market_percent),
-        cycles: Some(u64::from(s.cycles)),
-        win_rate_pct: Some(s.win_rate_percent),
-    }
-}
-
-fn pnl_series(
-    name: &str,
-    baseline: bool,
-    curve: &[hedge_backtest::EquityPoint],
-    from: DateTime<Utc>,
-) -> report_html::PnlSeries {
-    let mut points = vec![report_html::PnlPoint {
-        time: from,
-        value: Decimal::ZERO,
-    }];
-    points.extend(curve.iter().map(|p| report_html::PnlPoint {
-        time: p.time,
-        value: p.net_usd,
-    }));
-    report_html::PnlSeries {
-        name: name.to_string(),
-        baseline,
-        points,
-    }
-}
-
 /// The report of a backtest (and of its sweep).
 fn report_input(
     data: &FundingData,
@@ -723,87 +686,14 @@ fn report_input(
     b: &BacktestArgs,
     sweep: Option<&SweepResult>,
 ) -> report_html::ReportInput {
-    let mut input = report_html::ReportInput::new(
-        "Rotation backtest",
-        format!(
-            "backtest of {} symbols over {} days; data: {}",
-            r.symbols.len(),
-            days(r.from, r.to),
-            data.source
-        ),
-        Utc::now(),
+    let source = format!(
+        "backtest of {} symbols over {} days; data: {}",
+        r.symbols.len(),
+        days(r.from, r.to),
+        data.source
     );
-    input.from = Some(r.from);
-    input.to = Some(r.to);
-    input.summaries.push(run_summary("rotation", &r.summary));
-    input
-        .pnl
-        .push(pnl_series("rotation", false, &r.equity, r.from));
-    for base in &r.baselines {
-        input.summaries.push(run_summary(&base.name, &base.summary));
-        let mut series = pnl_series(&base.name, true, &base.equity, r.from);
-        // A held baseline's curve runs to the end of the period.
-        if let Some(last) = series.points.last().copied() {
-            if last.time < r.to {
-                series.points.push(report_html::PnlPoint {
-                    time: r.to,
-                    value: last.value,
-                });
-            }
-        }
-        input.pnl.push(series);
-    }
-    input.cycles = r
-        .cycles
-        .iter()
-        .map(|c| report_html::CycleRow {
-            number: u64::from(c.cycle),
-            symbol: c.symbol.clone(),
-            long_venue: c.long.venue.clone(),
-            short_venue: c.short.venue.clone(),
-            opened_at: Some(c.opened_at),
-            closed_at: Some(c.closed_at),
-            hold_hours: Some(c.hold_hours),
-            funding_legs: [&c.long, &c.short]
-                .into_iter()
-                .map(|l| report_html::LegAmount {
-                    venue: l.venue.clone(),
-                    amount: l.funding_usd,
-                })
-                .collect(),
-            funding_settled: Some(c.funding_usd),
-            funding_expected: Some(c.expected_funding_usd),
-            fees: Some(c.fees_usd),
-            slippage: Some(c.slippage_usd),
-            net: Some(c.net_usd),
-            capture_ratio: c.capture_ratio,
-            close_reason: Some(c.close_reason.as_str().to_string()),
-        })
-        .collect();
-    input.time_in_market = r
-        .time_in_market_by_symbol
-        .iter()
-        .map(|(symbol, hours)| report_html::SymbolTime {
-            symbol: symbol.clone(),
-            hours: *hours,
-        })
-        .collect();
-    input.sweep = sweep.map(|s| report_html::SweepGrid {
-        keys: s.keys.clone(),
-        runs: s
-            .rows
-            .iter()
-            .filter_map(|row| {
-                let summary = row.summary.as_ref()?;
-                Some(report_html::SweepRun {
-                    values: row.params.iter().map(|(_, v)| v.clone()).collect(),
-                    net_pnl: summary.net_pnl_usd,
-                    max_drawdown: Some(summary.max_drawdown_usd),
-                })
-            })
-            .collect(),
-    });
-    input.notes = vec![
+    let mut input = report_html::from_backtest::report_from_backtest(r, sweep, &source, Utc::now());
+    input.notes.extend([
         "Decisions: the bot's own (rotation::policy) on a simulated clock; the current rate at a moment is the last settled one (no look-ahead).".into(),
         match &b.books {
             Some(p) => format!("Slippage from recorded books ({}), {} bps where none.", p.display(), b.slippage_bps),
@@ -815,7 +705,14 @@ fn report_input(
             "Opens always fill in the replay; without mark prices in the data the price PnL is 0 and the stop-loss cannot fire.".into()
         },
         "hold_best_first_day picks its pair with one day of hindsight.".into(),
-    ];
+    ]);
+    if r.summary.failed_opens > 0 {
+        input.notes.push(format!(
+            "{} failed open(s) cost {} USD (in the net PnL).",
+            r.summary.failed_opens,
+            d2(r.summary.failed_open_cost_usd)
+        ));
+    }
     input
 }
 
