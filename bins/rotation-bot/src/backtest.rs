@@ -142,6 +142,13 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
         )));
     }
     let (from, to) = explicit_period(b)?;
+    if from.is_some_and(|f| f < data.from) || to.is_some_and(|t| t > data.to) {
+        eprintln!(
+            "warning: the data covers {} .. {} only; the replay is limited to it",
+            time(data.from),
+            time(data.to)
+        );
+    }
     let replay_of = |cfg: &bot_config::BotConfig| -> Result<ReplayConfig, String> {
         let mut machine = cfg.machine_config(None)?;
         machine.symbols = symbols.clone();
