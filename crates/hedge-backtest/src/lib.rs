@@ -25,6 +25,6 @@ pub use data::{DataError, FeeSchedule, FundingData, MarketHistory, RatePoint, Ve
 pub use market::{BookDepth, SlippageModel};
 pub use replay::{run, OpenFailures, ReplayConfig, ReplayError};
 pub use result::{
-    BacktestResult, Baseline, CloseTag, CycleRow, EquityPoint, LegResult, SelectionStats, Summary,
-    SweepResult, SweepRow,
+    BacktestResult, Baseline, CloseTag, CycleRow, DecisionRow, EquityPoint, LegResult,
+    SelectionStats, Summary, SweepResult, SweepRow,
 };

@@ -34,7 +34,7 @@ use crate::baseline;
 use crate::data::FundingData;
 use crate::market::{Market, SlippageModel};
 use crate::position::{extend_equity, OpenPosition};
-use crate::result::{BacktestResult, CloseTag, CycleRow, EquityPoint, SelectionStats};
+use crate::result::{BacktestResult, CloseTag, CycleRow, DecisionRow, EquityPoint, SelectionStats};
 use crate::summary::{capital_used, summarise};
 
 /// A replay that cannot run, naming what is wrong.
@@ -141,6 +141,7 @@ struct Replay<'a> {
     paused: bool,
     failures: Option<OpenFailures>,
     failed_cost: Decimal,
+    decisions: Vec<DecisionRow>,
 }
 
 /// Runs the replay; the baselines are computed on the same data and period.
@@ -184,6 +185,7 @@ pub fn run(data: &FundingData, cfg: &ReplayConfig) -> Result<BacktestResult, Rep
         paused: false,
         failures: cfg.open_failures,
         failed_cost: Decimal::ZERO,
+        decisions: Vec::new(),
     };
     r.run(from, to);
     let capital = capital_used(r.notional, m.leverage);
@@ -205,10 +207,20 @@ pub fn run(data: &FundingData, cfg: &ReplayConfig) -> Result<BacktestResult, Rep
         time_in_market_by_symbol: by_symbol,
         stats: r.stats,
         baselines,
+        decisions: r.decisions,
     })
 }
 
 impl Replay<'_> {
+    fn decide(&mut self, t: DateTime<Utc>, kind: &str, symbol: &str, reason: String) {
+        self.decisions.push(DecisionRow {
+            time: t,
+            kind: kind.to_string(),
+            symbol: symbol.to_string(),
+            reason,
+        });
+    }
+
     fn run(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) {
         let check = chrono_of(self.cfg.check_interval);
         let mut phase = Phase::Idle;
@@ -251,9 +263,10 @@ impl Replay<'_> {
 
     /// IDLE: budget pause, selection, open.
     fn idle(&mut self, t: DateTime<Utc>) -> Option<Box<Holding>> {
-        if self.budget.tripped(&self.cfg.budgets, t).is_some() {
+        if let Some(why) = self.budget.tripped(&self.cfg.budgets, t) {
             if !self.paused {
                 self.stats.budget_trips += 1;
+                self.decide(t, "paused", "", why.to_string());
             }
             self.paused = true;
             self.stats.paused_checks += 1;
@@ -285,6 +298,24 @@ impl Replay<'_> {
                 continue;
             }
             self.stats.opened += 1;
+            self.decide(
+                t,
+                "open",
+                &e.symbol,
+                format!(
+                    "long {} / short {}: expected funding {} USD, costs {} USD, net {} USD over {} h (net APR {} %, break-even {} h); {} eligible",
+                    e.long.venue,
+                    e.short.venue,
+                    e.expected_funding_usd.round_dp(4).normalize(),
+                    e.round_trip_cost_usd.round_dp(4).normalize(),
+                    e.expected_net_usd.round_dp(4).normalize(),
+                    self.cfg.thresholds.hold_duration_hours,
+                    e.net_apr_percent.round_dp(2).normalize(),
+                    e.break_even_hold_hours
+                        .map_or_else(|| "never".to_string(), |h| h.round_dp(2).normalize().to_string()),
+                    eligible.len()
+                ),
+            );
             return Some(Box::new(self.open(e, t)));
         }
         None
@@ -313,6 +344,15 @@ impl Replay<'_> {
             .record_failed_open(&self.cfg.budgets, &e.symbol, FailedOpenKind::Unwound, t);
         self.stats.failed_opens += 1;
         self.failed_cost += cost;
+        self.decide(
+            t,
+            "open_failed",
+            &e.symbol,
+            format!(
+                "{venue} leg filled and unwound: {} USD of fees and slippage",
+                cost.round_dp(4).normalize()
+            ),
+        );
         extend_equity(&mut self.equity, [(t, -cost)]);
     }
 
@@ -352,6 +392,19 @@ impl Replay<'_> {
         if self.cfg.stop_loss.enable_stop_loss {
             self.stats.stop_loss_checks += 1;
             if self.stop_loss_fires(h, t) {
+                let pnl = h.pos.price_pnl(&self.market, t);
+                self.decide(
+                    t,
+                    "stop_loss",
+                    &h.pos.symbol,
+                    format!(
+                        "legs' price PnL {} / {} USD against {} % of {} USD",
+                        pnl[0].round_dp(4).normalize(),
+                        pnl[1].round_dp(4).normalize(),
+                        self.cfg.stop_loss.stop_loss_percent,
+                        h.pos.notional_usd
+                    ),
+                );
                 return Some(CloseTag::StopLoss);
             }
         }
@@ -387,6 +440,15 @@ impl Replay<'_> {
             HoldAction::Keep => return None,
             HoldAction::Extend { until } => {
                 self.stats.extends += 1;
+                self.decide(
+                    t,
+                    "extend",
+                    &h.pos.symbol,
+                    format!(
+                        "until {until}: funding APR {} % still meets the entry bar",
+                        c.decision.held_funding_apr_percent.round_dp(2).normalize()
+                    ),
+                );
                 h.target_close_at = *until;
                 h.pos.extensions += 1;
                 return None;
@@ -398,7 +460,40 @@ impl Replay<'_> {
                 CloseReason::MaxHoldReached { .. } => CloseTag::MaxHold,
             },
         };
-        let at = c.close_timing.map_or(t, |ct| ct.close_at);
+        let at = c.close_timing.as_ref().map_or(t, |ct| ct.close_at);
+        let d = &c.decision;
+        let why = match &d.action {
+            HoldAction::Switch { to } => format!(
+                "to {to}: {} USD beats keeping ({} USD) by more than {} USD",
+                d.switch_value_usd
+                    .unwrap_or_default()
+                    .round_dp(4)
+                    .normalize(),
+                d.keep_for_switch_usd
+                    .unwrap_or(d.keep_value_usd)
+                    .round_dp(4)
+                    .normalize(),
+                self.cfg.thresholds.switch_margin_usd
+            ),
+            _ => format!(
+                "{}: funding APR {} %, remaining funding {} USD, close cost {} USD",
+                tag.as_str(),
+                d.held_funding_apr_percent.round_dp(2).normalize(),
+                d.keep_value_usd.round_dp(4).normalize(),
+                d.close_cost_usd.round_dp(4).normalize()
+            ),
+        };
+        let when = if at > t {
+            format!("; sent at {at}, after the favourable settlements")
+        } else {
+            String::new()
+        };
+        let kind = if tag == CloseTag::Switch {
+            "switch"
+        } else {
+            "close"
+        };
+        self.decide(t, kind, &h.pos.symbol, format!("{why}{when}"));
         if at > t {
             h.close = Some((tag, at));
             None

@@ -183,6 +183,19 @@ pub struct SelectionStats {
     pub failed_opens: u32,
 }
 
+/// One decision of the replayed bot with its numbers (the live bot's decision record, short).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRow {
+    /// When.
+    pub time: DateTime<Utc>,
+    /// `open`, `open_failed`, `extend`, `switch`, `close`, `stop_loss`, `paused`.
+    pub kind: String,
+    /// The symbol concerned (empty for `paused`).
+    pub symbol: String,
+    /// Why, with the figures it was decided on.
+    pub reason: String,
+}
+
 /// Everything one backtest produces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacktestResult {
@@ -206,6 +219,9 @@ pub struct BacktestResult {
     pub stats: SelectionStats,
     /// `never_trade`, then `hold_best_first_day`.
     pub baselines: Vec<Baseline>,
+    /// Every decision other than "keep" and "nothing qualifies", in time order.
+    #[serde(default)]
+    pub decisions: Vec<DecisionRow>,
 }
 
 /// One combination of a sweep, with its rank.

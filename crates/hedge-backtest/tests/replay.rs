@@ -69,6 +69,26 @@ fn each_leg_is_paid_on_its_own_schedule_and_the_close_waits_for_the_settlement()
     assert_eq!(s.max_drawdown_usd, dec!(1.2));
     assert_eq!(r.equity.last().unwrap().net_usd, dec!(2.5));
     assert_eq!(s.capital_used_usd.round_dp(2), dec!(666.67));
+    // The decision record: why it opened, why and when it closed.
+    let kinds: Vec<&str> = r.decisions.iter().map(|d| d.kind.as_str()).collect();
+    assert_eq!(kinds, ["open", "close"], "{:#?}", r.decisions);
+    assert!(
+        r.decisions[0].reason.contains("expected funding 4.8 USD"),
+        "{}",
+        r.decisions[0].reason
+    );
+    assert!(
+        r.decisions[1].reason.starts_with("max_hold"),
+        "{}",
+        r.decisions[1].reason
+    );
+    assert!(
+        r.decisions[1]
+            .reason
+            .contains("sent at 2026-01-05 09:01:00 UTC"),
+        "{}",
+        r.decisions[1].reason
+    );
 }
 
 #[test]
@@ -134,6 +154,13 @@ fn the_daily_fee_budget_pauses_until_the_next_utc_day() {
     let opens: Vec<_> = r.cycles.iter().map(|c| c.opened_at).collect();
     assert_eq!(opens, vec![at(0), at(24 * 60 + 5)], "{:#?}", r.cycles);
     assert_eq!(r.stats.budget_trips, 1);
+    let paused: Vec<_> = r.decisions.iter().filter(|d| d.kind == "paused").collect();
+    assert_eq!(paused.len(), 1);
+    assert!(
+        paused[0].reason.contains("daily fee budget"),
+        "{}",
+        paused[0].reason
+    );
     let free = run(&d, &replay(config(&["BTC"]), dec!(1))).unwrap();
     assert!(
         free.cycles

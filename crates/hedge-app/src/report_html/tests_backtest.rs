@@ -122,6 +122,7 @@ fn result() -> BacktestResult {
                 equity: equity(9, dec!(-0.2)),
             },
         ],
+        decisions: Vec::new(),
     }
 }
 
