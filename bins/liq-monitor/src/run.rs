@@ -119,6 +119,9 @@ pub async fn run(a: Args) -> Result<u8, Failure> {
     if let Some(n) = &loaded.notice {
         eprintln!("{n}");
     }
+    for (key, layer) in &loaded.layered {
+        tracing::info!("config {key} set by {layer}");
+    }
     let config_file = match &loaded.origin {
         ConfigOrigin::File(p) => Some(p.clone()),
         ConfigOrigin::PaperDefaults => None,
