@@ -58,3 +58,9 @@ bot-paper-30d:
 # (three kills) runs in `cargo test`.
 bot-crash cycles="50" seed="20261201":
     BOT_CRASH_CYCLES={{cycles}} BOT_CRASH_SEED={{seed}} cargo test -p rotation-bot --test crash -- --nocapture
+
+# The liquidation monitor's drills in the simulator (price moves, venue liquidation, naked
+# leg, refused orders, unreadable venue), measured: level reached, action, time from the move
+# to the action; prints the README's table. The crash drill alone runs in `cargo test`.
+monitor-drills:
+    LIQ_DRILLS=1 cargo test -p liq-monitor --test drills every_drill_measured -- --nocapture
