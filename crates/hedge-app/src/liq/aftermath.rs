@@ -57,6 +57,10 @@ impl LiqMonitor {
                 }
             }
         };
+        if trade == d.trade {
+            // The same trade just failed (e.g. its venue refuses orders): not again at once.
+            return None;
+        }
         let action = match &d.trade {
             Trade::CloseBoth { .. } => "close_both",
             Trade::ReduceBoth { .. } => "reduce_both",
