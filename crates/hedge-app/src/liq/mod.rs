@@ -16,7 +16,9 @@
 //!    A one-leg reduce, and any action taken while the other venue cannot be read (past the
 //!    read-failure bound), run through the engine's single-venue path
 //!    ([`HedgeEngine::trade_one_leg`]): nothing is read from the other venue, whose last
-//!    known size is stated, and the quantity is put on that leg's own size step.
+//!    known size is stated, and the quantity is put on that leg's own size step. A failed
+//!    close or reduce whose verified positions show a broken hedge has its excess taken off
+//!    in the same check (`aftermath`).
 //!
 //! Mark price: the venue's own (`Position.mark_price`) where given, else the mid of the
 //! venue's top of book (named in `mark_source`); no price at all holds action.
