@@ -8,8 +8,104 @@ use hedge_engine::rotation::machine::{BotEvent, EventKind};
 use hedge_engine::rotation::state::{BotState, BotStatus};
 use rust_decimal::Decimal;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
+
+const ERRORS: &str = "rotation_bot_errors_total";
+const ERRORS_HELP: &str = "Errors by kind (venue request errors by error kind; bot events: \
+     read_failed, naked_leg, halted, error, operation_failed)";
+
+/// Counts the loop's events: errors by kind, and each engine operation's leg skew and
+/// naked-leg time (histograms by operation kind).
+pub fn count_events(metrics: Arc<Metrics>, mut events: broadcast::Receiver<BotEvent>) {
+    tokio::spawn(async move {
+        loop {
+            let e = match events.recv().await {
+                Ok(e) => e,
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("metrics hook lagged {n} events");
+                    continue;
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            record_event(&metrics, &e);
+        }
+    });
+}
+
+fn record_event(m: &Metrics, e: &BotEvent) {
+    let error = match e.kind {
+        EventKind::ReadFailed => Some("read_failed"),
+        EventKind::NakedLeg => Some("naked_leg"),
+        EventKind::Halted => Some("halted"),
+        EventKind::Error => Some("error"),
+        _ => None,
+    };
+    if let Some(kind) = error {
+        m.inc_counter(ERRORS, ERRORS_HELP, &[("kind", kind)], 1);
+    }
+    let Some(op) = &e.operation else {
+        return;
+    };
+    let labels = [("operation", op.kind.as_str())];
+    m.inc_counter(
+        "rotation_bot_operations_total",
+        "Engine operations by kind and outcome",
+        &[
+            ("operation", op.kind.as_str()),
+            ("outcome", op.outcome.as_str()),
+        ],
+        1,
+    );
+    if !op.ok {
+        m.inc_counter(ERRORS, ERRORS_HELP, &[("kind", "operation_failed")], 1);
+    }
+    if let Some(us) = op.leg_skew_us {
+        m.observe(
+            "rotation_bot_leg_skew_seconds",
+            "Gap between the starts of the two legs' sends, per operation",
+            &labels,
+            Duration::from_micros(us),
+        );
+    }
+    m.observe(
+        "rotation_bot_naked_seconds",
+        "How long one leg stood without its hedge, per operation (naked_ms of the report)",
+        &labels,
+        Duration::from_millis(op.naked_ms),
+    );
+}
+
+/// Every second: seconds since the last successful read of each venue (unset before the
+/// first read).
+pub fn publish_read_ages(
+    metrics: Arc<Metrics>,
+    venues: Vec<(&'static str, Arc<Mutex<Option<Instant>>>)>,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            for (id, last) in &venues {
+                let at = *last.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(at) = at {
+                    let ms = u64::try_from(at.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    m_set_age(&metrics, id, Decimal::from(ms) / Decimal::from(1000));
+                }
+            }
+        }
+    });
+}
+
+fn m_set_age(m: &Metrics, venue: &str, secs: Decimal) {
+    m.set_gauge(
+        "rotation_bot_seconds_since_last_read",
+        "Seconds since the last successful read of each venue",
+        &[("venue", venue)],
+        secs,
+    );
+}
 
 /// Forwards events to the alerter (subject: the symbol, else "bot").
 pub fn forward_alerts(alerter: Arc<Alerter>, mut events: broadcast::Receiver<BotEvent>) {
@@ -62,7 +158,7 @@ pub fn forward_alerts(alerter: Arc<Alerter>, mut events: broadcast::Receiver<Bot
                         alerter.clear(&subject, k, "position closed");
                     }
                 }
-                EventKind::ReadFailed => {}
+                EventKind::ReadFailed | EventKind::Operation => {}
             }
         }
     });

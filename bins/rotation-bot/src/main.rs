@@ -7,8 +7,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod backtest;
 mod hooks;
+mod observed;
 mod paths;
+mod report;
 mod run;
 mod status;
 
@@ -34,6 +37,8 @@ fn main() -> ExitCode {
         Some(Command::Status { json }) => status::status(&args, *json),
         Some(Command::Pause { reason }) => status::pause(&args, reason),
         Some(Command::Resume) => status::resume(&args),
+        Some(Command::Backtest(b)) => backtest::backtest(&args, b),
+        Some(Command::Report { report }) => report::report(&args, report),
         Some(Command::Run) | None => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)

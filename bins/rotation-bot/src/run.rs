@@ -115,6 +115,47 @@ pub async fn run(args: &Args) -> u8 {
         ..
     } = wiring;
     let engine = Arc::new(engine);
+    // With --metrics-addr, each venue reports its reads and errors to the metrics.
+    let metrics = args
+        .metrics_addr
+        .as_ref()
+        .map(|_| Arc::new(hedge_app::metrics::Metrics::new()));
+    let (edgex, lighter) = match &metrics {
+        Some(m) => {
+            let (a, b) = (
+                crate::observed::Observed::new(edgex, m.clone()),
+                crate::observed::Observed::new(lighter, m.clone()),
+            );
+            crate::hooks::publish_read_ages(
+                m.clone(),
+                vec![
+                    (venue_api::Venue::id(&a), a.last_ok()),
+                    (venue_api::Venue::id(&b), b.last_ok()),
+                ],
+            );
+            (
+                Arc::new(a) as Arc<dyn venue_api::Venue>,
+                Arc::new(b) as Arc<dyn venue_api::Venue>,
+            )
+        }
+        None => (edgex, lighter),
+    };
+    let _book_recorder = match &args.record_books {
+        Some(path) => match crate::backtest::spawn_book_recorder(
+            path,
+            [edgex.clone(), lighter.clone()],
+            machine_cfg.symbols.clone(),
+            clock.clone(),
+            machine_cfg.check_interval,
+        ) {
+            Ok(task) => Some(task),
+            Err(e) => {
+                eprintln!("{t}error: {e}");
+                return code::CONFIG_ERROR;
+            }
+        },
+        None => None,
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let check_interval = machine_cfg.check_interval;
     let mut machine = Machine::new(
@@ -140,9 +181,9 @@ pub async fn run(args: &Args) -> u8 {
             }
         };
     crate::hooks::forward_alerts(alerter.clone(), machine.subscribe_events());
-    let _metrics_task = match &args.metrics_addr {
-        Some(addr) => {
-            let metrics = Arc::new(hedge_app::metrics::Metrics::new());
+    let _metrics_task = match (&args.metrics_addr, metrics) {
+        (Some(addr), Some(metrics)) => {
+            crate::hooks::count_events(metrics.clone(), machine.subscribe_events());
             // Healthy while the last save is younger than three check intervals (the bot
             // saves at least at every HOLDING check and every WAITING slice).
             let max_age = (check_interval * 3).max(Duration::from_secs(120));
@@ -158,7 +199,7 @@ pub async fn run(args: &Args) -> u8 {
                 }
             }
         }
-        None => None,
+        _ => None,
     };
     let mut task = tokio::spawn(async move {
         let r = machine.run().await;

@@ -7,7 +7,8 @@
 //! venue ever holds more than one hedge.
 //!
 //! The default run is three kills (well under 60 s). `BOT_CRASH_CYCLES=N` (and
-//! `BOT_CRASH_SEED`) kills once per run until N cycles completed and prints the figures;
+//! `BOT_CRASH_SEED`) kills once per run (two runs in three complete a cycle first) until N
+//! cycles completed and prints the figures;
 //! `just bot-crash` runs 50.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -52,6 +53,8 @@ struct Figures {
     duplicate_orders: Vec<String>,
     stopped: Vec<String>,
     recovered_ops: u32,
+    halted_restarts: Vec<String>,
+    repaired_after_recovery: u32,
 }
 
 struct Rng(u64);
@@ -102,15 +105,69 @@ impl Watch {
     }
 }
 
-/// Waits until this run's bot reconciled with the venues (or stopped); true when it did.
-fn wait_reconciled(dir: &Path, out: &std::path::PathBuf, child: &mut std::process::Child) -> bool {
+/// How a restart's start-up ended.
+#[derive(Debug, PartialEq)]
+enum Start {
+    /// Reconciled with the venues (the loop goes on).
+    Reconciled,
+    /// Recovery HALTED (the bot repaired what it could and waits for the operator).
+    Halted,
+    /// Neither within the time, or the bot stopped.
+    Other,
+}
+
+/// Waits until this run's bot reconciled with the venues, or showed HALTED, or stopped.
+fn wait_start(dir: &Path, out: &std::path::PathBuf, child: &mut std::process::Child) -> Start {
     wait_until(Duration::from_secs(40), || {
         let o = read(out);
         o.contains("reconciliation:")
-            || o.contains("engine HALTED")
-            || matches!(child.try_wait(), Ok(Some(_)))
+            // the kill point came first (e.g. inside a repair at start-up)
+            || o.contains("TEST PAUSE at step")
+            || shows_halted(out)
             || state_name(dir) == "ERROR"
-    }) && read(out).contains("reconciliation:")
+            || matches!(child.try_wait(), Ok(Some(_)))
+    });
+    if read(out).contains("reconciliation:") {
+        Start::Reconciled
+    } else if shows_halted(out) {
+        Start::Halted
+    } else {
+        Start::Other
+    }
+}
+
+/// What an operator does after checking both venues: `hedge-cli resume` (the HALT cleared
+/// in the engine state file, the bot not running).
+fn operator_resume(dir: &Path) -> Option<String> {
+    use hedge_engine::state::{FileStore, StateStore};
+    let store = FileStore::new(dir.join("hedge_state.json"));
+    let mut s = store.load().unwrap();
+    let halt = s.halted.take();
+    store.save(&s).unwrap();
+    halt.map(|h| h.reason)
+}
+
+/// A restart that found the engine HALTED: the venues must be hedged or flat (the bot
+/// repaired the legs reduce-only); then the operator resumes.
+fn halted_restart(
+    sim: &Sim,
+    dir: &Path,
+    run: u32,
+    child: &mut std::process::Child,
+    f: &mut Figures,
+) {
+    f.restarts_checked += 1;
+    let t = sim.truth();
+    let o = read(&dir.join(format!("run-{run}.log")));
+    f.repaired_after_recovery += o.matches("repaired by the engine").count() as u32;
+    if !t.hedged_or_flat() {
+        f.not_hedged_or_flat
+            .push(format!("run {run} (HALTED): {:?}", t.positions));
+    }
+    kill9(child);
+    if let Some(reason) = operator_resume(dir) {
+        f.halted_restarts.push(format!("run {run}: {reason}"));
+    }
 }
 
 /// Checks the venues against the bot's state right after its start-up reconciliation.
@@ -141,12 +198,15 @@ fn check_restart(sim: &Sim, dir: &Path, run: u32, f: &mut Figures) {
     }
 }
 
-/// One run: start the bot, check its reconciliation, kill it at `point`.
+/// One run: start the bot, check its reconciliation, let it complete a cycle first when
+/// `cycle_first`, kill it at `point`.
+#[allow(clippy::too_many_arguments)]
 fn one_run(
     sim: &Sim,
     dir: &Path,
     run: u32,
     point: &str,
+    cycle_first: bool,
     rng: &mut Rng,
     f: &mut Figures,
     w: &mut Watch,
@@ -163,8 +223,11 @@ fn one_run(
     if point == "startup" {
         std::thread::sleep(Duration::from_millis(rng.next() % 1500));
     } else {
-        let ok = wait_reconciled(dir, &out, &mut child);
-        if ok {
+        let start = wait_start(dir, &out, &mut child);
+        if start == Start::Halted {
+            return halted_restart(sim, dir, run, &mut child, f);
+        }
+        if start == Start::Reconciled {
             check_restart(sim, dir, run, f);
             let o = read(&out);
             if o.contains("adopted the") {
@@ -174,6 +237,13 @@ fn one_run(
                 f.found_hedge_verified += 1;
             }
             f.recovered_ops += o.matches("recovery: operation").count() as u32;
+            if cycle_first {
+                let before = cycles_ok(dir);
+                wait_until(Duration::from_secs(60), || {
+                    w.check(sim, f, "cycle");
+                    cycles_ok(dir) > before || matches!(child.try_wait(), Ok(Some(_)))
+                });
+            }
         }
         let reached = wait_until(Duration::from_secs(40), || {
             w.check(sim, f, point);
@@ -233,7 +303,8 @@ fn report(f: &Figures, cycles: u64, secs: f64) {
          kill points (point -> bot state at the kill) {:?}; not reached {}; restarts checked {}; \
          left naked by the kill {}; restarts that found an open hedge: {} adopted, {} verified \
          (recorded); engine operations recovered {}; not hedged or flat after restart {}; state \
-         mismatches {}; double opens {}; duplicate orders {}; stopped by itself {}",
+         mismatches {}; double opens {}; duplicate orders {}; stopped by itself {}; restarts \
+         HALTED by recovery {} (legs repaired by the bot {}, then resumed as an operator would)",
         f.kills,
         f.runs,
         f.at,
@@ -248,6 +319,8 @@ fn report(f: &Figures, cycles: u64, secs: f64) {
         f.double_opens.len(),
         f.duplicate_orders.len(),
         f.stopped.len(),
+        f.halted_restarts.len(),
+        f.repaired_after_recovery,
     );
     for (what, list) in [
         ("NOT HEDGED OR FLAT", &f.not_hedged_or_flat),
@@ -255,6 +328,7 @@ fn report(f: &Figures, cycles: u64, secs: f64) {
         ("DOUBLE OPEN", &f.double_opens),
         ("DUPLICATE ORDER", &f.duplicate_orders),
         ("STOPPED", &f.stopped),
+        ("HALTED BY RECOVERY", &f.halted_restarts),
     ] {
         for l in list {
             println!("{what}: {l}");
@@ -283,13 +357,16 @@ fn kill_9_at_random_points_every_restart_ends_hedged_or_flat_without_double_orde
     if cycles_wanted == 0 {
         for point in ["open:sent", "state:HOLDING", "close:sent"] {
             run += 1;
-            one_run(&sim, d, run, point, &mut rng, &mut f, &mut w);
+            one_run(&sim, d, run, point, false, &mut rng, &mut f, &mut w);
         }
     } else {
         while cycles_ok(d) < cycles_wanted && run < (cycles_wanted as u32) * 4 {
             run += 1;
             let point = POINTS[(rng.next() % POINTS.len() as u64) as usize];
-            one_run(&sim, d, run, point, &mut rng, &mut f, &mut w);
+            // Two runs in three complete a cycle before their kill point: 50 cycles in
+            // about 75 kills.
+            let cycle_first = rng.next() % 3 != 0;
+            one_run(&sim, d, run, point, cycle_first, &mut rng, &mut f, &mut w);
             if std::env::var_os("BOT_CRASH_VERBOSE").is_some() {
                 println!(
                     "  run {run} killed at {point} ({:.0} s, {} cycles)",
@@ -301,10 +378,19 @@ fn kill_9_at_random_points_every_restart_ends_hedged_or_flat_without_double_orde
     }
     // The last restart: reconciled, then stopped cleanly.
     run += 1;
-    let out = d.join(format!("run-{run}.log"));
+    let mut out = d.join(format!("run-{run}.log"));
     let mut child = spawn(bot(d), &out);
     f.runs += 1;
-    let ok = wait_reconciled(d, &out, &mut child);
+    let mut began = wait_start(d, &out, &mut child);
+    if began == Start::Halted {
+        halted_restart(&sim, d, run, &mut child, &mut f);
+        run += 1;
+        out = d.join(format!("run-{run}.log"));
+        child = spawn(bot(d), &out);
+        f.runs += 1;
+        began = wait_start(d, &out, &mut child);
+    }
+    let ok = began == Start::Reconciled;
     if ok {
         check_restart(&sim, d, run, &mut f);
     }
@@ -321,6 +407,9 @@ fn kill_9_at_random_points_every_restart_ends_hedged_or_flat_without_double_orde
     assert!(f.double_opens.is_empty());
     assert!(f.duplicate_orders.is_empty());
     assert!(f.stopped.is_empty());
-    assert!(cycles >= 1, "no cycle completed");
+    let closed = bot_state(d)["cumulative_stats"]["total_cycles"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(closed >= 1, "no cycle closed");
     assert!(cycles >= cycles_wanted);
 }

@@ -110,6 +110,15 @@ fn two_paper_cycles_then_status_shows_them() {
         );
         assert!(c["ledger"].is_object(), "{c}");
     }
+
+    // the HTML report of the same state: one settled-funding bar per cycle
+    let rep = bot(dir.path())
+        .args(["--paper", "report", "--report", "report.html"])
+        .output()
+        .unwrap();
+    assert_eq!(rep.status.code(), Some(0), "{}", text(&rep));
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_eq!(html.matches("class=\"bar settled\"").count(), 2);
 }
 
 #[test]

@@ -11,6 +11,8 @@
 //! - [`layers`]: config file, environment and `--set` flags layered, each key knowing its origin.
 //! - [`metrics`]: `/metrics` (Prometheus) and `/health` of the long-running binaries.
 //! - [`alerts`]: the alert webhook (deduplicated per subject and kind, with "recovered").
+//! - [`report_html`]: the self-contained HTML report (inline SVG charts) of a backtest or of
+//!   the rotation bot's completed cycles.
 //! - [`logging`]: console and file logs of the three binaries (`PAPER ` on every paper line).
 //! - [`liq`]: the liquidation monitor's check: read both venues, decide (the engine's monitor
 //!   module), act through the engine's close and reduce, and the per-check display.
@@ -30,6 +32,7 @@ pub mod layers;
 pub mod liq;
 pub mod logging;
 pub mod metrics;
+pub mod report_html;
 pub mod venues;
 pub mod wiring;
 

@@ -313,3 +313,39 @@ impl MarketHistory {
         self.rates[..=i].iter().rev().find_map(|p| p.mark_price)
     }
 }
+
+impl MarketHistory {
+    /// A market from a venue's settled points (`Venue::funding_history_between`), sorted and
+    /// de-duplicated by time (a later duplicate wins). The interval is `interval_minutes` when
+    /// given, else the most recent point's.
+    pub fn from_points(
+        interval_minutes: Option<u32>,
+        points: &[venue_api::FundingPoint],
+    ) -> MarketHistory {
+        let mut by_time: BTreeMap<DateTime<Utc>, Decimal> = BTreeMap::new();
+        for p in points {
+            by_time.insert(p.time, p.rate);
+        }
+        let interval = interval_minutes
+            .or_else(|| {
+                points
+                    .iter()
+                    .max_by_key(|p| p.time)
+                    .map(|p| p.interval_minutes)
+            })
+            .unwrap_or(60);
+        MarketHistory {
+            interval_minutes: interval,
+            taker_fee: None,
+            maker_fee: None,
+            rates: by_time
+                .into_iter()
+                .map(|(time, rate)| RatePoint {
+                    time,
+                    rate,
+                    mark_price: None,
+                })
+                .collect(),
+        }
+    }
+}

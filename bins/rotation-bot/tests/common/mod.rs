@@ -183,9 +183,12 @@ pub fn workdir(sim: &Sim, config: &str) -> tempfile::TempDir {
 }
 
 /// The real binary in `dir`, LIVE mode against the simulator, with nothing from the
-/// environment but `PATH` and the short test timings.
+/// environment but `PATH` and the short test timings. `ROTATION_BOT_TEST_BIN` names another
+/// copy of the binary (long soaks run a copy, so that a rebuild meanwhile cannot swap it).
 pub fn bot(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rotation-bot"));
+    let exe = std::env::var_os("ROTATION_BOT_TEST_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_rotation-bot").into());
+    let mut c = Command::new(exe);
     c.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -234,6 +237,13 @@ pub fn bot_state(dir: &Path) -> serde_json::Value {
 /// The bot's state name ("" when unreadable).
 pub fn state_name(dir: &Path) -> String {
     bot_state(dir)["state"].as_str().unwrap_or("").to_string()
+}
+
+/// True when this run's output shows the bot HALTED (its board, written at every HALTED
+/// turn). The state file alone cannot tell: it still says HALTED from the run before until
+/// the new process has reconciled.
+pub fn shows_halted(out: &PathBuf) -> bool {
+    read(out).contains("*** ENGINE HALTED since")
 }
 
 /// Successful cycles recorded by the bot.

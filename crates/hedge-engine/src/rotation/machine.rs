@@ -22,12 +22,15 @@
 mod close;
 mod control;
 mod hold;
+mod opened_with;
+mod repair;
 mod select;
 mod startup;
 #[cfg(test)]
 mod tests;
 
 pub use control::{ControlFiles, PauseRequest};
+pub use opened_with::OpenedWith;
 
 use super::budget::Budgets;
 use super::decide::Thresholds;
@@ -172,6 +175,24 @@ pub enum EventKind {
     CycleClosed,
     /// A read failed and was not taken as flat.
     ReadFailed,
+    /// An engine operation (open, close, repair) ended; its figures are in
+    /// [`BotEvent::operation`].
+    Operation,
+}
+
+/// The figures of one engine operation (metrics: leg skew and naked-leg time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperationFigures {
+    /// `open`, `close` or `repair`.
+    pub kind: String,
+    /// How it ended (`hedged`, `flat`, `nothing_opened`, `halted`, ...).
+    pub outcome: String,
+    /// True when it ended as intended.
+    pub ok: bool,
+    /// Gap between the starts of the two first sends, microseconds (one leg: none).
+    pub leg_skew_us: Option<u64>,
+    /// How long one leg stood without its hedge, milliseconds.
+    pub naked_ms: u64,
 }
 
 /// One event (for the alert webhook and metrics, wired by the binary).
@@ -185,6 +206,17 @@ pub struct BotEvent {
     pub symbol: Option<String>,
     /// For people.
     pub message: String,
+    /// The operation's figures ([`EventKind::Operation`] only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<OperationFigures>,
+}
+
+/// The `status` tag of an outcome serialised with `tag = "status"` (empty when none).
+fn status_of(result: &impl Serialize) -> String {
+    serde_json::to_value(result)
+        .ok()
+        .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Why the loop stopped.
@@ -225,6 +257,10 @@ pub struct Machine {
     cycles_this_run: u64,
     close_failures: u32,
     last_full_check: Option<DateTime<Utc>>,
+    /// The HALT (by its start) whose residual was already given to the engine's repair.
+    repaired_halt: Option<DateTime<Utc>>,
+    /// The config to apply once the held position (opened with other settings) is closed.
+    next_cfg: Option<MachineConfig>,
 }
 
 impl Machine {
@@ -255,6 +291,8 @@ impl Machine {
             cycles_this_run: 0,
             close_failures: 0,
             last_full_check: None,
+            repaired_halt: None,
+            next_cfg: None,
         }
     }
 
@@ -355,6 +393,7 @@ impl Machine {
 
     /// Saves the state (refreshing `last_updated`) and publishes it.
     fn save(&mut self) -> Result<(), MachineError> {
+        self.stamp_opened_with();
         let now = self.clock.now();
         self.file.save(&mut self.state, now)?;
         self.published.send_replace(Arc::new(self.state.clone()));
@@ -397,6 +436,21 @@ impl Machine {
             kind,
             symbol: symbol.map(str::to_string),
             message: message.into(),
+            operation: None,
+        });
+    }
+
+    /// Announces the figures of an engine operation.
+    fn emit_operation(&self, symbol: &str, figures: OperationFigures) {
+        let _ = self.events.send(BotEvent {
+            time: self.clock.now(),
+            kind: EventKind::Operation,
+            symbol: Some(symbol.to_string()),
+            message: format!(
+                "{} {symbol}: {} (naked {} ms)",
+                figures.kind, figures.outcome, figures.naked_ms
+            ),
+            operation: Some(figures),
         });
     }
 
@@ -458,6 +512,7 @@ impl Machine {
             }
             return Ok(());
         }
+        self.repair_halted().await?;
         tracing::warn!("{}", self.board());
         if self.state.current_position.is_some() {
             self.refresh_position_view().await?;

@@ -90,6 +90,9 @@ pub enum ReduceError {
     },
 }
 
+/// Half of the last digit of a rounded runway move (`move_pct` has 4 decimals).
+const MOVE_PCT_HALF_UNIT: Decimal = Decimal::from_parts(5, 0, 0, false, 5);
+
 /// The REDUCE quantity for `symbol` on the venue of `venue` (module docs).
 pub fn reduce_quantity(
     s: &LadderSettings,
@@ -120,7 +123,9 @@ pub fn reduce_quantity(
     let for_runway = match (&pos.runway, pos.effective_move_pct()) {
         (Runway::Known { fraction, .. }, Some(x_pct)) => {
             let hundred = Decimal::ONE_HUNDRED;
-            let x = x_pct / hundred;
+            // The move is shown rounded to 4 decimals (in %): take the smallest value that
+            // rounds to it, so that the quantity is never short of the true requirement.
+            let x = (x_pct - MOVE_PCT_HALF_UNIT) / hundred;
             let target = (s.reduce_runway_pct + s.runway_hysteresis_pct) / hundred;
             let k = match pos.side {
                 LegSide::Long => Decimal::ONE - fraction,

@@ -45,6 +45,16 @@ impl Machine {
         let now = self.clock.now();
         match self.engine.close(&req).await {
             Ok(rep) => {
+                self.emit_operation(
+                    &pos.symbol,
+                    super::OperationFigures {
+                        kind: "close".into(),
+                        outcome: super::status_of(&rep.result),
+                        ok: matches!(rep.result, CloseResult::Flat { .. }),
+                        leg_skew_us: rep.leg_skew_us,
+                        naked_ms: rep.naked_ms,
+                    },
+                );
                 self.state.budget.record_fees(fees_of(&rep.orders), now);
                 if let Some(p) = self.state.current_position.as_mut() {
                     p.close_operation = rep.operation.or(p.close_operation);
@@ -256,6 +266,7 @@ impl Machine {
         self.state.completed_cycles.drain(..excess);
         self.state.current_position = None;
         self.last_full_check = None;
+        self.apply_waiting_config();
         self.save()
     }
 }

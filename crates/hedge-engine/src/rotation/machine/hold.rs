@@ -264,8 +264,8 @@ impl Machine {
             .half_common_step(&pos.symbol)
             .await
             .unwrap_or_else(|_| pos.entry.size_base.abs() / Decimal::from(1000));
-        let expected_a = pos.entry.edgex_size;
-        if (a + b).abs() > tol || a.is_zero() || b.is_zero() || (a - expected_a).abs() > tol {
+        let flipped = (a > Decimal::ZERO) != (pos.entry.edgex_size > Decimal::ZERO);
+        if (a + b).abs() > tol || a.is_zero() || b.is_zero() || flipped {
             let msg = format!(
                 "hedge mismatch on {}: {} {}, {} {} (recorded {} {})",
                 pos.symbol,
@@ -273,14 +273,29 @@ impl Machine {
                 a.normalize(),
                 self.venues.b.id(),
                 b.normalize(),
-                expected_a.normalize(),
+                pos.entry.edgex_size.normalize(),
                 pos.entry.lighter_size.normalize()
             );
-            self.emit(EventKind::NakedLeg, Some(&pos.symbol), msg.clone());
-            return self.fail(format!(
-                "{msg}; nothing new is traded. Check both venues (hedge-cli status), repair or \
-                 close, then `rotation-bot resume`"
-            ));
+            return self.repair_holding(msg).await;
+        }
+        let expected_a = pos.entry.edgex_size;
+        if (a - expected_a).abs() > tol {
+            // Still a hedge, at another size (a liq-monitor REDUCE, a venue cut of both legs):
+            // the venues are the truth.
+            let msg = format!(
+                "the {} hedge is {} per leg on the venues, recorded {}: taken as the new size",
+                pos.symbol,
+                a.abs().normalize(),
+                pos.entry.size_base.normalize()
+            );
+            tracing::warn!("{msg}");
+            self.decide(
+                "resize",
+                Some(&pos.symbol),
+                msg,
+                serde_json::json!({"slot_a": a, "slot_b": b, "recorded_a": expected_a}),
+            );
+            self.set_held_size(a.abs());
         }
         self.set_pnl(&risks);
         if let Err(e) = self.read_capital().await {

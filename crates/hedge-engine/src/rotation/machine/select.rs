@@ -420,6 +420,16 @@ impl Machine {
             Ok(r) => r,
             Err(err) => return self.open_refused(e, err),
         };
+        self.emit_operation(
+            &e.symbol,
+            super::OperationFigures {
+                kind: "open".into(),
+                outcome: super::status_of(&report.result),
+                ok: matches!(report.result, HedgeResult::Hedged { .. }),
+                leg_skew_us: report.leg_skew_us,
+                naked_ms: report.naked_ms,
+            },
+        );
         let fees = fees_of(&report.orders);
         self.state.budget.record_fees(fees, now);
         match &report.result {

@@ -40,6 +40,7 @@ impl Machine {
             self.cfg.leverage,
             self.file.path().display()
         );
+        self.hold_with_opening_config();
         if self.state.state == BotStatus::Error {
             let acknowledged = self.control.as_ref().is_some_and(|c| c.pending_resume());
             if !acknowledged {
@@ -62,7 +63,7 @@ impl Machine {
             self.state.cumulative_stats.last_error = None;
             self.state.cumulative_stats.last_error_at = None;
         }
-        match self.engine.recover(&self.venues.both()).await {
+        let report = match self.engine.recover(&self.venues.both()).await {
             Ok(rep) => {
                 for op in &rep.operations {
                     let msg = format!(
@@ -79,14 +80,15 @@ impl Machine {
                     tracing::warn!("{msg}");
                     self.emit(EventKind::Recovery, Some(&op.symbol), msg);
                 }
+                rep
             }
             Err(e) => {
                 self.fail(format!("engine recovery failed: {e}"))?;
                 return Ok(Some(RunOutcome::Error(e.to_string())));
             }
-        }
+        };
         if self.engine.halted()?.is_some() {
-            self.transition(BotStatus::Halted)?;
+            self.repair_after_recovery(&report).await?;
             return Ok(None);
         }
         match self.reconcile_venues().await? {

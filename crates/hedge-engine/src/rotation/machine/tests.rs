@@ -2,6 +2,8 @@
 //! switch on scripted funding, no close on a single sign flip, the stop-loss in both modes,
 //! the start-up cases of spec 4.8, budgets to PAUSED, cancellable waits, failed saves.
 
+mod config_change;
+mod repair;
 mod venue;
 
 use super::*;

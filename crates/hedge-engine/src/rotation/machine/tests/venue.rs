@@ -67,6 +67,7 @@ struct Inner {
     foreign: Vec<Position>,
     open_orders: Vec<(String, OrderStatus)>,
     preset: HashMap<String, (Decimal, Option<DateTime<Utc>>)>,
+    shifts: Vec<(String, DateTime<Utc>, Decimal)>,
 }
 
 /// The scripted venue.
@@ -179,6 +180,30 @@ impl ScriptVenue {
                 size,
             }],
         );
+    }
+
+    /// From clock time `at` on, the venue holds `to` on `symbol` (a cut, a liquidation, a
+    /// trade by hand), applied at the first position read at or after `at`.
+    pub fn shift_position_at(&self, symbol: &str, at: DateTime<Utc>, to: Decimal) {
+        self.lock().shifts.push((symbol.into(), at, to));
+    }
+
+    fn apply_shifts(&self) {
+        let now = self.clock.now();
+        let due: Vec<(String, Decimal)> = {
+            let mut i = self.lock();
+            let (due, later): (Vec<_>, Vec<_>) =
+                i.shifts.drain(..).partition(|(_, at, _)| *at <= now);
+            i.shifts = later;
+            due.into_iter().map(|(s, _, to)| (s, to)).collect()
+        };
+        for (symbol, to) in due {
+            if let Ok(m) = self.mock(&symbol) {
+                let before = m.position_now();
+                m.set_position(to);
+                self.note_position(&symbol, before, to);
+            }
+        }
     }
 
     pub fn fault(&self, symbol: &str, fault: Option<Fault>) {
@@ -363,6 +388,7 @@ impl Venue for ScriptVenue {
     }
 
     async fn positions(&self) -> Result<Vec<Position>, VenueError> {
+        self.apply_shifts();
         let mut out = Vec::new();
         {
             let mut i = self.lock();
@@ -382,6 +408,7 @@ impl Venue for ScriptVenue {
     }
 
     async fn position(&self, symbol: &str) -> Result<Option<Position>, VenueError> {
+        self.apply_shifts();
         {
             let mut i = self.lock();
             if i.fail_positions > 0 {
