@@ -167,7 +167,7 @@ pub enum Command {
     Resume,
     /// Replay funding history through the bot's own decisions (cycles, summary, baselines;
     /// --sweep ranks config values). With --paper: the simulator's history, no network.
-    Backtest(crate::backtest::BacktestArgs),
+    Backtest(Box<crate::backtest::BacktestArgs>),
     /// Write the HTML report of the completed cycles (funding settled and expected, fees,
     /// capture, close reasons, time in market) from the state file, without the venues.
     Report {

@@ -221,8 +221,8 @@ fn the_report_is_one_self_contained_xhtml_file_with_the_charts() {
         "Cumulative net PnL",
         "Funding per cycle",
         "Time in market per symbol",
-        "never_trade",
-        "hold_best_first_day",
+        "never trade",
+        "hold the best pair of day 1",
         "min_net_apr_threshold",
     ] {
         assert!(html.contains(needle), "{needle} missing from the report");

@@ -19,7 +19,7 @@
 //! Deterministic: the same data and config give the same result, bit for bit.
 
 use chrono::{DateTime, Duration, Utc};
-use hedge_engine::rotation::budget::BudgetState;
+use hedge_engine::rotation::budget::{BudgetState, FailedOpenKind};
 use hedge_engine::rotation::decide::{CloseReason, HoldAction};
 use hedge_engine::rotation::economics::Economics;
 use hedge_engine::rotation::machine::MachineConfig;
@@ -77,6 +77,38 @@ pub struct ReplayConfig {
     pub from: Option<DateTime<Utc>>,
     /// End (default: the data's).
     pub to: Option<DateTime<Utc>>,
+    /// Failed opens to simulate (`None`: every open fills, the default).
+    pub open_failures: Option<OpenFailures>,
+}
+
+/// A deterministic share of opens that fail after one leg filled (unwound): the open pays
+/// that leg's fee and slippage in and out, the symbol cools down and the failed-opens budget
+/// counts it, exactly as `BudgetState` does live; the bot then tries the next eligible
+/// candidate. Which opens fail is a hash of (seed, time, symbol): the same inputs fail the
+/// same opens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenFailures {
+    /// Share of open attempts that fail, percent (0..=100).
+    pub percent: Decimal,
+    /// Seed of the draw.
+    pub seed: u64,
+}
+
+impl OpenFailures {
+    /// True when the open of `symbol` at `t` fails.
+    pub fn fails(&self, symbol: &str, t: DateTime<Utc>) -> bool {
+        let mut h = self.seed ^ 0x9E37_79B9_7F4A_7C15;
+        for b in symbol.bytes().chain(t.timestamp().to_le_bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3);
+        }
+        // splitmix64 finaliser
+        h ^= h >> 30;
+        h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h ^= h >> 27;
+        h = h.wrapping_mul(0x94D0_49BB_1331_11EB);
+        h ^= h >> 31;
+        Decimal::from(h % 10_000) < self.percent * Decimal::ONE_HUNDRED
+    }
 }
 
 fn chrono_of(d: std::time::Duration) -> Duration {
@@ -107,6 +139,8 @@ struct Replay<'a> {
     equity: Vec<EquityPoint>,
     stats: SelectionStats,
     paused: bool,
+    failures: Option<OpenFailures>,
+    failed_cost: Decimal,
 }
 
 /// Runs the replay; the baselines are computed on the same data and period.
@@ -148,10 +182,13 @@ pub fn run(data: &FundingData, cfg: &ReplayConfig) -> Result<BacktestResult, Rep
         equity: Vec::new(),
         stats: SelectionStats::default(),
         paused: false,
+        failures: cfg.open_failures,
+        failed_cost: Decimal::ZERO,
     };
     r.run(from, to);
     let capital = capital_used(r.notional, m.leverage);
-    let summary = summarise(&r.cycles, &r.equity, from, to, capital);
+    let failed = (r.stats.failed_opens, r.failed_cost);
+    let summary = summarise(&r.cycles, &r.equity, from, to, capital, failed);
     let mut by_symbol: BTreeMap<String, Decimal> = BTreeMap::new();
     for c in &r.cycles {
         *by_symbol.entry(c.symbol.clone()).or_default() += c.hold_hours;
@@ -234,12 +271,49 @@ impl Replay<'_> {
             &self.cfg.economics,
             self.notional,
         );
-        let Some(e) = decision.eligible().first().map(|e| (*e).clone()) else {
+        let eligible: Vec<Economics> = decision.eligible().into_iter().cloned().collect();
+        if eligible.is_empty() {
             self.stats.nothing_qualified += 1;
             return None;
-        };
-        self.stats.opened += 1;
-        Some(Box::new(self.open(&e, t)))
+        }
+        for e in &eligible {
+            if self.failures.is_some_and(|f| f.fails(&e.symbol, t)) {
+                self.failed_open(e, t);
+                if self.budget.tripped(&self.cfg.budgets, t).is_some() {
+                    return None; // PAUSED at the next turn, as live
+                }
+                continue;
+            }
+            self.stats.opened += 1;
+            return Some(Box::new(self.open(e, t)));
+        }
+        None
+    }
+
+    /// An open whose long leg filled and was unwound: that leg's fee and slippage in and
+    /// out, a cooldown and a failed open on the budget (`record_failed_open`, as live).
+    fn failed_open(&mut self, e: &Economics, t: DateTime<Utc>) {
+        let slot = self.market.slot(&e.long.venue);
+        let venue = self.market.venue(slot).to_string();
+        let fee = self
+            .market
+            .data
+            .taker_fee(slot, &e.symbol)
+            .unwrap_or_default()
+            * self.notional;
+        let extra = self.cfg.economics.extra_slippage_bps;
+        let slip = [true, false].map(|buy| {
+            self.market
+                .slippage
+                .fill_cost(&venue, &e.symbol, buy, self.notional, extra, t)
+        });
+        let cost = fee * Decimal::TWO + slip[0] + slip[1];
+        self.budget.record_fees(fee * Decimal::TWO, t);
+        self.budget
+            .record_failed_open(&self.cfg.budgets, &e.symbol, FailedOpenKind::Unwound, t);
+        self.stats.failed_opens += 1;
+        self.failed_cost += cost;
+        extend_equity(&mut self.equity, [(t, -cost)]);
     }
 
     fn open(&mut self, e: &Economics, t: DateTime<Utc>) -> Holding {

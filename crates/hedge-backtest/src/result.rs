@@ -114,7 +114,7 @@ pub struct EquityPoint {
 /// The figures of a run (the strategy or a baseline).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// Net PnL, USD.
+    /// Net PnL, USD: the cycles' nets less the cost of failed opens.
     pub net_pnl_usd: Decimal,
     /// Capital used, USD: the margin of both legs (notional x 2 / leverage) of the largest
     /// position held.
@@ -141,6 +141,10 @@ pub struct Summary {
     pub win_rate_percent: Decimal,
     /// Mean capture ratio over the cycles that had one.
     pub mean_capture_ratio: Option<Decimal>,
+    /// Failed (unwound) opens.
+    pub failed_opens: u32,
+    /// What they cost (fees and slippage of the unwound leg), USD; in the net PnL.
+    pub failed_open_cost_usd: Decimal,
 }
 
 /// A baseline: what a simpler policy would have made over the same data.
@@ -175,6 +179,8 @@ pub struct SelectionStats {
     pub extends: u64,
     /// Stop-loss checks run.
     pub stop_loss_checks: u64,
+    /// Opens that failed (simulated, see `replay::OpenFailures`).
+    pub failed_opens: u32,
 }
 
 /// Everything one backtest produces.

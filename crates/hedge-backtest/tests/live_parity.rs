@@ -126,6 +126,7 @@ async fn the_live_machine_and_the_replay_take_the_same_decisions() {
             slippage: SlippageModel::FlatBps(dec!(1)),
             from: Some(start),
             to: None,
+            open_failures: None,
         },
     )
     .unwrap();

@@ -30,6 +30,7 @@ fn replay(
         slippage: SlippageModel::FlatBps(bps),
         from: None,
         to: None,
+        open_failures: None,
     }
 }
 
@@ -255,4 +256,47 @@ fn the_stop_loss_closes_on_the_marks_when_the_hedge_loses() {
     let r = run(&d, &replay(cfg, dec!(1))).unwrap();
     assert_eq!(r.cycles[0].close_reason, CloseTag::MaxHold);
     assert_eq!(r.cycles[0].price_pnl_usd, dec!(-30));
+}
+
+#[test]
+fn failed_opens_cool_the_symbol_down_and_trip_the_failed_opens_budget() {
+    // Every open fails with the long leg filled and unwound: 1.20 USD each (fee 0.50 in and
+    // out, slippage 0.10 in and out). First failure 00:00 (BTC cools 15 min), the next at
+    // 00:15 (30 min), then 00:45: three within an hour trip the budget (PAUSED).
+    let d = two_schedules(485);
+    let mut cfg = replay(config(&["BTC"]), dec!(1));
+    cfg.open_failures = Some(hedge_backtest::OpenFailures {
+        percent: dec!(100),
+        seed: 7,
+    });
+    let r = run(&d, &cfg).unwrap();
+    assert!(r.cycles.is_empty());
+    let s = &r.summary;
+    assert!(s.failed_opens >= 3, "{s:?}");
+    assert_eq!(
+        s.failed_open_cost_usd,
+        dec!(1.2) * rust_decimal::Decimal::from(s.failed_opens)
+    );
+    assert_eq!(s.net_pnl_usd, -s.failed_open_cost_usd);
+    assert!(r.stats.budget_trips >= 1, "{:?}", r.stats);
+    let first: Vec<_> = r.equity.iter().take(3).map(|p| p.time).collect();
+    assert_eq!(first, vec![at(0), at(15), at(45)]);
+    // None fail at 0 %; about half at 50 %, the same ones on every run.
+    cfg.open_failures = Some(hedge_backtest::OpenFailures {
+        percent: dec!(0),
+        seed: 7,
+    });
+    assert_eq!(run(&d, &cfg).unwrap().summary.failed_opens, 0);
+    cfg.open_failures = Some(hedge_backtest::OpenFailures {
+        percent: dec!(50),
+        seed: 7,
+    });
+    let long = two_schedules(10 * 24 * 60);
+    let half = run(&long, &cfg).unwrap();
+    assert!(
+        half.summary.failed_opens > 0 && half.summary.cycles > 0,
+        "{:?}",
+        half.summary
+    );
+    assert_eq!(half, run(&long, &cfg).unwrap());
 }

@@ -34,6 +34,8 @@ fn summary(net: Decimal, cycles: u32) -> Summary {
         cycles,
         win_rate_percent: if cycles > 0 { dec!(50) } else { dec!(0) },
         mean_capture_ratio: None,
+        failed_opens: 0,
+        failed_open_cost_usd: dec!(0),
     }
 }
 
