@@ -103,3 +103,9 @@ backtest-sweep days="30":
 # Backtest speed: the 90-day 15-symbol replay and the sweep scaling (criterion, release).
 bench-backtest:
     cargo bench -p hedge-backtest --bench replay
+
+# The liquidation monitor's drills in the simulator (price moves, venue liquidation, naked
+# leg, refused orders, unreadable venue), measured: level reached, action, time from the move
+# to the action; prints the README's table. The crash drill alone runs in `cargo test`.
+monitor-drills:
+    LIQ_DRILLS=1 cargo test -p liq-monitor --test drills every_drill_measured -- --nocapture

@@ -20,6 +20,9 @@ use tokio::sync::watch;
 /// in basis points allows (50 bps to open, 300 bps reduce-only), whatever the tick.
 const PAPER_FAST_CROSS_TICKS: u32 = 1_000_000;
 
+/// Test hook: the pause after a failed selection, in milliseconds (default: the seed's 300 s).
+const SELECTION_BACKOFF_ENV: &str = "HEDGE_TEST_SELECTION_BACKOFF_MS";
+
 fn tag(paper: bool) -> &'static str {
     if paper {
         "PAPER "
@@ -65,6 +68,14 @@ pub async fn run(args: &Args) -> u8 {
             return code::CONFIG_ERROR;
         }
     };
+    // Test hook (inert when unset), as HEDGE_SETTLE_TIMEOUT_MS: the live-mode crash and chaos
+    // tests cannot wait the seed's 300 s after a failed selection.
+    if let Some(ms) = std::env::var(SELECTION_BACKOFF_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        machine_cfg.selection_backoff = Duration::from_millis(ms);
+    }
     if args.paper && args.speed > 1 {
         // At N times real speed the simulated book moves N times further between the book
         // read and the send: a 10- or 100-tick crossing misses and the close HALTs. IOC

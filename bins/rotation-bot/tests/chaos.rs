@@ -9,7 +9,7 @@
 //! A HALT during the run is counted; the bot repairs the legs reduce-only while HALTED, the
 //! test checks the venues are hedged or flat, then resumes as an operator would.
 //!
-//! The default run is a few cycles (well under 60 s). `BOT_CHAOS_CYCLES=N` (and
+//! The default run is two cycles (under 60 s). `BOT_CHAOS_CYCLES=N` (and
 //! `BOT_CHAOS_SEED`) runs N cycles and prints the figures; `just bot-chaos` runs 30.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -125,12 +125,43 @@ fn start_bot(d: &Path, run: u32) -> (std::process::Child, std::path::PathBuf) {
     (spawn(bot(d), &out), out)
 }
 
+/// HALTED: the bot repairs the legs while HALTED (the venues must end hedged or flat), exits 3
+/// on SIGINT, and the operator clears the HALT.
+fn handle_halt(
+    sim: &Sim,
+    d: &Path,
+    child: &mut std::process::Child,
+    out: &std::path::PathBuf,
+    naked: &mut Naked,
+    f: &mut Figures,
+) {
+    let repaired = wait_until(Duration::from_secs(20), || {
+        naked.poll(sim, f);
+        sim.truth().hedged_or_flat()
+    });
+    assert!(
+        repaired,
+        "HALTED with a naked leg: {:?}\n{}",
+        sim.truth(),
+        read(out)
+    );
+    let code = interrupt(child, Duration::from_secs(30));
+    assert_eq!(code, Some(3), "a HALTED bot exits 3: {}", read(out));
+    use hedge_engine::state::{FileStore, StateStore};
+    let store = FileStore::new(d.join("hedge_state.json"));
+    let mut s = store.load().unwrap();
+    if let Some(h) = s.halted.take() {
+        f.halts.push(h.reason);
+    }
+    store.save(&s).unwrap();
+}
+
 #[test]
 fn cycles_under_random_faults_end_hedged_or_flat_with_state_files_matching_the_venues() {
     let cycles_wanted: u64 = std::env::var("BOT_CHAOS_CYCLES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(2);
     let seed: u64 = std::env::var("BOT_CHAOS_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -170,31 +201,9 @@ fn cycles_under_random_faults_end_hedged_or_flat_with_state_files_matching_the_v
             armed = Some((spec.to_string(), count_of(spec), Instant::now()));
         }
         if shows_halted(&out) {
-            // The bot repairs the legs while HALTED; then the operator resumes.
             sim.faults(None);
             armed = None;
-            let repaired = wait_until(Duration::from_secs(20), || {
-                naked.poll(&sim, &mut f);
-                sim.truth().hedged_or_flat()
-            });
-            assert!(
-                repaired,
-                "HALTED with a naked leg: {:?}\n{}",
-                sim.truth(),
-                read(&out)
-            );
-            let code = interrupt(&mut child, Duration::from_secs(30));
-            assert_eq!(code, Some(3), "a HALTED bot exits 3: {}", read(&out));
-            if let Some(reason) = {
-                use hedge_engine::state::{FileStore, StateStore};
-                let store = FileStore::new(d.join("hedge_state.json"));
-                let mut s = store.load().unwrap();
-                let h = s.halted.take();
-                store.save(&s).unwrap();
-                h.map(|h| h.reason)
-            } {
-                f.halts.push(reason);
-            }
+            handle_halt(&sim, d, &mut child, &out, &mut naked, &mut f);
             run += 1;
             f.restarts += 1;
             (child, out) = start_bot(d, run);
@@ -215,7 +224,21 @@ fn cycles_under_random_faults_end_hedged_or_flat_with_state_files_matching_the_v
             *f.fired.entry(kind_of(spec)).or_default() += n;
         }
     }
-    // Let any operation in flight finish, then stop.
+    // Let any operation in flight finish, then stop; a HALT at the very end is handled as
+    // during the run, then one more start must reconcile cleanly.
+    wait_until(Duration::from_secs(3), || shows_halted(&out));
+    if shows_halted(&out) {
+        handle_halt(&sim, d, &mut child, &out, &mut naked, &mut f);
+        run += 1;
+        f.restarts += 1;
+        (child, out) = start_bot(d, run);
+        assert!(
+            wait_until(Duration::from_secs(40), || read(&out)
+                .contains("reconciliation:")),
+            "{}",
+            read(&out)
+        );
+    }
     let code = interrupt(&mut child, Duration::from_secs(60));
     naked.poll(&sim, &mut f);
     let cycles = cycles_ok(d);

@@ -84,6 +84,10 @@ impl Sim {
                 // Lighter shows fills late, as the venue does (shorter than live: cycles are
                 // short).
                 lighter_fill_delay: Duration::from_millis(300),
+                // Prices walk 50 times slower than real time: a bounded IOC that crosses 10
+                // ticks does not miss because a loaded test machine was slow (misses are
+                // what the faults inject, on purpose).
+                price_time_divisor: 50,
                 edgex_collateral: Decimal::from(100_000),
                 lighter_collateral: Decimal::from(100_000),
                 ..PaperOptions::default()
@@ -194,6 +198,8 @@ pub fn bot(dir: &Path) -> Command {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HEDGE_SETTLE_TIMEOUT_MS", "2500")
         .env("HEDGE_SETTLE_GRACE_MS", "300")
+        // One second, not the seed's 300 s, after a selection whose opens all failed.
+        .env("HEDGE_TEST_SELECTION_BACKOFF_MS", "1000")
         // The loopback simulator is not rate-limited.
         .env("LIGHTER_REQUESTS_PER_MINUTE", "6000")
         .args([
