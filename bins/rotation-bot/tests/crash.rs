@@ -159,7 +159,11 @@ fn halted_restart(
     f.restarts_checked += 1;
     let t = sim.truth();
     let o = read(&dir.join(format!("run-{run}.log")));
-    f.repaired_after_recovery += o.matches("repaired by the engine").count() as u32;
+    // One decision record per repair (the message is also logged and alerted).
+    f.repaired_after_recovery += o
+        .lines()
+        .filter(|l| l.contains("repaired by the engine") && l.contains("kind=\"repair\""))
+        .count() as u32;
     if !t.hedged_or_flat() {
         f.not_hedged_or_flat
             .push(format!("run {run} (HALTED): {:?}", t.positions));
