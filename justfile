@@ -68,13 +68,19 @@ bot-chaos cycles="30" seed="20261202":
 
 # Renders an HTML report to a PNG in headless Chromium, for people to look at (not part of the
 # tests; needs `chromium`, or CHROMIUM=/path/to/chrome). Without the HTML file it first
-# writes one: the bot's own report after a short paper run (4 cycles at 3600x, paper-shot/).
+# writes one: the 30-day paper backtest's report (`backtest --paper --days 30 --report`), or,
+# in a build whose backtest has no --report, the bot's own report after a short paper run
+# (4 cycles at 3600x under paper-shot/).
 report-shot html="report.html" png="report.png" width="1000" height="2600":
     #!/usr/bin/env bash
     set -euo pipefail
     if [ ! -f "{{html}}" ]; then
-        cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot --speed 3600 --cycles 4
-        cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot report --report "{{html}}"
+        if cargo run -q -p rotation-bot -- backtest --help | grep -q -- '--report'; then
+            cargo run -q -p rotation-bot -- backtest --paper --days 30 --report "{{html}}"
+        else
+            cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot --speed 3600 --cycles 4
+            cargo run -q -p rotation-bot -- --paper --paper-dir paper-shot report --report "{{html}}"
+        fi
     fi
     browser="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}"
     if [ -z "$browser" ]; then
@@ -85,3 +91,21 @@ report-shot html="report.html" png="report.png" width="1000" height="2600":
         --window-size={{width}},{{height}} --screenshot="$(realpath -m "{{png}}")" \
         "file://$(realpath "{{html}}")"
     echo "wrote {{png}} from {{html}}"
+
+# Backtest: 30 days of the simulator's funding history through the bot's decisions (no network).
+backtest days="30":
+    cargo run -q -p rotation-bot -- backtest --paper --days {{days}}
+
+# Backtest sweep example: entry bar x planned hold, ranked by net PnL, winner's config printed.
+backtest-sweep days="30":
+    cargo run -q -p rotation-bot -- backtest --paper --days {{days}} --sweep min_net_apr_threshold=5,20,50 --sweep hold_duration_hours=8,16,24
+
+# Backtest speed: the 90-day 15-symbol replay and the sweep scaling (criterion, release).
+bench-backtest:
+    cargo bench -p hedge-backtest --bench replay
+
+# The liquidation monitor's drills in the simulator (price moves, venue liquidation, naked
+# leg, refused orders, unreadable venue), measured: level reached, action, time from the move
+# to the action; prints the README's table. The crash drill alone runs in `cargo test`.
+monitor-drills:
+    LIQ_DRILLS=1 cargo test -p liq-monitor --test drills every_drill_measured -- --nocapture

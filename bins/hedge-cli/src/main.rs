@@ -280,6 +280,11 @@ fn render_config(
         render::print_json(&json!({
             "mode": if paper { "paper" } else { "live" },
             "config_source": origin,
+            "config_layers": loaded
+                .layered
+                .iter()
+                .map(|(k, o)| (k.clone(), json!(o)))
+                .collect::<serde_json::Map<String, serde_json::Value>>(),
             "config": {
                 "symbol": c.symbol,
                 "quote": c.quote,
@@ -302,6 +307,16 @@ fn render_config(
             },
         ),
         ("config source".to_string(), origin),
+    ];
+    if !loaded.layered.is_empty() {
+        let set: Vec<String> = loaded
+            .layered
+            .iter()
+            .map(|(k, o)| format!("{k} ({o})"))
+            .collect();
+        rows.push(("set by layers".to_string(), set.join(", ")));
+    }
+    rows.extend([
         ("market".to_string(), format!("{}/{}", c.symbol, c.quote)),
         (
             "long leg".to_string(),
@@ -316,7 +331,7 @@ fn render_config(
             "default notional".to_string(),
             format!("{} {}", c.notional, c.quote),
         ),
-    ];
+    ]);
     for (venue, state) in credentials {
         rows.push((format!("{venue} credentials"), state));
     }

@@ -119,6 +119,9 @@ pub async fn run(a: Args) -> Result<u8, Failure> {
     if let Some(n) = &loaded.notice {
         eprintln!("{n}");
     }
+    for (key, layer) in &loaded.layered {
+        tracing::info!("config {key} set by {layer}");
+    }
     let config_file = match &loaded.origin {
         ConfigOrigin::File(p) => Some(p.clone()),
         ConfigOrigin::PaperDefaults => None,
@@ -234,21 +237,8 @@ async fn watch(
         }
         if *first {
             *first = false;
-            alerter.event(
-                "liq-monitor",
-                AlertKind::Recovery,
-                &format!(
-                    "liq-monitor started: {:?}, {} venue(s) read, {} symbol(s)",
-                    report.health,
-                    report
-                        .venues
-                        .iter()
-                        .filter(|v| v.read_error.is_none())
-                        .count(),
-                    report.symbols.len()
-                ),
-                serde_json::Value::Null,
-            );
+            let (message, details) = hedge_app::liq::publish::startup_summary(&report);
+            alerter.event("liq-monitor", AlertKind::Recovery, &message, details);
         }
         hedge_app::liq::publish::alerts(&report, alerter);
         let max_age = Duration::from_secs(a.interval.saturating_mul(3).max(600));

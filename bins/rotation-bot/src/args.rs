@@ -137,6 +137,11 @@ pub struct Args {
     #[arg(long = "alert-webhook", global = true, value_name = "URL")]
     pub alert_webhook: Option<String>,
 
+    /// While running, append each symbol's top of book on both venues to FILE every check
+    /// interval (CSV for `backtest --books FILE`).
+    #[arg(long = "record-books", global = true, value_name = "FILE")]
+    pub record_books: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -162,7 +167,7 @@ pub enum Command {
     Resume,
     /// Replay funding history through the bot's own decisions (cycles, summary, baselines;
     /// --sweep ranks config values). With --paper: the simulator's history, no network.
-    Backtest(crate::backtest::BacktestArgs),
+    Backtest(Box<crate::backtest::BacktestArgs>),
     /// Write the HTML report of the completed cycles (funding settled and expected, fees,
     /// capture, close reasons, time in market) from the state file, without the venues.
     Report {

@@ -5,18 +5,24 @@
 
 use crate::code;
 use crate::outln;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use hedge_app::bot_config;
 use hedge_backtest::sweep::{combinations, default_threads, parse_specs, run_sweep, SweepJob};
-use hedge_backtest::{
-    BacktestResult, BookDepth, FeeSchedule, FundingData, MarketHistory, ReplayConfig,
-    SlippageModel, Summary, SweepResult, VenueHistory,
-};
+use hedge_backtest::{BookDepth, OpenFailures, ReplayConfig, SlippageModel, SweepResult};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+
+mod record;
+mod render;
+mod source;
+
+pub use record::spawn_book_recorder;
+use render::time;
+use render::{bar, render, render_sweep, report_input, write_html};
+use source::{explicit_period, load_data};
 
 /// Replay funding history through the bot's own decisions: the cycles it would have run,
 /// their funding per leg, fees and slippage, a summary, and two baselines (never trade; hold
@@ -50,7 +56,7 @@ pub struct BacktestArgs {
     /// Funding data file: read when it exists, else fetched and written there.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    /// --paper: seed of the simulator's funding model.
+    /// --paper: seed of the simulator's funding model (and of --open-failure-percent).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
     /// Slippage per fill, basis points of the notional (flat model).
@@ -59,6 +65,10 @@ pub struct BacktestArgs {
     /// Recorded top-of-book depth (CSV, see below) instead of the flat model.
     #[arg(long, value_name = "FILE")]
     pub books: Option<PathBuf>,
+    /// Share of opens that fail with one leg filled and unwound (percent, drawn from --seed):
+    /// exercises the cooldowns and the failed-opens budget. Default 0: every open fills.
+    #[arg(long = "open-failure-percent", default_value = "0", value_name = "PCT")]
+    pub open_failure_percent: Decimal,
     /// Sweep a config key over values (repeatable): every combination is replayed.
     #[arg(long = "sweep", value_name = "KEY=V1,V2,...")]
     pub sweep: Vec<String>,
@@ -68,6 +78,11 @@ pub struct BacktestArgs {
     /// One JSON document instead of tables (exact decimals as strings).
     #[arg(long)]
     pub json: bool,
+    /// Also write the HTML report (inline SVG charts, no network): cumulative net PnL with
+    /// the baselines, funding settled against expected, fees, time in market per symbol,
+    /// and the sweep as a heat map.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 type Fail = (u8, String);
@@ -125,7 +140,20 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
         }
         None => SlippageModel::FlatBps(b.slippage_bps),
     };
+    if b.open_failure_percent < Decimal::ZERO || b.open_failure_percent > Decimal::ONE_HUNDRED {
+        return Err(usage(format!(
+            "--open-failure-percent {}: must be between 0 and 100",
+            b.open_failure_percent
+        )));
+    }
     let (from, to) = explicit_period(b)?;
+    if from.is_some_and(|f| f < data.from) || to.is_some_and(|t| t > data.to) {
+        eprintln!(
+            "warning: the data covers {} .. {} only; the replay is limited to it",
+            time(data.from),
+            time(data.to)
+        );
+    }
     let replay_of = |cfg: &bot_config::BotConfig| -> Result<ReplayConfig, String> {
         let mut machine = cfg.machine_config(None)?;
         machine.symbols = symbols.clone();
@@ -134,11 +162,18 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
             slippage: slippage.clone(),
             from,
             to,
+            open_failures: (b.open_failure_percent > Decimal::ZERO).then_some(OpenFailures {
+                percent: b.open_failure_percent,
+                seed: b.seed,
+            }),
         })
     };
     if b.sweep.is_empty() {
         let rc = replay_of(&cfg).map_err(|e| usage(format!("config: {e}")))?;
         let result = hedge_backtest::run(&data, &rc).map_err(|e| usage(e.to_string()))?;
+        if let Some(path) = &b.report {
+            write_html(path, &report_input(&data, &result, b, None))?;
+        }
         if b.json {
             print_json(&serde_json::json!({ "source": data.source, "result": result }));
         } else {
@@ -187,7 +222,21 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
         .enumerate()
         .map(|(i, (p, _))| (params_key(p), i))
         .collect();
-    let result = run_sweep(&data, names, jobs, threads, &progress);
+    let winner_job = |r: &SweepResult| {
+        r.rows
+            .first()
+            .filter(|r| r.summary.is_some())
+            .and_then(|r| index.get(&params_key(&r.params)))
+            .and_then(|i| jobs.get(*i))
+            .and_then(|(_, j)| j.as_ref().ok().cloned())
+    };
+    let result = run_sweep(&data, names, jobs.clone(), threads, &progress);
+    if let Some(path) = &b.report {
+        // The report shows the winner's run in full, and the sweep as a heat map.
+        let rc = winner_job(&result).ok_or_else(|| usage("--report: no combination could run"))?;
+        let best = hedge_backtest::run(&data, &rc).map_err(|e| usage(e.to_string()))?;
+        write_html(path, &report_input(&data, &best, b, Some(&result)))?;
+    }
     let winner = result
         .rows
         .first()
@@ -270,364 +319,4 @@ fn build_config(
     let loaded = bot_config::parse_object(layered.object.clone())
         .map_err(|m| usage(format!("{}: {m}", layered.origin_of_message(&m, &base.1))))?;
     Ok((loaded.config, layered.object))
-}
-
-fn parse_date(flag: &str, s: &str) -> Result<DateTime<Utc>, Fail> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| {
-            usage(format!(
-                "{flag} {s:?}: expected YYYY-MM-DD or an RFC 3339 time"
-            ))
-        })
-}
-
-/// The period asked on the command line (`None` parts: the data's).
-fn explicit_period(b: &BacktestArgs) -> Result<Period, Fail> {
-    let to = b.to.as_deref().map(|s| parse_date("--to", s)).transpose()?;
-    let from = match (&b.from, b.days) {
-        (Some(s), _) => Some(parse_date("--from", s)?),
-        (None, Some(n)) => to.map(|t| t - Duration::days(i64::from(n))),
-        (None, None) => None,
-    };
-    if let (Some(f), Some(t)) = (from, to) {
-        if f >= t {
-            return Err(usage(format!("--from {f} must be before --to {t}")));
-        }
-    }
-    Ok((from, to))
-}
-
-/// The period to load or fetch: --from/--to/--days, default the 30 days before today 00:00.
-fn fetch_period(b: &BacktestArgs) -> Result<(DateTime<Utc>, DateTime<Utc>), Fail> {
-    let (from, to) = explicit_period(b)?;
-    let today = Utc::now()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc())
-        .unwrap_or_else(Utc::now);
-    let to = to.unwrap_or(today);
-    let from = from.unwrap_or(to - Duration::days(i64::from(b.days.unwrap_or(30))));
-    if from >= to {
-        return Err(usage(format!("--from {from} must be before --to {to}")));
-    }
-    Ok((from, to))
-}
-
-fn load_data(
-    args: &crate::args::Args,
-    b: &BacktestArgs,
-    symbols: &[String],
-) -> Result<FundingData, Fail> {
-    if let Some(p) = b.data.as_deref().filter(|p| p.exists()) {
-        return FundingData::load(p).map_err(|e| usage(format!("--data: {e}")));
-    }
-    let (from, to) = fetch_period(b)?;
-    let data = if args.paper {
-        paper_data(b.seed, symbols, from, to)?
-    } else {
-        fetch_live(args, symbols, from, to)?
-    };
-    if args.paper && b.data.is_none() {
-        return Ok(data); // regenerated at will: nothing to cache
-    }
-    let path = b
-        .data
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("backtest_data.json"));
-    data.save(&path)
-        .map_err(|e| (code::VENUE_ERROR, format!("--data: {e}")))?;
-    eprintln!("funding data written to {}", path.display());
-    Ok(data)
-}
-
-/// The simulator's own deterministic history (what `--paper` trades on with this seed).
-pub fn paper_data(
-    seed: u64,
-    symbols: &[String],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<FundingData, Fail> {
-    use venue_sim::engine::VenueKind;
-    let listed = venue_sim::history::symbols();
-    let (known, unknown): (Vec<String>, Vec<String>) = symbols
-        .iter()
-        .cloned()
-        .partition(|s| listed.iter().any(|l| l.eq_ignore_ascii_case(s)));
-    if !unknown.is_empty() {
-        eprintln!(
-            "PAPER: the simulator does not list {} (left out)",
-            unknown.join(", ")
-        );
-    }
-    let params = venue_sim::engine::funding::EpisodeParams::default();
-    let h = venue_sim::history::paper_history(seed, &params, &known, from, to)
-        .map_err(|e| usage(e.to_string()))?;
-    let venue = |kind: VenueKind| -> VenueHistory {
-        let series = h.venues.get(&kind).cloned().unwrap_or_default();
-        let fees = series
-            .values()
-            .next()
-            .map(|s| FeeSchedule {
-                maker: s.fees.maker,
-                taker: s.fees.taker,
-            })
-            .unwrap_or(FeeSchedule {
-                maker: Decimal::ZERO,
-                taker: Decimal::ZERO,
-            });
-        let markets = series
-            .into_iter()
-            .map(|(symbol, s)| {
-                let mut m = MarketHistory::from_points(Some(s.interval_minutes), &s.points);
-                m.taker_fee = Some(s.fees.taker).filter(|f| *f != fees.taker);
-                m.maker_fee = Some(s.fees.maker).filter(|f| *f != fees.maker);
-                (symbol, m)
-            })
-            .collect();
-        VenueHistory {
-            venue: kind.name().to_string(),
-            fees,
-            markets,
-        }
-    };
-    let data = FundingData {
-        version: hedge_backtest::data::DATA_VERSION,
-        source: format!("paper simulator funding model, seed {seed}"),
-        created_at: None,
-        from,
-        to,
-        venues: vec![venue(VenueKind::Edgex), venue(VenueKind::Lighter)],
-    };
-    data.validate().map_err(|e| usage(e.to_string()))?;
-    Ok(data)
-}
-
-fn fetch_live(
-    args: &crate::args::Args,
-    symbols: &[String],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<FundingData, Fail> {
-    use hedge_app::credentials::VenueSettings;
-    use hedge_app::env::Env;
-    use hedge_app::venues::VenueKind;
-    use hedge_app::wiring::{StateSettings, Wiring};
-    let env = match args.env_file.as_deref() {
-        Some(p) => Env::load(p, true),
-        None => Env::load_default(),
-    }
-    .map_err(|e| usage(e.to_string()))?;
-    let settings = VenueSettings::from_env(&env).map_err(|e| usage(e.to_string()))?;
-    // Public endpoints only: no order is sent, the engine is never used.
-    let state = StateSettings {
-        path: std::env::temp_dir().join("rotation-bot-backtest-unused.json"),
-        init_state: true,
-        lock_wait: std::time::Duration::from_secs(1),
-    };
-    let wiring = Wiring::live(&settings, "USD", &state).map_err(|e| usage(e.to_string()))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| (code::VENUE_ERROR, format!("cannot start the runtime: {e}")))?;
-    let (a, b) = (
-        wiring.venue(VenueKind::Edgex),
-        wiring.venue(VenueKind::Lighter),
-    );
-    let tty = std::io::stderr().is_terminal();
-    let progress = move |done: usize, total: usize, what: &str| {
-        if tty {
-            eprint!("\r{} {what:<40}", bar(done, total, "reads"));
-            if done == total {
-                eprintln!();
-            }
-        } else {
-            eprintln!("[{done}/{total}] {what}");
-        }
-    };
-    rt.block_on(hedge_backtest::fetch::fetch(
-        [a.as_ref(), b.as_ref()],
-        symbols,
-        from,
-        to,
-        &progress,
-    ))
-    .map_err(|e| (code::VENUE_ERROR, e.to_string()))
-}
-
-fn bar(done: usize, total: usize, what: &str) -> String {
-    let width = 30;
-    let filled = (done * width).checked_div(total).unwrap_or(width);
-    format!(
-        "[{}{}] {done}/{total} {what}",
-        "#".repeat(filled),
-        " ".repeat(width - filled.min(width))
-    )
-}
-
-fn d2(x: Decimal) -> String {
-    format!("{:.2}", x.round_dp(2))
-}
-
-fn time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
-}
-
-fn render(data: &FundingData, r: &BacktestResult) {
-    outln!(
-        "BACKTEST {} .. {} ({} days), {} symbols, {} / {}; data: {}",
-        time(r.from),
-        time(r.to),
-        days(r.from, r.to),
-        r.symbols.len(),
-        r.venues[0],
-        r.venues[1],
-        data.source
-    );
-    outln!();
-    outln!(
-        "{:>4}  {:<9} {:<26} {:<16} {:<16} {:>7} {:>9} {:>9} {:>7} {:>7} {:>8} {:>7}  reason",
-        "#",
-        "symbol",
-        "direction",
-        "opened",
-        "closed",
-        "hold h",
-        "fund L",
-        "fund S",
-        "fees",
-        "slip",
-        "net",
-        "capture"
-    );
-    for c in &r.cycles {
-        outln!(
-            "{:>4}  {:<9} {:<26} {:<16} {:<16} {:>7} {:>9} {:>9} {:>7} {:>7} {:>8} {:>7}  {}",
-            c.cycle,
-            c.symbol,
-            c.direction,
-            time(c.opened_at),
-            time(c.closed_at),
-            c.hold_hours.round_dp(1),
-            d2(c.long.funding_usd),
-            d2(c.short.funding_usd),
-            d2(c.fees_usd),
-            d2(c.slippage_usd),
-            d2(c.net_usd),
-            c.capture_ratio
-                .map(|x| x.round_dp(2).to_string())
-                .unwrap_or_else(|| "-".into()),
-            c.close_reason.as_str()
-        );
-    }
-    if r.cycles.is_empty() {
-        outln!(
-            "  (no cycle: nothing qualified at {} selections)",
-            r.stats.selections
-        );
-    }
-    outln!();
-    let mut cols: Vec<(&str, &Summary)> = vec![("strategy", &r.summary)];
-    cols.extend(r.baselines.iter().map(|b| (b.name.as_str(), &b.summary)));
-    outln!(
-        "{:<22}{}",
-        "",
-        cols.iter()
-            .map(|(n, _)| format!("{n:>22}"))
-            .collect::<String>()
-    );
-    type Row = (&'static str, fn(&Summary) -> String);
-    let rows: [Row; 12] = [
-        ("net PnL (USD)", |s| d2(s.net_pnl_usd)),
-        ("APR on capital (%)", |s| d2(s.apr_percent)),
-        ("capital used (USD)", |s| d2(s.capital_used_usd)),
-        ("funding (USD)", |s| d2(s.funding_usd)),
-        ("fees (USD)", |s| d2(s.fees_usd)),
-        ("slippage (USD)", |s| d2(s.slippage_usd)),
-        ("price PnL (USD)", |s| d2(s.price_pnl_usd)),
-        ("max drawdown (USD)", |s| d2(s.max_drawdown_usd)),
-        ("time in market (%)", |s| d2(s.time_in_market_percent)),
-        ("cycles", |s| s.cycles.to_string()),
-        ("win rate (%)", |s| d2(s.win_rate_percent)),
-        ("mean capture ratio", |s| {
-            s.mean_capture_ratio
-                .map(|x| x.round_dp(2).to_string())
-                .unwrap_or_else(|| "-".into())
-        }),
-    ];
-    for (label, f) in rows {
-        outln!(
-            "{label:<22}{}",
-            cols.iter()
-                .map(|(_, s)| format!("{:>22}", f(s)))
-                .collect::<String>()
-        );
-    }
-    for b in &r.baselines {
-        outln!("  {}: {}", b.name, b.description);
-    }
-    let s = &r.stats;
-    outln!(
-        "  selections {}, opened {}, nothing qualified {}, hold decisions {} ({} extend), budget pauses {}",
-        s.selections, s.opened, s.nothing_qualified, s.hold_decisions, s.extends, s.budget_trips
-    );
-}
-
-/// Whole days between two times (rounded to 2 decimals).
-pub fn days(from: DateTime<Utc>, to: DateTime<Utc>) -> Decimal {
-    (Decimal::from((to - from).num_seconds()) / Decimal::from(86_400)).round_dp(2)
-}
-
-fn render_sweep(r: &SweepResult, winner: Option<&Map<String, Value>>) {
-    outln!(
-        "SWEEP of {} ({} combinations on {} threads), ranked by net PnL",
-        r.keys.join(", "),
-        r.rows.len(),
-        r.threads
-    );
-    outln!(
-        "{:>4}  {:<48} {:>10} {:>10} {:>9} {:>7} {:>8}",
-        "rank",
-        "settings",
-        "net USD",
-        "max DD",
-        "APR %",
-        "cycles",
-        "win %"
-    );
-    for row in &r.rows {
-        let settings = params_key(&row.params);
-        match (&row.summary, &row.error) {
-            (Some(s), _) => outln!(
-                "{:>4}  {:<48} {:>10} {:>10} {:>9} {:>7} {:>8}",
-                row.rank,
-                settings,
-                d2(s.net_pnl_usd),
-                d2(s.max_drawdown_usd),
-                d2(s.apr_percent),
-                s.cycles,
-                d2(s.win_rate_percent)
-            ),
-            (None, e) => outln!(
-                "{:>4}  {:<48} refused: {}",
-                row.rank,
-                settings,
-                e.as_deref().unwrap_or("?")
-            ),
-        }
-    }
-    match winner {
-        Some(obj) => {
-            outln!();
-            outln!("Winner's config (rotation_bot_config.json):");
-            print_json(&Value::Object(obj.clone()));
-        }
-        None => outln!("no combination could run"),
-    }
 }

@@ -151,6 +151,22 @@ pub async fn run(args: &Args) -> u8 {
         }
         None => (edgex, lighter),
     };
+    let _book_recorder = match &args.record_books {
+        Some(path) => match crate::backtest::spawn_book_recorder(
+            path,
+            [edgex.clone(), lighter.clone()],
+            machine_cfg.symbols.clone(),
+            clock.clone(),
+            machine_cfg.check_interval,
+        ) {
+            Ok(task) => Some(task),
+            Err(e) => {
+                eprintln!("{t}error: {e}");
+                return code::CONFIG_ERROR;
+            }
+        },
+        None => None,
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let check_interval = machine_cfg.check_interval;
     let mut machine = Machine::new(

@@ -207,3 +207,37 @@ fn bad_arguments_are_refused_naming_them() {
         );
     }
 }
+
+#[test]
+fn the_report_is_one_self_contained_xhtml_file_with_the_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["--paper", "backtest", "--report", "report.html"];
+    args.extend(PERIOD);
+    args.extend(["--sweep", "min_net_apr_threshold=5,40"]);
+    let out = bot(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out));
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    for needle in [
+        "Cumulative net PnL",
+        "Funding per cycle",
+        "Time in market per symbol",
+        "never trade",
+        "hold the best pair of day 1",
+        "min_net_apr_threshold",
+    ] {
+        assert!(html.contains(needle), "{needle} missing from the report");
+    }
+    assert!(
+        html.matches("<svg").count() >= 4,
+        "charts drawn as inline SVG"
+    );
+    assert!(!html.contains("<script"), "no script in the report");
+    // no network: the only addresses are the XML namespaces
+    for (i, _) in html.match_indices("http") {
+        assert!(
+            html[i..].starts_with("http://www.w3.org/"),
+            "{}",
+            &html[i..i + 60]
+        );
+    }
+}

@@ -89,6 +89,9 @@ pub struct LoadedHedgeConfig {
     pub origin: ConfigOrigin,
     /// A one-line notice for the operator, when defaults were used.
     pub notice: Option<String>,
+    /// Keys set by a layer above the file: (key, layer), e.g. ("symbol", "environment
+    /// HEDGE_CONFIG_SYMBOL"), in key order. The CLI's override flags are not listed.
+    pub layered: Vec<(String, String)>,
 }
 
 /// The environment prefix of the hedge config: `HEDGE_CONFIG_<KEY>` replaces a key.
@@ -167,10 +170,17 @@ pub fn load_layered(
         .apply_flags(&SCHEMA, sets.iter().map(String::as_str))
         .map_err(|e| ConfigError::new(e.origin, e.message))?;
     let config = parse_attributed(&layered, overrides, &source)?;
+    let layered_keys = layered
+        .origins
+        .iter()
+        .filter(|(_, o)| !matches!(o, layers::Origin::File(_)))
+        .map(|(k, o)| (k.clone(), o.to_string()))
+        .collect();
     Ok(LoadedHedgeConfig {
         config,
         origin,
         notice,
+        layered: layered_keys,
     })
 }
 

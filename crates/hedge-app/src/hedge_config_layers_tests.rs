@@ -55,9 +55,19 @@ fn later_layers_win_in_order() {
             leverage: lev,
             ..HedgeOverrides::default()
         };
-        let c = load_layered(Some(&path), false, &overrides, vars, sets)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .config;
+        let loaded = load_layered(Some(&path), false, &overrides, vars, sets)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let c = loaded.config;
+        if !sets.is_empty() {
+            assert!(loaded
+                .layered
+                .contains(&("leverage".into(), "--set leverage".into())));
+            assert!(loaded
+                .layered
+                .contains(&("symbol".into(), "environment HEDGE_CONFIG_SYMBOL".into())));
+        } else if vars.is_empty() {
+            assert!(loaded.layered.is_empty(), "{:?}", loaded.layered);
+        }
         assert_eq!(c.leverage, want, "{lev:?} {sets:?} {vars:?}");
         if !vars.is_empty() {
             assert_eq!(c.symbol, "BTC");

@@ -73,6 +73,7 @@ fn replay(cfg: MachineConfig) -> ReplayConfig {
         slippage: SlippageModel::FlatBps(Decimal::from(2)),
         from: None,
         to: None,
+        open_failures: None,
     }
 }
 

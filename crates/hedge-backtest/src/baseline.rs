@@ -27,7 +27,7 @@ pub fn baselines(
     let never = Baseline {
         name: "never_trade".into(),
         description: "no position at any time".into(),
-        summary: summarise(&[], &[], from, to, Decimal::ZERO),
+        summary: summarise(&[], &[], from, to, Decimal::ZERO, (0, Decimal::ZERO)),
         equity: Vec::new(),
     };
     vec![
@@ -77,7 +77,7 @@ fn hold_best_first_day(
         return Baseline {
             name,
             description: "no symbol has data on both venues".into(),
-            summary: summarise(&[], &[], from, to, Decimal::ZERO),
+            summary: summarise(&[], &[], from, to, Decimal::ZERO, (0, Decimal::ZERO)),
             equity: Vec::new(),
         };
     };
@@ -97,7 +97,7 @@ fn hold_best_first_day(
             cycles[0].direction,
             day_one.round_dp(4)
         ),
-        summary: summarise(&cycles, &equity, from, to, capital_used),
+        summary: summarise(&cycles, &equity, from, to, capital_used, (0, Decimal::ZERO)),
         equity,
         name,
     }

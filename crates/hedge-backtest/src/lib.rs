@@ -23,8 +23,8 @@ pub mod sweep;
 
 pub use data::{DataError, FeeSchedule, FundingData, MarketHistory, RatePoint, VenueHistory};
 pub use market::{BookDepth, SlippageModel};
-pub use replay::{run, ReplayConfig, ReplayError};
+pub use replay::{run, OpenFailures, ReplayConfig, ReplayError};
 pub use result::{
-    BacktestResult, Baseline, CloseTag, CycleRow, EquityPoint, LegResult, SelectionStats, Summary,
-    SweepResult, SweepRow,
+    BacktestResult, Baseline, CloseTag, CycleRow, DecisionRow, EquityPoint, LegResult,
+    SelectionStats, Summary, SweepResult, SweepRow,
 };

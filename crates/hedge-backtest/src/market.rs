@@ -317,3 +317,38 @@ impl<'a> Market<'a> {
         (quotes, skipped)
     }
 }
+
+/// One line of the book CSV for `venue`/`symbol` (`None` when a side of the book is empty:
+/// such a snapshot cannot price a fill and is not recorded).
+pub fn book_csv_line(venue: &str, symbol: &str, book: &TopOfBook) -> Option<String> {
+    let (bid, ask) = (book.bid?, book.ask?);
+    Some(format!(
+        "{},{venue},{symbol},{},{},{},{}",
+        book.time
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        bid.price.normalize(),
+        bid.size.normalize(),
+        ask.price.normalize(),
+        ask.size.normalize()
+    ))
+}
+
+/// Reads the top of book of every symbol on every venue once and returns the CSV lines
+/// (the `--record-books` recorder's one pass; a failed read is skipped, counted in the
+/// second value).
+pub async fn record_books_once(
+    venues: &[&dyn venue_api::Venue],
+    symbols: &[String],
+) -> (Vec<String>, usize) {
+    let mut lines = Vec::new();
+    let mut failed = 0;
+    for v in venues {
+        for s in symbols {
+            match v.top_of_book(s).await {
+                Ok(book) => lines.extend(book_csv_line(v.id(), s, &book)),
+                Err(_) => failed += 1,
+            }
+        }
+    }
+    (lines, failed)
+}

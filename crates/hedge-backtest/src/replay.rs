@@ -19,7 +19,7 @@
 //! Deterministic: the same data and config give the same result, bit for bit.
 
 use chrono::{DateTime, Duration, Utc};
-use hedge_engine::rotation::budget::BudgetState;
+use hedge_engine::rotation::budget::{BudgetState, FailedOpenKind};
 use hedge_engine::rotation::decide::{CloseReason, HoldAction};
 use hedge_engine::rotation::economics::Economics;
 use hedge_engine::rotation::machine::MachineConfig;
@@ -34,7 +34,7 @@ use crate::baseline;
 use crate::data::FundingData;
 use crate::market::{Market, SlippageModel};
 use crate::position::{extend_equity, OpenPosition};
-use crate::result::{BacktestResult, CloseTag, CycleRow, EquityPoint, SelectionStats};
+use crate::result::{BacktestResult, CloseTag, CycleRow, DecisionRow, EquityPoint, SelectionStats};
 use crate::summary::{capital_used, summarise};
 
 /// A replay that cannot run, naming what is wrong.
@@ -77,6 +77,38 @@ pub struct ReplayConfig {
     pub from: Option<DateTime<Utc>>,
     /// End (default: the data's).
     pub to: Option<DateTime<Utc>>,
+    /// Failed opens to simulate (`None`: every open fills, the default).
+    pub open_failures: Option<OpenFailures>,
+}
+
+/// A deterministic share of opens that fail after one leg filled (unwound): the open pays
+/// that leg's fee and slippage in and out, the symbol cools down and the failed-opens budget
+/// counts it, exactly as `BudgetState` does live; the bot then tries the next eligible
+/// candidate. Which opens fail is a hash of (seed, time, symbol): the same inputs fail the
+/// same opens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenFailures {
+    /// Share of open attempts that fail, percent (0..=100).
+    pub percent: Decimal,
+    /// Seed of the draw.
+    pub seed: u64,
+}
+
+impl OpenFailures {
+    /// True when the open of `symbol` at `t` fails.
+    pub fn fails(&self, symbol: &str, t: DateTime<Utc>) -> bool {
+        let mut h = self.seed ^ 0x9E37_79B9_7F4A_7C15;
+        for b in symbol.bytes().chain(t.timestamp().to_le_bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3);
+        }
+        // splitmix64 finaliser
+        h ^= h >> 30;
+        h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h ^= h >> 27;
+        h = h.wrapping_mul(0x94D0_49BB_1331_11EB);
+        h ^= h >> 31;
+        Decimal::from(h % 10_000) < self.percent * Decimal::ONE_HUNDRED
+    }
 }
 
 fn chrono_of(d: std::time::Duration) -> Duration {
@@ -107,6 +139,9 @@ struct Replay<'a> {
     equity: Vec<EquityPoint>,
     stats: SelectionStats,
     paused: bool,
+    failures: Option<OpenFailures>,
+    failed_cost: Decimal,
+    decisions: Vec<DecisionRow>,
 }
 
 /// Runs the replay; the baselines are computed on the same data and period.
@@ -148,10 +183,14 @@ pub fn run(data: &FundingData, cfg: &ReplayConfig) -> Result<BacktestResult, Rep
         equity: Vec::new(),
         stats: SelectionStats::default(),
         paused: false,
+        failures: cfg.open_failures,
+        failed_cost: Decimal::ZERO,
+        decisions: Vec::new(),
     };
     r.run(from, to);
     let capital = capital_used(r.notional, m.leverage);
-    let summary = summarise(&r.cycles, &r.equity, from, to, capital);
+    let failed = (r.stats.failed_opens, r.failed_cost);
+    let summary = summarise(&r.cycles, &r.equity, from, to, capital, failed);
     let mut by_symbol: BTreeMap<String, Decimal> = BTreeMap::new();
     for c in &r.cycles {
         *by_symbol.entry(c.symbol.clone()).or_default() += c.hold_hours;
@@ -168,10 +207,20 @@ pub fn run(data: &FundingData, cfg: &ReplayConfig) -> Result<BacktestResult, Rep
         time_in_market_by_symbol: by_symbol,
         stats: r.stats,
         baselines,
+        decisions: r.decisions,
     })
 }
 
 impl Replay<'_> {
+    fn decide(&mut self, t: DateTime<Utc>, kind: &str, symbol: &str, reason: String) {
+        self.decisions.push(DecisionRow {
+            time: t,
+            kind: kind.to_string(),
+            symbol: symbol.to_string(),
+            reason,
+        });
+    }
+
     fn run(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) {
         let check = chrono_of(self.cfg.check_interval);
         let mut phase = Phase::Idle;
@@ -214,9 +263,10 @@ impl Replay<'_> {
 
     /// IDLE: budget pause, selection, open.
     fn idle(&mut self, t: DateTime<Utc>) -> Option<Box<Holding>> {
-        if self.budget.tripped(&self.cfg.budgets, t).is_some() {
+        if let Some(why) = self.budget.tripped(&self.cfg.budgets, t) {
             if !self.paused {
                 self.stats.budget_trips += 1;
+                self.decide(t, "paused", "", why.to_string());
             }
             self.paused = true;
             self.stats.paused_checks += 1;
@@ -234,12 +284,76 @@ impl Replay<'_> {
             &self.cfg.economics,
             self.notional,
         );
-        let Some(e) = decision.eligible().first().map(|e| (*e).clone()) else {
+        let eligible: Vec<Economics> = decision.eligible().into_iter().cloned().collect();
+        if eligible.is_empty() {
             self.stats.nothing_qualified += 1;
             return None;
-        };
-        self.stats.opened += 1;
-        Some(Box::new(self.open(&e, t)))
+        }
+        for e in &eligible {
+            if self.failures.is_some_and(|f| f.fails(&e.symbol, t)) {
+                self.failed_open(e, t);
+                if self.budget.tripped(&self.cfg.budgets, t).is_some() {
+                    return None; // PAUSED at the next turn, as live
+                }
+                continue;
+            }
+            self.stats.opened += 1;
+            self.decide(
+                t,
+                "open",
+                &e.symbol,
+                format!(
+                    "long {} / short {}: expected funding {} USD, costs {} USD, net {} USD over {} h (net APR {} %, break-even {} h); {} eligible",
+                    e.long.venue,
+                    e.short.venue,
+                    e.expected_funding_usd.round_dp(4).normalize(),
+                    e.round_trip_cost_usd.round_dp(4).normalize(),
+                    e.expected_net_usd.round_dp(4).normalize(),
+                    self.cfg.thresholds.hold_duration_hours,
+                    e.net_apr_percent.round_dp(2).normalize(),
+                    e.break_even_hold_hours
+                        .map_or_else(|| "never".to_string(), |h| h.round_dp(2).normalize().to_string()),
+                    eligible.len()
+                ),
+            );
+            return Some(Box::new(self.open(e, t)));
+        }
+        None
+    }
+
+    /// An open whose long leg filled and was unwound: that leg's fee and slippage in and
+    /// out, a cooldown and a failed open on the budget (`record_failed_open`, as live).
+    fn failed_open(&mut self, e: &Economics, t: DateTime<Utc>) {
+        let slot = self.market.slot(&e.long.venue);
+        let venue = self.market.venue(slot).to_string();
+        let fee = self
+            .market
+            .data
+            .taker_fee(slot, &e.symbol)
+            .unwrap_or_default()
+            * self.notional;
+        let extra = self.cfg.economics.extra_slippage_bps;
+        let slip = [true, false].map(|buy| {
+            self.market
+                .slippage
+                .fill_cost(&venue, &e.symbol, buy, self.notional, extra, t)
+        });
+        let cost = fee * Decimal::TWO + slip[0] + slip[1];
+        self.budget.record_fees(fee * Decimal::TWO, t);
+        self.budget
+            .record_failed_open(&self.cfg.budgets, &e.symbol, FailedOpenKind::Unwound, t);
+        self.stats.failed_opens += 1;
+        self.failed_cost += cost;
+        self.decide(
+            t,
+            "open_failed",
+            &e.symbol,
+            format!(
+                "{venue} leg filled and unwound: {} USD of fees and slippage",
+                cost.round_dp(4).normalize()
+            ),
+        );
+        extend_equity(&mut self.equity, [(t, -cost)]);
     }
 
     fn open(&mut self, e: &Economics, t: DateTime<Utc>) -> Holding {
@@ -278,6 +392,19 @@ impl Replay<'_> {
         if self.cfg.stop_loss.enable_stop_loss {
             self.stats.stop_loss_checks += 1;
             if self.stop_loss_fires(h, t) {
+                let pnl = h.pos.price_pnl(&self.market, t);
+                self.decide(
+                    t,
+                    "stop_loss",
+                    &h.pos.symbol,
+                    format!(
+                        "legs' price PnL {} / {} USD against {} % of {} USD",
+                        pnl[0].round_dp(4).normalize(),
+                        pnl[1].round_dp(4).normalize(),
+                        self.cfg.stop_loss.stop_loss_percent,
+                        h.pos.notional_usd
+                    ),
+                );
                 return Some(CloseTag::StopLoss);
             }
         }
@@ -313,6 +440,15 @@ impl Replay<'_> {
             HoldAction::Keep => return None,
             HoldAction::Extend { until } => {
                 self.stats.extends += 1;
+                self.decide(
+                    t,
+                    "extend",
+                    &h.pos.symbol,
+                    format!(
+                        "until {until}: funding APR {} % still meets the entry bar",
+                        c.decision.held_funding_apr_percent.round_dp(2).normalize()
+                    ),
+                );
                 h.target_close_at = *until;
                 h.pos.extensions += 1;
                 return None;
@@ -324,7 +460,40 @@ impl Replay<'_> {
                 CloseReason::MaxHoldReached { .. } => CloseTag::MaxHold,
             },
         };
-        let at = c.close_timing.map_or(t, |ct| ct.close_at);
+        let at = c.close_timing.as_ref().map_or(t, |ct| ct.close_at);
+        let d = &c.decision;
+        let why = match &d.action {
+            HoldAction::Switch { to } => format!(
+                "to {to}: {} USD beats keeping ({} USD) by more than {} USD",
+                d.switch_value_usd
+                    .unwrap_or_default()
+                    .round_dp(4)
+                    .normalize(),
+                d.keep_for_switch_usd
+                    .unwrap_or(d.keep_value_usd)
+                    .round_dp(4)
+                    .normalize(),
+                self.cfg.thresholds.switch_margin_usd
+            ),
+            _ => format!(
+                "{}: funding APR {} %, remaining funding {} USD, close cost {} USD",
+                tag.as_str(),
+                d.held_funding_apr_percent.round_dp(2).normalize(),
+                d.keep_value_usd.round_dp(4).normalize(),
+                d.close_cost_usd.round_dp(4).normalize()
+            ),
+        };
+        let when = if at > t {
+            format!("; sent at {at}, after the favourable settlements")
+        } else {
+            String::new()
+        };
+        let kind = if tag == CloseTag::Switch {
+            "switch"
+        } else {
+            "close"
+        };
+        self.decide(t, kind, &h.pos.symbol, format!("{why}{when}"));
         if at > t {
             h.close = Some((tag, at));
             None

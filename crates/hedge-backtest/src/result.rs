@@ -114,7 +114,7 @@ pub struct EquityPoint {
 /// The figures of a run (the strategy or a baseline).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// Net PnL, USD.
+    /// Net PnL, USD: the cycles' nets less the cost of failed opens.
     pub net_pnl_usd: Decimal,
     /// Capital used, USD: the margin of both legs (notional x 2 / leverage) of the largest
     /// position held.
@@ -141,6 +141,10 @@ pub struct Summary {
     pub win_rate_percent: Decimal,
     /// Mean capture ratio over the cycles that had one.
     pub mean_capture_ratio: Option<Decimal>,
+    /// Failed (unwound) opens.
+    pub failed_opens: u32,
+    /// What they cost (fees and slippage of the unwound leg), USD; in the net PnL.
+    pub failed_open_cost_usd: Decimal,
 }
 
 /// A baseline: what a simpler policy would have made over the same data.
@@ -175,6 +179,21 @@ pub struct SelectionStats {
     pub extends: u64,
     /// Stop-loss checks run.
     pub stop_loss_checks: u64,
+    /// Opens that failed (simulated, see `replay::OpenFailures`).
+    pub failed_opens: u32,
+}
+
+/// One decision of the replayed bot with its numbers (the live bot's decision record, short).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRow {
+    /// When.
+    pub time: DateTime<Utc>,
+    /// `open`, `open_failed`, `extend`, `switch`, `close`, `stop_loss`, `paused`.
+    pub kind: String,
+    /// The symbol concerned (empty for `paused`).
+    pub symbol: String,
+    /// Why, with the figures it was decided on.
+    pub reason: String,
 }
 
 /// Everything one backtest produces.
@@ -200,6 +219,9 @@ pub struct BacktestResult {
     pub stats: SelectionStats,
     /// `never_trade`, then `hold_best_first_day`.
     pub baselines: Vec<Baseline>,
+    /// Every decision other than "keep" and "nothing qualifies", in time order.
+    #[serde(default)]
+    pub decisions: Vec<DecisionRow>,
 }
 
 /// One combination of a sweep, with its rank.

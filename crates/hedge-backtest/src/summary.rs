@@ -18,16 +18,18 @@ pub fn max_drawdown(curve: &[EquityPoint]) -> Decimal {
     worst
 }
 
-/// Summary of `cycles` over `[from, to]`; `capital_used_usd` is the margin of both legs.
+/// Summary of `cycles` over `[from, to]`; `capital_used_usd` is the margin of both legs;
+/// `failed_opens`: how many opens failed and what they cost (USD).
 pub fn summarise(
     cycles: &[CycleRow],
     curve: &[EquityPoint],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     capital_used_usd: Decimal,
+    failed_opens: (u32, Decimal),
 ) -> Summary {
     let sum = |f: fn(&CycleRow) -> Decimal| cycles.iter().map(f).sum::<Decimal>();
-    let net = sum(|c| c.net_usd);
+    let net = sum(|c| c.net_usd) - failed_opens.1;
     let period_hours = hours(from, to);
     let in_market = sum(|c| c.hold_hours);
     let n = u32::try_from(cycles.len()).unwrap_or(u32::MAX);
@@ -63,6 +65,8 @@ pub fn summarise(
         mean_capture_ratio: (!captures.is_empty()).then(|| {
             (captures.iter().sum::<Decimal>() / Decimal::from(captures.len())).round_dp(4)
         }),
+        failed_opens: failed_opens.0,
+        failed_open_cost_usd: failed_opens.1,
     }
 }
 

@@ -104,3 +104,46 @@ fn unknown_keys_and_numbers_for_decimals_are_refused() {
         Err(DataError::Parse { .. })
     ));
 }
+
+#[test]
+fn a_recorded_book_line_parses_back_and_prices_the_way_the_bot_does() {
+    use hedge_backtest::market::{book_csv_line, BOOK_CSV_HEADER};
+    use hedge_backtest::{BookDepth, SlippageModel};
+    use venue_api::{BookLevel, BookSource, TopOfBook};
+    let book = TopOfBook {
+        bid: Some(BookLevel {
+            price: dec!(99.9),
+            size: dec!(2),
+        }),
+        ask: Some(BookLevel {
+            price: dec!(100.1),
+            size: dec!(5),
+        }),
+        time: t(1),
+        source: BookSource::Rest,
+    };
+    let line = book_csv_line("a", "BTC", &book).unwrap();
+    let depth = BookDepth::parse_csv(&format!("{BOOK_CSV_HEADER}\n{line}\n")).unwrap();
+    assert_eq!(depth.len(), 1);
+    assert!(
+        depth.at("a", "BTC", t(0)).is_none(),
+        "nothing before the snapshot"
+    );
+    let model = SlippageModel::Books {
+        depth,
+        fallback_bps: dec!(7),
+    };
+    // buying 1000 USD = 10 BTC at mid 100: half spread 0.1 x 10 = 1, plus 5 BTC beyond the
+    // ask's 5 at 2 bps of 500 USD = 0.1
+    assert_eq!(
+        model.fill_cost("a", "BTC", true, dec!(1000), dec!(2), t(2)),
+        dec!(1.1)
+    );
+    // no snapshot yet: the flat fallback
+    assert_eq!(
+        model.fill_cost("a", "BTC", true, dec!(1000), dec!(2), t(0)),
+        dec!(0.7)
+    );
+    let bad = BookDepth::parse_csv("2026-01-01T00:00:00Z,a,BTC,100,1,99,1").unwrap_err();
+    assert_eq!((bad.line, bad.field), (1, "ask"));
+}

@@ -126,6 +126,7 @@ async fn the_live_machine_and_the_replay_take_the_same_decisions() {
             slippage: SlippageModel::FlatBps(dec!(1)),
             from: Some(start),
             to: None,
+            open_failures: None,
         },
     )
     .unwrap();
@@ -152,4 +153,40 @@ async fn the_live_machine_and_the_replay_take_the_same_decisions() {
         (c.symbol.as_str(), c.opened_at, c.closed_at),
         ("BTC", at(55), at(541))
     );
+}
+
+#[tokio::test]
+async fn the_book_recorder_writes_what_the_books_model_reads() {
+    let a = MockVenue::new(
+        "a",
+        "BTC",
+        dec!(0.01),
+        dec!(0.001),
+        dec!(99.99),
+        dec!(100.01),
+        dec!(1000),
+    );
+    let b = MockVenue::new(
+        "b",
+        "BTC",
+        dec!(0.01),
+        dec!(0.001),
+        dec!(99.98),
+        dec!(100.02),
+        dec!(1000),
+    );
+    b.set_book(Some(dec!(99.98)), None); // one side empty: not recorded
+    let venues: [&dyn venue_api::Venue; 2] = [&a, &b];
+    let symbols = ["BTC".to_string(), "NOPE".to_string()];
+    let (lines, failed) = hedge_backtest::market::record_books_once(&venues, &symbols).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(failed, 2, "NOPE is listed on neither venue");
+    let csv = format!(
+        "{}\n{}\n",
+        hedge_backtest::market::BOOK_CSV_HEADER,
+        lines[0]
+    );
+    let depth = hedge_backtest::BookDepth::parse_csv(&csv).unwrap();
+    let row = depth.at("a", "BTC", chrono::Utc::now()).unwrap();
+    assert_eq!((row.bid.price, row.ask.price), (dec!(99.99), dec!(100.01)));
 }

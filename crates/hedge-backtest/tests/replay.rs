@@ -30,6 +30,7 @@ fn replay(
         slippage: SlippageModel::FlatBps(bps),
         from: None,
         to: None,
+        open_failures: None,
     }
 }
 
@@ -68,6 +69,26 @@ fn each_leg_is_paid_on_its_own_schedule_and_the_close_waits_for_the_settlement()
     assert_eq!(s.max_drawdown_usd, dec!(1.2));
     assert_eq!(r.equity.last().unwrap().net_usd, dec!(2.5));
     assert_eq!(s.capital_used_usd.round_dp(2), dec!(666.67));
+    // The decision record: why it opened, why and when it closed.
+    let kinds: Vec<&str> = r.decisions.iter().map(|d| d.kind.as_str()).collect();
+    assert_eq!(kinds, ["open", "close"], "{:#?}", r.decisions);
+    assert!(
+        r.decisions[0].reason.contains("expected funding 4.8 USD"),
+        "{}",
+        r.decisions[0].reason
+    );
+    assert!(
+        r.decisions[1].reason.starts_with("max_hold"),
+        "{}",
+        r.decisions[1].reason
+    );
+    assert!(
+        r.decisions[1]
+            .reason
+            .contains("sent at 2026-01-05 09:01:00 UTC"),
+        "{}",
+        r.decisions[1].reason
+    );
 }
 
 #[test]
@@ -133,6 +154,13 @@ fn the_daily_fee_budget_pauses_until_the_next_utc_day() {
     let opens: Vec<_> = r.cycles.iter().map(|c| c.opened_at).collect();
     assert_eq!(opens, vec![at(0), at(24 * 60 + 5)], "{:#?}", r.cycles);
     assert_eq!(r.stats.budget_trips, 1);
+    let paused: Vec<_> = r.decisions.iter().filter(|d| d.kind == "paused").collect();
+    assert_eq!(paused.len(), 1);
+    assert!(
+        paused[0].reason.contains("daily fee budget"),
+        "{}",
+        paused[0].reason
+    );
     let free = run(&d, &replay(config(&["BTC"]), dec!(1))).unwrap();
     assert!(
         free.cycles
@@ -220,4 +248,82 @@ fn the_replay_is_deterministic() {
     let d = two_schedules(3 * 24 * 60);
     let cfg = replay(config(&["BTC"]), dec!(1));
     assert_eq!(run(&d, &cfg).unwrap(), run(&d, &cfg).unwrap());
+}
+
+#[test]
+fn the_stop_loss_closes_on_the_marks_when_the_hedge_loses() {
+    // Open 00:00 long a / short b, both marks at 100. From 03:00 a's mark is 97 while b's
+    // stays at 100: the long leg loses 3 x 10 = 30 USD, -3 % of the 1000 USD notional,
+    // beyond the 2 % combined limit. Checks are hourly, but a mark update wakes the
+    // stop-loss: it fires at 03:00, before b's 04:00 settlement.
+    let mut a = constant(60, 485, dec!(-0.0001));
+    let mut b = constant(240, 485, dec!(0.002));
+    for p in a.rates.iter_mut().chain(b.rates.iter_mut()) {
+        p.mark_price = Some(dec!(100));
+    }
+    for p in a.rates.iter_mut().filter(|p| p.time >= at(180)) {
+        p.mark_price = Some(dec!(97));
+    }
+    let d = data(485, vec![("BTC", a)], vec![("BTC", b)]);
+    let mut cfg = config(&["BTC"]);
+    cfg.check_interval = std::time::Duration::from_secs(7200);
+    cfg.stop_loss.enable_stop_loss = true;
+    cfg.stop_loss.stop_loss_percent = dec!(2);
+    let r = run(&d, &replay(cfg.clone(), dec!(1))).unwrap();
+    let c = &r.cycles[0];
+    assert_eq!(c.close_reason, CloseTag::StopLoss, "{c:#?}");
+    assert_eq!(c.closed_at, at(180));
+    assert_eq!(c.long.price_pnl_usd, dec!(-30));
+    assert_eq!(c.short.price_pnl_usd, dec!(0));
+    // a paid at 01:00, 02:00, 03:00; b not yet; fees 2, slippage 0.4, price -30
+    assert_eq!(c.funding_usd, dec!(0.3));
+    assert_eq!(c.net_usd, dec!(-32.1));
+    // With the stop-loss off the same data runs to the planned end.
+    cfg.stop_loss.enable_stop_loss = false;
+    let r = run(&d, &replay(cfg, dec!(1))).unwrap();
+    assert_eq!(r.cycles[0].close_reason, CloseTag::MaxHold);
+    assert_eq!(r.cycles[0].price_pnl_usd, dec!(-30));
+}
+
+#[test]
+fn failed_opens_cool_the_symbol_down_and_trip_the_failed_opens_budget() {
+    // Every open fails with the long leg filled and unwound: 1.20 USD each (fee 0.50 in and
+    // out, slippage 0.10 in and out). First failure 00:00 (BTC cools 15 min), the next at
+    // 00:15 (30 min), then 00:45: three within an hour trip the budget (PAUSED).
+    let d = two_schedules(485);
+    let mut cfg = replay(config(&["BTC"]), dec!(1));
+    cfg.open_failures = Some(hedge_backtest::OpenFailures {
+        percent: dec!(100),
+        seed: 7,
+    });
+    let r = run(&d, &cfg).unwrap();
+    assert!(r.cycles.is_empty());
+    let s = &r.summary;
+    assert!(s.failed_opens >= 3, "{s:?}");
+    assert_eq!(
+        s.failed_open_cost_usd,
+        dec!(1.2) * rust_decimal::Decimal::from(s.failed_opens)
+    );
+    assert_eq!(s.net_pnl_usd, -s.failed_open_cost_usd);
+    assert!(r.stats.budget_trips >= 1, "{:?}", r.stats);
+    let first: Vec<_> = r.equity.iter().take(3).map(|p| p.time).collect();
+    assert_eq!(first, vec![at(0), at(15), at(45)]);
+    // None fail at 0 %; about half at 50 %, the same ones on every run.
+    cfg.open_failures = Some(hedge_backtest::OpenFailures {
+        percent: dec!(0),
+        seed: 7,
+    });
+    assert_eq!(run(&d, &cfg).unwrap().summary.failed_opens, 0);
+    cfg.open_failures = Some(hedge_backtest::OpenFailures {
+        percent: dec!(50),
+        seed: 7,
+    });
+    let long = two_schedules(10 * 24 * 60);
+    let half = run(&long, &cfg).unwrap();
+    assert!(
+        half.summary.failed_opens > 0 && half.summary.cycles > 0,
+        "{:?}",
+        half.summary
+    );
+    assert_eq!(half, run(&long, &cfg).unwrap());
 }

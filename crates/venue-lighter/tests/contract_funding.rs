@@ -328,3 +328,48 @@ async fn funding_history_between_walks_forward_in_windows_of_99_hours() {
         assert!(matches!(err, VenueError::InvalidRequest(_)), "{err}");
     }
 }
+
+#[tokio::test]
+async fn every_fundings_window_takes_a_token_of_the_request_budget() {
+    use chrono::{TimeZone, Utc};
+    use std::sync::Arc;
+    use std::time::Instant;
+    use venue_api::{ManualClock, Secret};
+    use venue_lighter::{HttpSettings, LighterConfig, LighterVenue};
+    const HOUR_MS: i64 = 3_600_000;
+    let server = MockServer::start().await;
+    mount_markets(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/fundings"))
+        .respond_with(json("fundings.json"))
+        .expect(15)
+        .mount(&server)
+        .await;
+    // 300 a minute (5 a second), burst 10 with 3 kept for writes: the metadata reads and
+    // the first windows take the banked tokens, the rest wait about 0.2 s each
+    let settings = HttpSettings {
+        requests_per_minute: 300,
+        ..settings()
+    };
+    let config = LighterConfig::new(
+        server.uri(),
+        "ws://127.0.0.1:9/stream",
+        Some(Secret::new(SK)),
+        Some(ACCOUNT),
+        Some(KEY_INDEX),
+    )
+    .unwrap();
+    let v = LighterVenue::with_parts(config, settings, Arc::new(ManualClock::new(now()))).unwrap();
+    let to_ms = 1_795_492_800_000;
+    let from = Utc.timestamp_millis_opt(to_ms - 15 * 99 * HOUR_MS).unwrap();
+    let to = Utc.timestamp_millis_opt(to_ms).unwrap();
+    let t = Instant::now();
+    let h = v.funding_history_between("ETH", from, to).await.unwrap();
+    let took = t.elapsed();
+    assert_eq!(h.len(), 3);
+    assert!(
+        took >= std::time::Duration::from_millis(1200),
+        "15 windows through a 5/s budget took {took:?}"
+    );
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+}

@@ -95,3 +95,43 @@ async fn a_window_that_is_empty_or_inverted_is_refused_before_sending() {
         );
     }
 }
+
+/// Lighter's windows are sized so that both readings of `count_back` (the live venue's:
+/// counted from the start, end excluded; the lenient legacy one: the newest rows, end
+/// included) give the same history.
+#[tokio::test]
+async fn lighter_windows_work_under_both_count_back_semantics() {
+    use std::sync::Arc;
+    use venue_sim::engine::Exchange;
+    use venue_sim::{SimOptions, SimServer};
+    let p = EpisodeParams::default();
+    let m = history::market(VenueKind::Lighter, "ETH").unwrap();
+    let (from, to) = (t0() - Span::hours(250), t0() - Span::minutes(30));
+    let want = history::funding_history(SEED, &p, &m, from, to).unwrap();
+    assert_eq!(want.len(), 250);
+    for from_start in [true, false] {
+        let clock = Arc::new(venue_api::ManualClock::new(t0()));
+        let options = SimOptions {
+            clock: clock.clone(),
+            lighter_fundings_from_start: from_start,
+            ..SimOptions::default()
+        };
+        let sim = SimServer::start(
+            options,
+            Exchange::with_defaults(SEED, t0().timestamp_millis()),
+        )
+        .await
+        .unwrap();
+        let config = venue_lighter::LighterConfig::new(
+            sim.lighter_base_url(),
+            sim.lighter_ws_url(),
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+        let v = lighter_venue(config, clock);
+        let got = v.funding_history_between("ETH", from, to).await.unwrap();
+        assert_eq!(got, want, "from_start {from_start}");
+    }
+}

@@ -16,11 +16,14 @@
 //!    A one-leg reduce, and any action taken while the other venue cannot be read (past the
 //!    read-failure bound), run through the engine's single-venue path
 //!    ([`HedgeEngine::trade_one_leg`]): nothing is read from the other venue, whose last
-//!    known size is stated, and the quantity is put on that leg's own size step.
+//!    known size is stated, and the quantity is put on that leg's own size step. A failed
+//!    close or reduce whose verified positions show a broken hedge has its excess taken off
+//!    in the same check (`aftermath`).
 //!
 //! Mark price: the venue's own (`Position.mark_price`) where given, else the mid of the
 //! venue's top of book (named in `mark_source`); no price at all holds action.
 
+mod aftermath;
 pub mod publish;
 mod render;
 
@@ -41,7 +44,7 @@ use hedge_engine::monitor::runway::VenueRunway;
 use hedge_engine::monitor::{PositionFigures, VenueFigures, VenueSlot};
 use hedge_engine::pricing::PricingPolicy;
 use hedge_engine::protocol::{
-    CloseRequest, CloseResult, HedgeEngine, LegVenues, OneLegRequest, ReduceResult,
+    CloseRequest, CloseResult, HedgeEngine, LegVenues, OneLegRequest, PairPositions, ReduceResult,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -79,6 +82,12 @@ pub struct VenueView {
     pub seconds_since_good: Option<i64>,
     /// Runway picture (absent when not read).
     pub runway: Option<VenueRunway>,
+    /// Accrued funding not yet settled, summed over the open positions (quote currency,
+    /// positive to be received); `None` ("unknown") when a position does not give it. Neither
+    /// venue's position read carries it today (EdgeX `fundingFee` and Lighter
+    /// `total_funding_paid_out` are settled totals), so it shows "unknown"; the runway counts
+    /// an owed amount once an adapter gives it (`PositionFigures::unsettled_funding`).
+    pub unsettled_funding: Option<Decimal>,
     /// Where each symbol's mark came from (`venue` or `book_mid`).
     pub mark_source: BTreeMap<String, String>,
     /// Ladder level now.
@@ -310,9 +319,19 @@ impl LiqMonitor {
         let (in_progress, touched) = self.operation_state(engine).await;
         let mut mark_sources: [BTreeMap<String, String>; 2] = Default::default();
         let mut inputs = Vec::new();
+        let mut funding: [Option<Decimal>; 2] = [None, None];
         for (i, r) in results.iter().enumerate() {
             inputs.push(match r {
-                Ok(read) => VenueRead::Read(self.figures(i, read, &mut mark_sources[i]).await),
+                Ok(read) => {
+                    let f = self.figures(i, read, &mut mark_sources[i]).await;
+                    // Known only when every open position gives it (none open: nothing accrues).
+                    funding[i] = f
+                        .positions
+                        .iter()
+                        .map(|p| p.unsettled_funding)
+                        .sum::<Option<Decimal>>();
+                    VenueRead::Read(f)
+                }
                 Err(e) => VenueRead::Failed { error: e.clone() },
             });
         }
@@ -385,6 +404,7 @@ impl LiqMonitor {
                 read_failures: reads.consecutive_failures,
                 seconds_since_good: reads.seconds_since_good(now),
                 runway: None,
+                unsettled_funding: funding[i],
                 mark_source: std::mem::take(&mut mark_sources[i]),
                 level: ladder.level,
                 reasons: Vec::new(),
@@ -444,8 +464,14 @@ impl LiqMonitor {
         }
         if self.settings.auto_close && !in_progress {
             for d in &out.decisions {
-                let record = self.execute(engine, d).await;
+                let (record, after) = self.execute(engine, d).await;
+                let failed = !record.ok;
                 report.actions.push(record);
+                // A failed action that left the hedge broken: the excess at once.
+                if let Some(next) = after.filter(|_| failed).and_then(|p| self.aftermath(d, p)) {
+                    let (record, _) = self.execute(engine, &next).await;
+                    report.actions.push(record);
+                }
             }
         } else {
             let why = if in_progress {
@@ -517,7 +543,13 @@ impl LiqMonitor {
         }
     }
 
-    async fn execute(&self, engine: &HedgeEngine, d: &Decision) -> ActionRecord {
+    /// Sends one trade; returns its record and, for a trade through both venues, the
+    /// positions after it (A, B) as the engine verified them.
+    async fn execute(
+        &self,
+        engine: &HedgeEngine,
+        d: &Decision,
+    ) -> (ActionRecord, Option<PairPositions>) {
         let symbol = d.trade.symbol().to_string();
         let mut req = CloseRequest {
             symbol: symbol.clone(),
@@ -527,6 +559,7 @@ impl LiqMonitor {
             only: None,
         };
         let blind = matches!(d.cause, Cause::BlindRead { .. });
+        let mut after = None;
         let (action, result, ok) = match &d.trade {
             // One leg on its venue alone: blind (the other venue cannot be read), or a
             // one-leg reduce (on the leg's own step, not the common grid of both venues).
@@ -550,6 +583,7 @@ impl LiqMonitor {
                 match engine.close(&req).await {
                     Ok(r) => {
                         let ok = matches!(r.result, CloseResult::Flat { .. });
+                        after = r.positions_after;
                         (action, format!("{:?}", r.result), ok)
                     }
                     Err(e) => (action, format!("nothing sent: {e}"), false),
@@ -559,7 +593,8 @@ impl LiqMonitor {
                 let action = "reduce_both";
                 match engine.reduce(&req, *quantity).await {
                     Ok(r) => {
-                        let after = r
+                        after = r.detail.positions_after;
+                        let now = r
                             .detail
                             .positions_after
                             .map(|p| {
@@ -568,7 +603,7 @@ impl LiqMonitor {
                             .unwrap_or_default();
                         (
                             action,
-                            format!("by {}: {:?}{after}", quantity.normalize(), r.result),
+                            format!("by {}: {:?}{now}", quantity.normalize(), r.result),
                             matches!(r.result, ReduceResult::Reduced { .. }),
                         )
                     }
@@ -576,13 +611,16 @@ impl LiqMonitor {
                 }
             }
         };
-        ActionRecord {
-            symbol,
-            action: action.into(),
-            why: cause_text(&d.cause, &self.slots),
-            result,
-            ok,
-        }
+        (
+            ActionRecord {
+                symbol,
+                action: action.into(),
+                why: cause_text(&d.cause, &self.slots),
+                result,
+                ok,
+            },
+            after,
+        )
     }
 }
 
@@ -643,6 +681,9 @@ fn cause_text(c: &Cause, slots: &[Slot; 2]) -> String {
             shrink.lost.normalize()
         ),
         Cause::Integrity { class } => format!("unhedged past the grace: {class:?}"),
+        Cause::Aftermath { action } => {
+            format!("{action} failed and left the hedge broken; taking off the excess at once")
+        }
         Cause::BlindRead { failing } => {
             format!("{} unreadable; acting on the other venue", id(failing))
         }

@@ -81,6 +81,67 @@ pub fn alerts(report: &CheckReport, alerter: &Alerter) {
     }
 }
 
+/// The one start-up summary (after the first check): a line for people, figures for machines.
+/// E.g. `liq-monitor started: HEALTHY; lighter OK (1 position), edgex OK (1 position); HYPE
+/// hedged`.
+pub fn startup_summary(report: &CheckReport) -> (String, Value) {
+    let venues: Vec<String> = report
+        .venues
+        .iter()
+        .map(|v| match (&v.read_error, &v.runway) {
+            (Some(_), _) => format!("{} UNREADABLE", v.venue),
+            (None, Some(rw)) => format!(
+                "{} {:?} ({} position(s))",
+                v.venue,
+                v.level,
+                rw.positions.len()
+            ),
+            (None, None) => format!("{} {:?}", v.venue, v.level),
+        })
+        .collect();
+    let symbols: Vec<String> = report
+        .symbols
+        .iter()
+        .map(|s| {
+            let class = serde_json::to_value(&s.class)
+                .ok()
+                .and_then(|c| c["class"].as_str().map(str::to_string))
+                .unwrap_or_else(|| format!("{:?}", s.class));
+            format!("{} {class}", s.symbol)
+        })
+        .collect();
+    let mut message = format!(
+        "liq-monitor started: {:?}, {} venue(s) read, {} symbol(s); {}",
+        report.health,
+        report
+            .venues
+            .iter()
+            .filter(|v| v.read_error.is_none())
+            .count(),
+        report.symbols.len(),
+        venues.join(", ")
+    );
+    if !symbols.is_empty() {
+        message.push_str(&format!("; {}", symbols.join(", ")));
+    }
+    if let Some(h) = &report.halted {
+        message.push_str(&format!("; HALTED: {h}"));
+    }
+    let details = serde_json::json!({
+        "health": report.health,
+        "venues": report.venues.iter().map(|v| serde_json::json!({
+            "venue": v.venue,
+            "level": v.level,
+            "read_error": v.read_error,
+            "equity": v.runway.as_ref().map(|r| r.equity.to_string()),
+            "positions": v.runway.as_ref().map(|r| r.positions.len()),
+        })).collect::<Vec<_>>(),
+        "symbols": symbols,
+        "halted": report.halted,
+    });
+    (message, details)
+}
+
 /// Sets the check's gauges (module docs); `/health` stays good for `max_age` after a check
 /// that read both venues.
 pub fn metrics(report: &CheckReport, metrics: &Metrics, max_age: Duration) {

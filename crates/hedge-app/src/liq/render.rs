@@ -84,10 +84,19 @@ pub fn render_text(r: &CheckReport, tag: &str, next: Option<DateTime<Utc>>) -> S
         for p in &rw.positions {
             let runway = match &p.runway {
                 Runway::Unknown { .. } => "unknown".to_string(),
-                _ => p
-                    .effective_move_pct()
-                    .map(|x| format!("{}%", x.round_dp(2)))
-                    .unwrap_or_else(|| "unknown".into()),
+                Runway::Known {
+                    price, venue_check, ..
+                } => format!(
+                    "{} (maintenance at {}; venue liquidation {})",
+                    p.effective_move_pct()
+                        .map(|x| format!("{}%", x.round_dp(2)))
+                        .unwrap_or_else(|| "unknown".into()),
+                    opt(*price, 4),
+                    venue_check
+                        .venue_move_pct()
+                        .map(|x| format!("{}% away", x.round_dp(2)))
+                        .unwrap_or_else(|| "not given".into())
+                ),
             };
             let _ = writeln!(
                 o,
@@ -106,6 +115,14 @@ pub fn render_text(r: &CheckReport, tag: &str, next: Option<DateTime<Utc>>) -> S
         }
         if rw.positions.is_empty() {
             let _ = writeln!(o, "  no position");
+        } else {
+            let _ = writeln!(
+                o,
+                "  unsettled funding {}",
+                v.unsettled_funding
+                    .map(|f| f.round_dp(4).normalize().to_string())
+                    .unwrap_or_else(|| "unknown (not given by the venue)".into())
+            );
         }
         for reason in &v.reasons {
             let _ = writeln!(o, "  reason: {}", reason_text(reason));

@@ -175,3 +175,21 @@ async fn a_naked_leg_fires_once_then_recovers_and_the_gauges_are_set() {
     }
     assert!(metrics.health().is_ok());
 }
+
+#[tokio::test]
+async fn the_start_up_summary_names_each_venue_s_level_and_each_hedge() {
+    let mut w = world(equity_for_runway(dec!(12)));
+    w.monitor.settings.auto_close = false;
+    let r = w.monitor.check(&w.engine).await;
+    let (message, details) = publish::startup_summary(&r);
+    for part in [
+        "liq-monitor started: Unhealthy, 2 venue(s) read, 1 symbol(s)",
+        "lighter Warn (1 position(s))",
+        "edgex Ok (1 position(s))",
+        "HYPE hedged",
+    ] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+    assert_eq!(details["venues"][0]["level"], "WARN", "{details}");
+    assert_eq!(details["venues"][1]["positions"], 1, "{details}");
+}

@@ -22,6 +22,9 @@ const FRACTION: Decimal = dec!(0.01);
 pub(super) struct Margined {
     inner: Arc<MockVenue>,
     pub(super) equity: Mutex<Decimal>,
+    /// The venue liquidates the whole position as the next order arrives (that order is
+    /// then refused: reduce-only with no position).
+    pub(super) liquidate_on_order: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
@@ -104,6 +107,16 @@ impl Venue for Margined {
         self.inner.prepare_order(request).await
     }
     async fn submit_order(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
+        if self
+            .liquidate_on_order
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            self.inner.set_position(Decimal::ZERO);
+            return Err(VenueError::Rejected {
+                code: "reduce_only".into(),
+                message: "reduce-only order with no position (liquidated)".into(),
+            });
+        }
         self.inner.submit_order(order).await
     }
     async fn cancel_order(&self, symbol: &str, client_id: ClientOrderId) -> Result<(), VenueError> {
@@ -157,11 +170,13 @@ pub(super) fn world(equity_a: Decimal) -> World {
     let ma = Arc::new(Margined {
         inner: a.clone(),
         equity: Mutex::new(equity_a),
+        liquidate_on_order: Default::default(),
     });
     let va: Arc<dyn Venue> = ma.clone();
     let vb: Arc<dyn Venue> = Arc::new(Margined {
         inner: b.clone(),
         equity: Mutex::new(dec!(10000)),
+        liquidate_on_order: Default::default(),
     });
     let clock = Arc::new(FastClock::default());
     let engine = HedgeEngine::new(
@@ -237,4 +252,30 @@ async fn a_healthy_hedge_with_figures_is_healthy() {
     let text = render_text(&r, "", None);
     assert!(text.contains("status: HEALTHY"), "{text}");
     assert!(text.contains("HYPE Long 10"), "{text}");
+}
+
+#[tokio::test]
+async fn a_leg_liquidated_during_reduce_leaves_no_naked_leg_for_a_grace() {
+    let mut w = world(equity_for_runway(dec!(8)));
+    let first = w.monitor.check(&w.engine).await;
+    assert!(first.actions.is_empty(), "two readings first");
+    w.clock.sleep(Duration::from_secs(60)).await;
+    // The venue takes the whole long leg as REDUCE sends its orders.
+    w.ma.liquidate_on_order
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = w.monitor.check(&w.engine).await;
+    assert_eq!(r.actions.len(), 2, "{:?}", r.actions);
+    assert_eq!(r.actions[0].action, "reduce_both");
+    assert!(!r.actions[0].ok, "{:?}", r.actions[0]);
+    assert_eq!(r.actions[1].action, "close_leg");
+    assert!(r.actions[1].ok, "{:?}", r.actions[1]);
+    assert!(
+        r.actions[1].why.contains("reduce_both failed"),
+        "{:?}",
+        r.actions[1]
+    );
+    assert_eq!((w.a.position_now(), w.b.position_now()), (dec!(0), dec!(0)));
+    // HALTED by the failed reduce stays until an operator resumes (as the CLI leaves it).
+    assert!(w.engine.halted().unwrap().is_some());
+    assert_eq!(r.health, Health::Unhealthy);
 }

@@ -170,11 +170,10 @@ pub fn pnl_lines(id: &str, title: &str, series: &[PnlSeries], quote: &str) -> St
         .iter()
         .enumerate()
         .map(|(i, s)| LegendEntry {
-            text: format!(
-                "{} ({})",
-                s.name,
-                s.points.last().map(|p| num(p.value, 2)).unwrap_or_default()
-            ),
+            text: match s.points.last() {
+                Some(p) => format!("{} ({})", s.name, num(p.value, 2)),
+                None => format!("{} (no points)", s.name),
+            },
             colour: PALETTE[i % PALETTE.len()],
             line: Some(s.baseline),
         })

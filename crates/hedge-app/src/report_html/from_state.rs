@@ -171,6 +171,7 @@ fn summary(state: &BotState, input: &ReportInput, drawdown: Decimal) -> RunSumma
         funding: net.map(|_| stats.total_funding_pnl),
         fees: net.map(|_| stats.total_fees_paid),
         slippage: None,
+        price_pnl: net.map(|_| stats.total_trading_pnl),
         max_drawdown: Some(drawdown),
         time_in_market_pct: period_h.map(|p| held / p * Decimal::ONE_HUNDRED),
         cycles: Some(stats.total_cycles),

@@ -64,7 +64,8 @@ pub fn heat_map(id: &str, title: &str, grid: &SweepGrid, quote: &str) -> String 
         return out;
     }
     // best net PnL per cell, and how many runs it covers
-    let mut cells: BTreeMap<(usize, usize), (Decimal, usize)> = BTreeMap::new();
+    // (best net, runs, max drawdown of the best run)
+    let mut cells: BTreeMap<(usize, usize), (Decimal, usize, Option<Decimal>)> = BTreeMap::new();
     for r in &runs {
         let xi = xs.iter().position(|v| *v == r.values[0]).unwrap_or(0);
         let yi = if grid.keys.len() >= 2 {
@@ -72,8 +73,13 @@ pub fn heat_map(id: &str, title: &str, grid: &SweepGrid, quote: &str) -> String 
         } else {
             0
         };
-        let e = cells.entry((xi, yi)).or_insert((r.net_pnl, 0));
-        e.0 = e.0.max(r.net_pnl);
+        let e = cells
+            .entry((xi, yi))
+            .or_insert((r.net_pnl, 0, r.max_drawdown));
+        if r.net_pnl > e.0 {
+            e.0 = r.net_pnl;
+            e.2 = r.max_drawdown;
+        }
         e.1 += 1;
     }
     let extent = cells.values().map(|c| c.0.abs()).max().unwrap_or_default();
@@ -112,14 +118,22 @@ pub fn heat_map(id: &str, title: &str, grid: &SweepGrid, quote: &str) -> String 
         );
         for (xi, xv) in xs.iter().enumerate() {
             let x0 = Decimal::from(LEFT) + cell_w * Decimal::from(xi);
-            let (fill, label, value, n) = match cells.get(&(xi, yi)) {
-                Some((v, n)) => (
+            let (fill, label, value, n, dd) = match cells.get(&(xi, yi)) {
+                Some((v, n, dd)) => (
                     diverging(*v, extent),
                     num(*v, 2),
                     v.normalize().to_string(),
                     *n,
+                    dd.map(|d| format!(", max drawdown {}", num(d, 2)))
+                        .unwrap_or_default(),
                 ),
-                None => ("#e5e7eb".to_string(), "-".to_string(), String::new(), 0),
+                None => (
+                    "#e5e7eb".to_string(),
+                    "-".to_string(),
+                    String::new(),
+                    0,
+                    String::new(),
+                ),
             };
             let outline = if best == Some((xi, yi)) {
                 " stroke=\"#111827\" stroke-width=\"3\""
@@ -130,7 +144,7 @@ pub fn heat_map(id: &str, title: &str, grid: &SweepGrid, quote: &str) -> String 
                 out,
                 "<rect class=\"cell\" data-x=\"{}\" data-y=\"{}\" data-value=\"{value}\" \
                  data-runs=\"{n}\" x=\"{}\" y=\"{top}\" width=\"{}\" height=\"{CELL_H}\" \
-                 fill=\"{fill}\"{outline}><title>{x_key}={} {y_key}{}{}: {label} {}</title></rect>\
+                 fill=\"{fill}\"{outline}><title>{x_key}={} {y_key}{}{}: {label} {}{dd}</title></rect>\
                  <text class=\"cell-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{label}</text>",
                 esc(xv),
                 esc(yv),

@@ -1,6 +1,6 @@
 //! What the report shows, as plain serialisable data: a backtest result and the live bot's
-//! state file both map onto [`ReportInput`] (the state file through [`super::from_state`]);
-//! the renderer knows nothing else.
+//! state file both map onto [`ReportInput`] ([`super::from_backtest`],
+//! [`super::from_state`]); the renderer knows nothing else.
 //!
 //! Money is `Decimal` in the quote currency; a figure that is not known is `None` and shows
 //! as "n/a", never as 0.
@@ -61,6 +61,9 @@ pub struct RunSummary {
     pub fees: Option<Decimal>,
     /// Slippage paid (positive = paid).
     pub slippage: Option<Decimal>,
+    /// PnL of the legs' prices (trading PnL), when known apart.
+    #[serde(default)]
+    pub price_pnl: Option<Decimal>,
     /// Largest fall of cumulative net PnL from a previous high (positive).
     pub max_drawdown: Option<Decimal>,
     /// Share of the period with a hedge held, percent.

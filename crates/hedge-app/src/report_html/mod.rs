@@ -3,7 +3,7 @@
 //! inline SVG by hand.
 //!
 //! - [`input`]: what the report shows ([`ReportInput`]), serialisable; a backtest result
-//!   and the bot's state file map onto it ([`from_state`]).
+//!   and the bot's state file map onto it ([`from_backtest`], [`from_state`]).
 //! - [`render`]: the page: summary table (the run beside its baselines), cumulative net PnL
 //!   with the baselines (lines), funding settled against expected per cycle (paired bars),
 //!   fees per cycle, time in market per symbol, the sweep as a heat map, the cycles table.
@@ -13,12 +13,15 @@
 //! [`write_report`] writes it atomically (a temporary file renamed over the target).
 
 mod charts;
+pub mod from_backtest;
 pub mod from_state;
 mod heatmap;
 pub mod input;
 mod svg;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_backtest;
 
 pub use input::{
     CycleRow, LegAmount, PnlPoint, PnlSeries, ReportInput, RunSummary, SweepGrid, SweepRun,
@@ -250,12 +253,13 @@ fn summary_table(out: &mut String, input: &ReportInput) {
     out.push_str("</tr></thead><tbody>");
     // (label, in the quote currency, cell)
     type Row = (&'static str, bool, fn(&RunSummary) -> String);
-    let rows: [Row; 9] = [
+    let rows: [Row; 10] = [
         ("Net PnL", true, |s| signed_cell(s.net_pnl)),
         ("Net APR on capital used", false, |s| td(pct(s.apr_pct))),
         ("Funding settled", true, |s| signed_cell(s.funding)),
         ("Fees paid", true, |s| td(money(s.fees))),
         ("Slippage paid", true, |s| td(money(s.slippage))),
+        ("Price PnL of the legs", true, |s| signed_cell(s.price_pnl)),
         ("Max drawdown", true, |s| td(money(s.max_drawdown))),
         ("Time in market", false, |s| td(pct(s.time_in_market_pct))),
         ("Cycles", false, |s| {

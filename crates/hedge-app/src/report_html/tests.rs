@@ -121,7 +121,7 @@ fn sweep(keys: &[&str], axes: &[&[&str]]) -> SweepGrid {
     }
 }
 
-fn parse(html: &str) -> roxmltree::Document<'_> {
+pub(super) fn parse(html: &str) -> roxmltree::Document<'_> {
     roxmltree::Document::parse_with_options(
         html,
         roxmltree::ParsingOptions {
@@ -132,13 +132,13 @@ fn parse(html: &str) -> roxmltree::Document<'_> {
     .unwrap_or_else(|e| panic!("not XML: {e}"))
 }
 
-fn chart<'a>(doc: &'a roxmltree::Document<'a>, id: &str) -> roxmltree::Node<'a, 'a> {
+pub(super) fn chart<'a>(doc: &'a roxmltree::Document<'a>, id: &str) -> roxmltree::Node<'a, 'a> {
     doc.descendants()
         .find(|n| n.has_tag_name("svg") && n.attribute("id") == Some(id))
         .unwrap_or_else(|| panic!("no chart {id}"))
 }
 
-fn marks<'a>(
+pub(super) fn marks<'a>(
     node: roxmltree::Node<'a, 'a>,
     tag: &str,
     class: &str,

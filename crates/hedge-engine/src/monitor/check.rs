@@ -205,6 +205,13 @@ pub enum Cause {
         /// The venue that cannot be read.
         failing: VenueSlot,
     },
+    /// An action of this check failed and left the hedge broken (e.g. the venue liquidated
+    /// one leg while both were being reduced): the excess is taken off at once, no grace
+    /// (no operation is in progress any more).
+    Aftermath {
+        /// The failed action (`reduce_both`, `close_both`, ...).
+        action: String,
+    },
 }
 
 /// A trade and its cause.

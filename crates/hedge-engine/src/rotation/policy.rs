@@ -235,3 +235,104 @@ pub fn hold_check(
         close_timing,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rotation::budget::{Budgets, FailedOpenKind};
+    use crate::rotation::economics::tests::{book, quote, t};
+    use rust_decimal_macros::dec;
+
+    fn rate(next: Option<DateTime<Utc>>) -> FundingRate {
+        FundingRate {
+            rate: dec!(0.0001),
+            interval_minutes: 240,
+            next_funding_time: next,
+            time: None,
+        }
+    }
+
+    #[test]
+    fn a_quote_keeps_an_announced_settlement_ahead_else_the_utc_grid() {
+        let b = book(dec!(99.99), dec!(100.01), dec!(1000));
+        let cases = [
+            (Some(t(6, 0)), t(6, 0)),  // announced, ahead
+            (Some(t(0, 30)), t(4, 0)), // announced but past: the grid
+            (Some(t(1, 0)), t(4, 0)),  // exactly now is not ahead
+            (None, t(4, 0)),           // not announced: the grid
+        ];
+        for (announced, want) in cases {
+            let q = venue_quote("v", &rate(announced), dec!(0.0005), b.clone(), t(1, 0));
+            assert_eq!(q.funding.next_settlement, want, "{announced:?}");
+            assert_eq!(
+                q.funding.predicted_rate, None,
+                "the bot prices the current rate"
+            );
+        }
+    }
+
+    /// BTC and ETH: short `b` earns; ETH the better spread.
+    fn quotes() -> Vec<SymbolQuotes> {
+        let q = |v: &str, r| quote(v, r, 60, t(1, 0), dec!(0.0002));
+        vec![
+            ("BTC".into(), q("a", dec!(0)), q("b", dec!(0.0005))),
+            ("ETH".into(), q("a", dec!(0)), q("b", dec!(0.0008))),
+        ]
+    }
+
+    #[test]
+    fn the_entry_skips_a_symbol_cooling_down_and_ranks_the_rest_in_dollars() {
+        let th = Thresholds::default();
+        let p = EconomicsParams::default();
+        let mut budget = BudgetState::default();
+        let d = entry_decision(t(0, 30), quotes(), Vec::new(), &budget, &th, &p, dec!(1000));
+        assert_eq!(d.chosen.as_deref(), Some("ETH"));
+        assert_eq!(d.eligible().len(), 2);
+        // cooling 15 minutes from 00:20: still at 00:30
+        budget.record_failed_open(&Budgets::default(), "ETH", FailedOpenKind::Failed, t(0, 20));
+        let d = entry_decision(t(0, 30), quotes(), Vec::new(), &budget, &th, &p, dec!(1000));
+        assert_eq!(d.chosen.as_deref(), Some("BTC"));
+        assert!(d.candidates.iter().any(|c| c.symbol == "ETH"
+            && matches!(
+                c.verdict,
+                crate::rotation::decide::EntryVerdict::Skipped {
+                    reason: SkipReason::Cooldown { .. }
+                }
+            )));
+    }
+
+    #[test]
+    fn the_holding_check_switches_to_a_better_symbol_and_times_the_close() {
+        let th = Thresholds::default();
+        let p = EconomicsParams::default();
+        let held = HeldInput {
+            symbol: "BTC".into(),
+            long_venue: "a".into(),
+            opened_at: t(0, 0),
+            target_close_at: t(8, 0),
+            notional_usd: dec!(1000),
+            exit_watch: ExitWatch::default(),
+        };
+        // BTC's spread is gone; ETH pays well: switch, closed at once (no favourable
+        // settlement within the guard after 00:30).
+        let mut q = quotes();
+        q[0].2.funding.rate = dec!(0);
+        let c = hold_check(&held, &q, &BudgetState::default(), &th, &p, t(0, 30)).unwrap();
+        assert_eq!(c.decision.action, HoldAction::Switch { to: "ETH".into() });
+        assert_eq!(c.close_timing.map(|ct| ct.close_at), Some(t(0, 30)));
+        // Still paying: keep, no close timing.
+        let c = hold_check(&held, &quotes(), &BudgetState::default(), &th, &p, t(0, 30)).unwrap();
+        assert_eq!(c.decision.action, HoldAction::Keep);
+        assert!(c.close_timing.is_none());
+        // No quotes for the held symbol: no decision.
+        let err = hold_check(
+            &held,
+            &quotes()[1..],
+            &BudgetState::default(),
+            &th,
+            &p,
+            t(0, 30),
+        );
+        assert_eq!(err.unwrap_err(), HoldCheckError::NoQuotes("BTC".into()));
+    }
+}
