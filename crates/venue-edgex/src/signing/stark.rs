@@ -3,7 +3,12 @@
 //! The private key never leaves [`StarkKey`] (its `Debug` prints only the public key). Signing
 //! is deterministic: `k = rfc6979_generate_k(m, priv, seed)`, which is what SDK 0.1.0 did and
 //! what the vectors pin; the venue cannot tell it from a random `k`.
+//!
+//! `k·G` goes through the fixed-base table of [`super::stark_table`]; the rest of the
+//! signature (`r`, `s = (m + r·priv) / k mod N`) follows `starknet_crypto::sign` exactly, and
+//! the tests compare both on many inputs.
 
+use super::stark_table::mul_generator;
 use super::{parse_hex_biguint, to_hex, SigningError};
 use num_bigint::BigUint;
 use sha3::{Digest, Keccak256};
@@ -14,6 +19,11 @@ use venue_api::Secret;
 
 /// Order N of the Stark curve.
 const CURVE_ORDER_HEX: &str = "0800000000000010ffffffffffffffffb781126dcae7b2321e66a241adc64d2f";
+
+/// Every valid `r`, `s` and message hash is below 2^251.
+fn element_upper_bound() -> BigUint {
+    BigUint::from(1u32) << 251
+}
 
 /// How many RFC 6979 seeds are tried when `k` is invalid (probability ~2^-128 each).
 const MAX_K_SEEDS: u64 = 8;
@@ -104,8 +114,8 @@ impl StarkKey {
         let mut seed: Option<Felt> = None;
         for attempt in 0..MAX_K_SEEDS {
             let k = starknet_crypto::rfc6979_generate_k(message, &self.private, seed.as_ref());
-            match starknet_crypto::sign(&self.private, message, &k) {
-                Ok(sig) => return Ok(StarkSignature { r: sig.r, s: sig.s }),
+            match sign_with_k(&self.private, message, &k) {
+                Ok(sig) => return Ok(sig),
                 Err(SignError::InvalidK) => seed = Some(Felt::from(attempt + 1)),
                 Err(SignError::InvalidMessageHash) => {
                     return Err(SigningError::SignatureFailed(
@@ -118,6 +128,36 @@ impl StarkKey {
             "no valid k after several seeds".to_string(),
         ))
     }
+}
+
+/// StarkWare ECDSA with a given `k`: the same checks and results as `starknet_crypto::sign`,
+/// with `k·G` from the fixed-base table.
+fn sign_with_k(private: &Felt, message: &Felt, k: &Felt) -> Result<StarkSignature, SignError> {
+    let bound = element_upper_bound();
+    if message.to_biguint() >= bound {
+        return Err(SignError::InvalidMessageHash);
+    }
+    if *k == Felt::ZERO {
+        return Err(SignError::InvalidK);
+    }
+    let r = mul_generator(k)
+        .to_affine()
+        .map_err(|_| SignError::InvalidK)?
+        .x();
+    let r_int = r.to_biguint();
+    if r_int == BigUint::ZERO || r_int >= bound {
+        return Err(SignError::InvalidK);
+    }
+    let order = curve_order();
+    let k_inv = k.to_biguint().modinv(&order).ok_or(SignError::InvalidK)?;
+    let s_int = ((r_int * private.to_biguint()) % &order + message.to_biguint()) * k_inv % &order;
+    if s_int == BigUint::ZERO || s_int >= bound {
+        return Err(SignError::InvalidK);
+    }
+    Ok(StarkSignature {
+        r,
+        s: Felt::from(s_int),
+    })
 }
 
 impl fmt::Debug for StarkKey {
@@ -147,6 +187,47 @@ mod tests {
         );
         let lenient = StarkKey::from_secret(&Secret::new(format!("0x{}", &PRIV[1..]))).unwrap();
         assert_eq!(lenient.public_key(), key.public_key());
+    }
+
+    /// Deterministic pseudo-random field element below `limit` (Keccak of a tag and counter).
+    fn pseudo_random(tag: u8, i: u32, limit: &BigUint) -> Felt {
+        let mut input = vec![tag];
+        input.extend_from_slice(&i.to_be_bytes());
+        Felt::from(BigUint::from_bytes_be(&keccak256(&input)) % limit)
+    }
+
+    #[test]
+    fn table_signing_matches_starknet_crypto_sign() {
+        let n = curve_order();
+        let bound = element_upper_bound();
+        for i in 0..32 {
+            let private = pseudo_random(1, i, &n);
+            let message = pseudo_random(2, i, &bound);
+            let k = pseudo_random(3, i, &n);
+            let ours = sign_with_k(&private, &message, &k);
+            let library = starknet_crypto::sign(&private, &message, &k);
+            match (ours, library) {
+                (Ok(a), Ok(b)) => assert_eq!((a.r, a.s), (b.r, b.s), "case #{i}"),
+                (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "case #{i}"),
+                (a, b) => panic!("case #{i}: ours {a:?}, library {b:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn table_signing_rejects_like_the_library() {
+        let private = Felt::from(12345u32);
+        let too_big = Felt::from(element_upper_bound());
+        let cases: Vec<(&str, Felt, Felt)> = vec![
+            ("message = 2^251", too_big, Felt::from(7u32)),
+            ("k = 0", Felt::from(99u32), Felt::ZERO),
+        ];
+        for (name, message, k) in cases {
+            let ours = sign_with_k(&private, &message, &k).map(|s| (s.r, s.s));
+            let library = starknet_crypto::sign(&private, &message, &k).map(|s| (s.r, s.s));
+            assert_eq!(format!("{ours:?}"), format!("{library:?}"), "{name}");
+            assert!(ours.is_err(), "{name}");
+        }
     }
 
     #[test]
