@@ -104,31 +104,10 @@ impl EdgexVenue {
             .saturating_mul(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1));
         let begin_ms = now_ms.saturating_sub(span_ms);
         let max_pages = limit.div_ceil(MAX_PAGE) + 1;
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..max_pages {
-            let mut query = vec![
-                ("contractId", cid.clone()),
-                ("size", MAX_PAGE.to_string()),
-                ("filterSettlementFundingRate", "true".to_string()),
-                ("filterBeginTimeInclusive", begin_ms.to_string()),
-                ("filterEndTimeExclusive", (now_ms + 1).to_string()),
-            ];
-            if let Some(c) = &cursor {
-                query.push(("offsetData", c.clone()));
-            }
-            let data = self
-                .http
-                .get("public/funding/getFundingRatePage", &query, false)
-                .await?;
-            let page: Page<FundingRateItem> = decode_data("getFundingRatePage", data)?;
-            let got = page.data_list.len();
-            out.extend(parse::funding_points(&page.data_list, interval)?);
-            cursor = page.next_page_offset_data.filter(|c| !c.is_empty());
-            if cursor.is_none() || got == 0 {
-                break;
-            }
-        }
+        // A cursor left after `max_pages` only means more than `limit` points: enough.
+        let (mut out, _more) = self
+            .funding_pages(&cid, interval, (begin_ms, now_ms + 1), max_pages)
+            .await?;
         out.sort_by_key(|p| std::cmp::Reverse(p.time));
         out.dedup_by_key(|p| p.time);
         out.truncate(limit);
@@ -156,15 +135,39 @@ impl EdgexVenue {
         let max_pages = usize::try_from(most_points.div_ceil(MAX_PAGE as u64))
             .unwrap_or(usize::MAX)
             .saturating_add(1);
+        let (out, more) = self
+            .funding_pages(&cid, interval, (from_ms, to_ms), max_pages)
+            .await?;
+        if !more {
+            return Ok(in_window(out, from, to));
+        }
+        Err(VenueError::Unavailable(format!(
+            "getFundingRatePage for {symbol}: more than {max_pages} pages of 100 in \
+             [{from}, {to}), more than one settlement per hour"
+        )))
+    }
+
+    /// Settled funding points of contract `cid` in `[begin_ms, end_ms)`, read page by page
+    /// (`size` 100, the `offsetData` cursor, every page through the request budget), at most
+    /// `max_pages` pages. Returns the points in the venue's order and whether the venue still
+    /// offered a cursor after the last page read. A cursor that repeats the one sent is an
+    /// error (it would loop).
+    async fn funding_pages(
+        &self,
+        cid: &str,
+        interval: u32,
+        (begin_ms, end_ms): (u64, u64),
+        max_pages: usize,
+    ) -> Result<(Vec<FundingPoint>, bool), VenueError> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         for _ in 0..max_pages {
             let mut query = vec![
-                ("contractId", cid.clone()),
+                ("contractId", cid.to_string()),
                 ("size", MAX_PAGE.to_string()),
                 ("filterSettlementFundingRate", "true".to_string()),
-                ("filterBeginTimeInclusive", from_ms.to_string()),
-                ("filterEndTimeExclusive", to_ms.to_string()),
+                ("filterBeginTimeInclusive", begin_ms.to_string()),
+                ("filterEndTimeExclusive", end_ms.to_string()),
             ];
             if let Some(c) = &cursor {
                 query.push(("offsetData", c.clone()));
@@ -178,7 +181,7 @@ impl EdgexVenue {
             out.extend(parse::funding_points(&page.data_list, interval)?);
             let next = page.next_page_offset_data.filter(|c| !c.is_empty());
             if next.is_none() || got == 0 {
-                return Ok(in_window(out, from, to));
+                return Ok((out, false));
             }
             if next == cursor {
                 return Err(crate::error::decode_error(
@@ -188,10 +191,7 @@ impl EdgexVenue {
             }
             cursor = next;
         }
-        Err(VenueError::Unavailable(format!(
-            "getFundingRatePage for {symbol}: more than {max_pages} pages of 100 in \
-             [{from}, {to}), more than one settlement per hour"
-        )))
+        Ok((out, true))
     }
 }
 
