@@ -19,6 +19,7 @@ use venue_edgex::signing::hmac_v2::HmacAuth;
 use venue_edgex::signing::order_v1::{sign_order_v1, V1ContractParams};
 use venue_edgex::signing::order_v2::{sign_order_v2, V2ContractParams};
 use venue_edgex::signing::stark::StarkKey;
+use venue_edgex::signing::stark_pedersen::pedersen_hash;
 use venue_edgex::signing::stark_table::{
     build_generator_table, mul_generator, mul_generator_plain,
 };
@@ -147,7 +148,10 @@ fn bench_stark(c: &mut Criterion) {
     c.bench_function("stark_k_times_g/plain", |b| {
         b.iter(|| mul_generator_plain(black_box(&k)))
     });
-    c.bench_function("pedersen_hash", |b| {
+    c.bench_function("pedersen_hash/table", |b| {
+        b.iter(|| pedersen_hash(black_box(&private), black_box(&message)))
+    });
+    c.bench_function("pedersen_hash/library", |b| {
         b.iter(|| starknet_crypto::pedersen_hash(black_box(&private), black_box(&message)))
     });
     let mut group = c.benchmark_group("generator_table_build");
