@@ -135,7 +135,8 @@ fn handle_halt(
     naked: &mut Naked,
     f: &mut Figures,
 ) {
-    let repaired = wait_until(Duration::from_secs(20), || {
+    // Up to five tries spaced 10 s while a venue refuses.
+    let repaired = wait_until(Duration::from_secs(60), || {
         naked.poll(sim, f);
         sim.truth().hedged_or_flat()
     });
@@ -166,7 +167,7 @@ fn cycles_under_random_faults_end_hedged_or_flat_with_state_files_matching_the_v
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20261202);
-    let limit = Duration::from_secs(50 + 25 * cycles_wanted);
+    let limit = Duration::from_secs(50 + 60 * cycles_wanted);
     let sim = Sim::start(seed);
     let dir = workdir(&sim, &short_config(&["BTC", "ETH"]));
     let d = dir.path();

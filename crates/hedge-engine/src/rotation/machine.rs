@@ -257,8 +257,8 @@ pub struct Machine {
     cycles_this_run: u64,
     close_failures: u32,
     last_full_check: Option<DateTime<Utc>>,
-    /// The HALT (by its start) whose residual was already given to the engine's repair.
-    repaired_halt: Option<DateTime<Utc>>,
+    /// Repairs of the current HALT's residual (see `repair::HaltRepair`).
+    repaired_halt: Option<repair::HaltRepair>,
     /// The config to apply once the held position (opened with other settings) is closed.
     next_cfg: Option<MachineConfig>,
 }

@@ -8,7 +8,8 @@
 //!   taken as the new size, with a decision record.
 //! - HALTED (at start-up after a crash, or by a failed operation): when the HALT's residual
 //!   shows unbalanced legs of one symbol on this bot's venues (one leg filled, the other
-//!   not), they are repaired the same way, once per HALT: what the open would have unwound,
+//!   not), they are repaired the same way (up to five tries per HALT, spaced by the check
+//!   interval, at least 10 s, while the venue refuses): what the open would have unwound,
 //!   or the close would have finished, is done reduce-only. The engine stays HALTED (an
 //!   operator checks and runs `hedge-cli resume`); the venues are left hedged or flat.
 //!
@@ -19,6 +20,23 @@ use crate::ids::LegRole;
 use crate::protocol::{CloseRequest, RecoveryReport, RepairReport, RepairResult};
 use crate::rotation::state::BotStatus;
 use rust_decimal::Decimal;
+
+/// Tries per HALT at repairing its residual (a venue may refuse for a while: a stale book, a
+/// rejection), spaced by the check interval, at least [`HALT_REPAIR_RETRY`].
+const MAX_HALT_REPAIRS: u32 = 5;
+
+/// Shortest time between two repair tries of one HALT.
+const HALT_REPAIR_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Repair tries of one HALT (identified by its start).
+#[derive(Debug, Clone)]
+pub(super) struct HaltRepair {
+    since: chrono::DateTime<chrono::Utc>,
+    attempts: u32,
+    next_at: chrono::DateTime<chrono::Utc>,
+    /// Repaired (or nothing to repair): not tried again.
+    done: bool,
+}
 
 impl Machine {
     fn repair_request(&self, symbol: &str, long: &str, short: &str) -> Option<CloseRequest> {
@@ -153,10 +171,30 @@ impl Machine {
         let Some(halt) = self.engine.halted()? else {
             return Ok(());
         };
-        if self.repaired_halt == Some(halt.since) {
-            return Ok(());
+        let now = self.clock.now();
+        match &self.repaired_halt {
+            Some(r) if r.since == halt.since && (r.done || r.attempts >= MAX_HALT_REPAIRS) => {
+                return Ok(())
+            }
+            Some(r) if r.since == halt.since && now < r.next_at => return Ok(()),
+            Some(r) if r.since == halt.since => {}
+            _ => {
+                self.repaired_halt = Some(HaltRepair {
+                    since: halt.since,
+                    attempts: 0,
+                    next_at: now,
+                    done: false,
+                })
+            }
         }
-        self.repaired_halt = Some(halt.since);
+        let retry = chrono::Duration::from_std(self.cfg.check_interval.max(HALT_REPAIR_RETRY))
+            .unwrap_or_else(|_| chrono::Duration::seconds(10));
+        if let Some(r) = self.repaired_halt.as_mut() {
+            r.attempts += 1;
+            r.next_at = now + retry;
+            // Nothing to repair unless the residual says so: not tried again.
+            r.done = true;
+        }
         let mut symbols: Vec<&str> = halt.residual.iter().map(|r| r.symbol.as_str()).collect();
         symbols.sort_unstable();
         symbols.dedup();
@@ -204,8 +242,15 @@ impl Machine {
             sb.normalize(),
             halt.reason
         );
+        if let Some(h) = self.repaired_halt.as_mut() {
+            // A try that ends HALTED (or errs) is tried again later, a few times.
+            h.done = false;
+        }
         match self.engine.repair_mismatch(&req).await {
             Ok(r) => {
+                if let Some(h) = self.repaired_halt.as_mut() {
+                    h.done = !matches!(r.result, RepairResult::Halted { .. });
+                }
                 self.announce_repair(&symbol, &why, &r);
                 let held_here = self
                     .state
@@ -223,7 +268,11 @@ impl Machine {
                     );
                 }
             }
-            Err(e) => tracing::warn!("{why}: repair not attempted ({e})"),
+            Err(e) => {
+                let msg = format!("{why}: repair not attempted ({e}); tried again later");
+                tracing::warn!("{msg}");
+                self.decide("repair", Some(&symbol), msg, ());
+            }
         }
         Ok(())
     }

@@ -171,16 +171,11 @@ async fn both_legs_cut_equally_is_a_hedge_at_the_new_size() {
     assert!(h.engine.halted().unwrap().is_none());
 }
 
-/// A crash mid-open left one leg filled (beta long 10, alpha nothing): start-up recovery
-/// HALTS on the unbalanced legs, the bot has the engine close the lone leg reduce-only (what
-/// the open's unwind would have done), stays HALTED for the operator, and never opens.
-#[tokio::test]
-async fn startup_repairs_the_lone_leg_an_interrupted_open_left_and_stays_halted() {
+/// The journal of an open a crash interrupted after beta (long 10) filled and alpha did not.
+fn interrupted_open(h: &Harness) {
     use crate::ids::{LegRole, OperationId};
     use crate::state::{JournalEntry, JournalLeg, JournalOrder, OperationKind, StateStore};
     use venue_api::Side;
-    let h = harness(&["SOL"]);
-    h.spread("SOL", dec!(0.0005));
     h.b.preset_position("SOL", dec!(10), Some(t0()));
     let op = OperationId::new(1_767_225_600_000).unwrap();
     let order = |leg: LegRole, venue: &str, side: Side| JournalOrder {
@@ -219,6 +214,16 @@ async fn startup_repairs_the_lone_leg_an_interrupted_open_left_and_stays_halted(
         owner: Some("pid 1 rotation-bot".into()),
     });
     h.store.save(&st).unwrap();
+}
+
+/// A crash mid-open left one leg filled (beta long 10, alpha nothing): start-up recovery
+/// HALTS on the unbalanced legs, the bot has the engine close the lone leg reduce-only (what
+/// the open's unwind would have done), stays HALTED for the operator, and never opens.
+#[tokio::test]
+async fn startup_repairs_the_lone_leg_an_interrupted_open_left_and_stays_halted() {
+    let h = harness(&["SOL"]);
+    h.spread("SOL", dec!(0.0005));
+    interrupted_open(&h);
     let (mut m, tx) = h.machine(cfg(&["SOL"]), BotState::default());
     let mut rx = m.subscribe_state();
     let task = tokio::spawn(async move { m.run().await });
@@ -262,4 +267,47 @@ async fn startup_repairs_the_lone_leg_an_interrupted_open_left_and_stays_halted(
     let subs = h.b.submissions("SOL");
     assert_eq!(subs.len(), 1);
     assert!(subs[0].reduce_only);
+}
+
+/// The venue refuses the repair at first (reduce-only rejected): the HALT's residual is tried
+/// again a check interval later, and the lone leg is closed once the venue accepts.
+#[tokio::test]
+async fn a_refused_repair_while_halted_is_tried_again() {
+    let h = harness(&["SOL"]);
+    h.spread("SOL", dec!(0.0005));
+    interrupted_open(&h);
+    // The first orders are refused: the first try (or tries) end HALTED.
+    h.b.fault_next("SOL", vec![Fault::RejectReduceOnly; 3]);
+    let (mut m, tx) = h.machine(cfg(&["SOL"]), BotState::default());
+    let mut events = m.subscribe_events();
+    let task = tokio::spawn(async move { m.run().await });
+    // Events, not the saved state: the step clock runs days of HALTED turns in a second and
+    // the state keeps one day of decisions.
+    let mut refused = 0;
+    let repaired = tokio::time::timeout(TIMEOUT, async {
+        loop {
+            match events.recv().await {
+                Ok(e) if e.message.contains("repaired by the engine") => return true,
+                Ok(e) if e.message.contains("not repairable reduce-only") => refused += 1,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return false,
+            }
+        }
+    })
+    .await
+    .expect("a later try repairs");
+    assert!(repaired);
+    assert!(refused >= 1, "the first try was refused");
+    tx.send_replace(true);
+    tokio::time::timeout(TIMEOUT, task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(h.b.position_now("SOL"), Decimal::ZERO);
+    assert!(
+        h.engine.halted().unwrap().is_some(),
+        "the HALT stays for the operator"
+    );
+    assert!(h.b.submissions("SOL").iter().all(|o| o.reduce_only));
 }

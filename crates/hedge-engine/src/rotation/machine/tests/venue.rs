@@ -206,6 +206,13 @@ impl ScriptVenue {
         }
     }
 
+    /// Faults for the next orders on `symbol`, one each.
+    pub fn fault_next(&self, symbol: &str, faults: Vec<Fault>) {
+        if let Ok(m) = self.mock(symbol) {
+            m.push_faults(faults);
+        }
+    }
+
     pub fn fault(&self, symbol: &str, fault: Option<Fault>) {
         if let Ok(m) = self.mock(symbol) {
             m.set_sticky_fault(fault);
