@@ -65,15 +65,31 @@ pub(crate) fn build_fixed_base_table(
         window_base = multiple;
     }
     // j·2^(bits·i) is never a multiple of the prime order N here, so no entry is the point
-    // at infinity and every conversion succeeds.
-    projective
-        .iter()
-        .map(|point| {
-            point
-                .to_affine()
-                .unwrap_or_else(|_| unreachable!("a table entry is never the point at infinity"))
-        })
-        .collect()
+    // at infinity (Z != 0) and every conversion succeeds.
+    to_affine_batch(&projective)
+}
+
+/// Projective (X : Y : Z) to affine (X/Z, Y/Z) with one field inversion for the whole slice
+/// (Montgomery's trick) instead of one per point; each result is checked to be on the curve.
+fn to_affine_batch(points: &[ProjectivePoint]) -> Vec<AffinePoint> {
+    let mut prefix = Vec::with_capacity(points.len());
+    let mut running = Felt::ONE;
+    for point in points {
+        prefix.push(running);
+        running *= point.z();
+    }
+    let mut inverse = running
+        .inverse()
+        .unwrap_or_else(|| unreachable!("a table entry is never the point at infinity"));
+    let mut affine = vec![AffinePoint::identity(); points.len()];
+    for (i, point) in points.iter().enumerate().rev() {
+        // inverse = 1 / (z_0 ... z_i); prefix[i] = z_0 ... z_(i-1).
+        let z_inv = inverse * prefix[i];
+        inverse *= point.z();
+        affine[i] = AffinePoint::new(point.x() * z_inv, point.y() * z_inv)
+            .unwrap_or_else(|_| unreachable!("a table entry is on the curve"));
+    }
+    affine
 }
 
 /// `k·G` through the fixed-base table: one mixed addition per non-zero byte of `k`.
