@@ -1,6 +1,8 @@
 //! Signing costs: `sign_order_v1` (4 Pedersen hashes + RFC 6979 + Stark ECDSA),
 //! `sign_order_v2` (EIP-712 hashing + secp256k1), `auth_headers` (V1 Stark request auth and
 //! V2 HMAC). Inputs are those of the official vectors (case 0 of each list).
+//! `stark_sign/*` and `stark_k_times_g/*` put the fixed-base table path beside the library's
+//! double-and-add path in the same run; `generator_table_build` is the one-off table cost.
 //! Run: `cargo bench -p venue-edgex` (see BENCHMARKS.md).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,6 +10,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use num_bigint::BigUint;
 use rust_decimal_macros::dec;
+use starknet_crypto::Felt;
 use std::hint::black_box;
 use venue_api::{Secret, Side};
 use venue_edgex::signing::auth_v1::sign_request;
@@ -16,6 +19,10 @@ use venue_edgex::signing::hmac_v2::HmacAuth;
 use venue_edgex::signing::order_v1::{sign_order_v1, V1ContractParams};
 use venue_edgex::signing::order_v2::{sign_order_v2, V2ContractParams};
 use venue_edgex::signing::stark::StarkKey;
+use venue_edgex::signing::stark_pedersen::pedersen_hash;
+use venue_edgex::signing::stark_table::{
+    build_generator_table, mul_generator, mul_generator_plain,
+};
 use venue_edgex::signing::{EdgexTimeInForce, OrderFields};
 
 fn hex(s: &str) -> BigUint {
@@ -116,8 +123,46 @@ fn bench_auth_headers(c: &mut Criterion) {
     });
 }
 
+fn bench_stark(c: &mut Criterion) {
+    let key = stark_key();
+    let private = Felt::from_hex_unchecked(
+        "0x07ce42c818072e8c35bf992dc9e9c616612e7696a6cecc1b78e510617311d8a4",
+    );
+    let message = Felt::from_hex_unchecked(
+        "0x015777e74b4d9dcd5cd4276ea445a68b5a6874af12eff243b3bc4120f04bda39",
+    );
+    let k = starknet_crypto::rfc6979_generate_k(&message, &private, None);
+    c.bench_function("stark_sign/table", |b| {
+        b.iter(|| key.sign(black_box(&message)).unwrap())
+    });
+    // The path before the table: the library's RFC 6979 `k` and `sign` (double-and-add k·G).
+    c.bench_function("stark_sign/library", |b| {
+        b.iter(|| {
+            let k = starknet_crypto::rfc6979_generate_k(black_box(&message), &private, None);
+            starknet_crypto::sign(&private, &message, &k).unwrap()
+        })
+    });
+    c.bench_function("stark_k_times_g/table", |b| {
+        b.iter(|| mul_generator(black_box(&k)))
+    });
+    c.bench_function("stark_k_times_g/plain", |b| {
+        b.iter(|| mul_generator_plain(black_box(&k)))
+    });
+    c.bench_function("pedersen_hash/table", |b| {
+        b.iter(|| pedersen_hash(black_box(&private), black_box(&message)))
+    });
+    c.bench_function("pedersen_hash/library", |b| {
+        b.iter(|| starknet_crypto::pedersen_hash(black_box(&private), black_box(&message)))
+    });
+    let mut group = c.benchmark_group("generator_table_build");
+    group.sample_size(10);
+    group.bench_function("once", |b| b.iter(build_generator_table));
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    bench_stark,
     bench_sign_order_v1,
     bench_sign_order_v2,
     bench_auth_headers

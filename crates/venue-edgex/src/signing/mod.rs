@@ -18,6 +18,7 @@ pub mod hmac_v2;
 pub mod order_v1;
 pub mod order_v2;
 pub mod stark;
+pub mod stark_pedersen;
 pub mod stark_table;
 
 /// Why a signature or a signed payload could not be produced.

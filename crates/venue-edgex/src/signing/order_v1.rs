@@ -8,11 +8,12 @@ use super::amounts::{client_order_nonce, expiry_v1_capped, limit_fee, to_u64, Ex
 use super::auth_v1::{sign_request, V1RequestAuth};
 use super::canonical::canonical_json;
 use super::stark::{felt_from_biguint, StarkKey, StarkSignature};
+use super::stark_pedersen::pedersen_hash;
 use super::{side_text, OrderFields, SigningError};
 use num_bigint::BigUint;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
-use starknet_crypto::{pedersen_hash, Felt};
+use starknet_crypto::Felt;
 
 /// What the order hash needs from metadata (spec §4.1).
 #[derive(Debug, Clone, PartialEq, Eq)]

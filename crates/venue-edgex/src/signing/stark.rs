@@ -93,6 +93,10 @@ impl StarkKey {
             reduced = BigUint::from(1u32);
         }
         let private = Felt::from(reduced);
+        // Build the fixed-base tables now (once per process), not inside the first timed
+        // order: a V1 key exists only to sign.
+        super::stark_table::warm_up();
+        super::stark_pedersen::warm_up();
         Ok(Self {
             private,
             public_x: starknet_crypto::get_public_key(&private),

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 /// Window width in bits (one byte of the scalar per window).
 const WINDOW_BITS: usize = 8;
 /// Non-zero digits per window: 1..=255.
-const DIGITS: usize = (1 << WINDOW_BITS) - 1;
+pub(crate) const DIGITS: usize = (1 << WINDOW_BITS) - 1;
 /// Windows covering a 256-bit scalar (a field element is below 2^252).
 const WINDOWS: usize = 32;
 
@@ -37,30 +37,59 @@ pub fn warm_up() {
     let _ = generator_table();
 }
 
-/// Builds `j·256^i·G` for every window `i` and digit `j`.
-fn build_generator_table() -> Vec<AffinePoint> {
-    let generator = AffinePoint::generator();
-    let mut base = ProjectivePoint::from_affine_unchecked(generator.x(), generator.y());
-    let mut projective = Vec::with_capacity(WINDOWS * DIGITS);
-    for _ in 0..WINDOWS {
-        let mut multiple = base.clone();
-        for _ in 0..DIGITS {
+/// Builds `j·256^i·G` for every window `i` and digit `j` (public so that the bench can time
+/// the one-off build; signing uses the shared lazily built copy).
+pub fn build_generator_table() -> Vec<AffinePoint> {
+    build_fixed_base_table(&AffinePoint::generator(), WINDOWS, WINDOW_BITS)
+}
+
+/// `table[i * (2^bits - 1) + (j - 1)] = j·2^(bits·i)·base` for `i < windows`, `0 < j < 2^bits`,
+/// affine. `base` must be a point of prime order N with `2^(bits·windows) < N·2^bits`, so that
+/// no entry is the point at infinity (true for the Stark generator and the Pedersen points
+/// with 8-bit windows over at most 256 bits, and 4-bit windows over 4 bits).
+pub(crate) fn build_fixed_base_table(
+    base: &AffinePoint,
+    windows: usize,
+    bits: usize,
+) -> Vec<AffinePoint> {
+    let digits = (1usize << bits) - 1;
+    let mut window_base = ProjectivePoint::from_affine_unchecked(base.x(), base.y());
+    let mut projective = Vec::with_capacity(windows * digits);
+    for _ in 0..windows {
+        let mut multiple = window_base.clone();
+        for _ in 0..digits {
             projective.push(multiple.clone());
-            multiple += &base;
+            multiple += &window_base;
         }
-        // `multiple` is now 256·base: the next window's base.
-        base = multiple;
+        // `multiple` is now 2^bits·window_base: the next window's base.
+        window_base = multiple;
     }
-    // j·256^i with j < 256 and i < 32 is never a multiple of the prime order N, so no entry
-    // is the point at infinity and every conversion succeeds.
-    projective
-        .iter()
-        .map(|point| {
-            point
-                .to_affine()
-                .unwrap_or_else(|_| unreachable!("a table entry is never the point at infinity"))
-        })
-        .collect()
+    // j·2^(bits·i) is never a multiple of the prime order N here, so no entry is the point
+    // at infinity (Z != 0) and every conversion succeeds.
+    to_affine_batch(&projective)
+}
+
+/// Projective (X : Y : Z) to affine (X/Z, Y/Z) with one field inversion for the whole slice
+/// (Montgomery's trick) instead of one per point; each result is checked to be on the curve.
+fn to_affine_batch(points: &[ProjectivePoint]) -> Vec<AffinePoint> {
+    let mut prefix = Vec::with_capacity(points.len());
+    let mut running = Felt::ONE;
+    for point in points {
+        prefix.push(running);
+        running *= point.z();
+    }
+    let mut inverse = running
+        .inverse()
+        .unwrap_or_else(|| unreachable!("a table entry is never the point at infinity"));
+    let mut affine = vec![AffinePoint::identity(); points.len()];
+    for (i, point) in points.iter().enumerate().rev() {
+        // inverse = 1 / (z_0 ... z_i); prefix[i] = z_0 ... z_(i-1).
+        let z_inv = inverse * prefix[i];
+        inverse *= point.z();
+        affine[i] = AffinePoint::new(point.x() * z_inv, point.y() * z_inv)
+            .unwrap_or_else(|_| unreachable!("a table entry is on the curve"));
+    }
+    affine
 }
 
 /// `k·G` through the fixed-base table: one mixed addition per non-zero byte of `k`.
