@@ -56,18 +56,6 @@ fn kind_of(spec: &str) -> String {
     format!("{}:{}", parts.first().copied().unwrap_or("?"), fault)
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
 #[derive(Default, Debug)]
 struct Figures {
     armed: BTreeMap<String, u32>,

@@ -57,18 +57,6 @@ struct Figures {
     repaired_after_recovery: u32,
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
 /// Watches the venues between polls: one hedge at a time, each leg about one hedge.
 #[derive(Default)]
 struct Watch {

@@ -297,3 +297,17 @@ pub fn interrupt(child: &mut Child, limit: Duration) -> Option<i32> {
 pub fn read(path: &PathBuf) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
+
+/// A seeded generator (64-bit LCG, high bits) for the kill points and faults of the crash
+/// and chaos runs: the same seed replays the same run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
