@@ -12,6 +12,7 @@
 mod clock;
 mod error;
 mod ids;
+mod market_data;
 mod secret;
 mod types;
 mod venue;
@@ -19,6 +20,7 @@ mod venue;
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use error::VenueError;
 pub use ids::{ClientOrderId, MarketId};
+pub use market_data::{BookSnapshot, MarketEvent, MarketFeed, PublicTrade};
 pub use secret::Secret;
 pub use types::{
     Balance, BookLevel, BookSource, FundingPayment, FundingPoint, FundingRate, LeverageSetting,

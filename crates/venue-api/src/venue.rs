@@ -9,6 +9,7 @@
 
 use crate::error::VenueError;
 use crate::ids::ClientOrderId;
+use crate::market_data::{BookSnapshot, MarketFeed, PublicTrade};
 use crate::types::{
     Balance, FundingPayment, FundingPoint, FundingRate, LeverageSetting, MarketInfo, OrderAck,
     OrderRequest, OrderStatus, Position, TopOfBook,
@@ -199,6 +200,43 @@ pub trait Venue: Send + Sync + fmt::Debug {
         symbol: &str,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<FundingPayment>, VenueError>;
+
+    /// The best `depth` levels of each side of the book (at least one level per non-empty
+    /// side even when `depth` is 0). The default answers [`VenueError::Unsupported`].
+    async fn book(&self, symbol: &str, depth: usize) -> Result<BookSnapshot, VenueError> {
+        let _ = depth;
+        Err(VenueError::Unsupported(format!(
+            "{}: order book depth ({symbol})",
+            self.id()
+        )))
+    }
+
+    /// The market's most recent public trades, oldest first, at most `limit`. Needs no
+    /// credentials. The default answers [`VenueError::Unsupported`]: a venue without a
+    /// public trade endpoint says so instead of returning an empty list.
+    async fn recent_trades(
+        &self,
+        symbol: &str,
+        limit: usize,
+    ) -> Result<Vec<PublicTrade>, VenueError> {
+        let _ = limit;
+        Err(VenueError::Unsupported(format!(
+            "{}: public trades ({symbol})",
+            self.id()
+        )))
+    }
+
+    /// A live feed of one market's book (the best `depth` levels of each side) and public
+    /// trades, kept by the adapter over the venue's stream with reconnects (each one a
+    /// [`crate::MarketEvent::Gap`]). Needs no credentials. The default answers
+    /// [`VenueError::Unsupported`].
+    async fn market_feed(&self, symbol: &str, depth: usize) -> Result<MarketFeed, VenueError> {
+        let _ = depth;
+        Err(VenueError::Unsupported(format!(
+            "{}: market data stream ({symbol})",
+            self.id()
+        )))
+    }
 
     /// Account collateral.
     async fn balance(&self) -> Result<Balance, VenueError>;

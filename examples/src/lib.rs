@@ -1,0 +1,16 @@
+//! Example bots built on the [`venue_api::Venue`] trait, and what they share.
+//!
+//! Three binaries (`record-market`, `edgex-market-maker`, `lighter-market-maker`) re-implement
+//! the seed's four example programs (see `../shared/docs/examples-spec.md`, EX01..) with their
+//! weaknesses fixed. Each runs live from `.env` credentials or in `--paper` against the
+//! in-process simulator, and stops cleanly after `--duration SECONDS` or on SIGINT/SIGTERM.
+//!
+//! - [`common`]: options every example takes, venue wiring (live or paper), shutdown.
+//! - [`record`]: the market data recorder (CSV per symbol and day).
+//! - [`quoting`]: the quoting maths (Avellaneda-Stoikov, SuperTrend, sizing), pure.
+//! - [`mm`]: the market makers' order management on top of it.
+
+pub mod common;
+pub mod mm;
+pub mod quoting;
+pub mod record;
