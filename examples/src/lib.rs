@@ -9,8 +9,13 @@
 //! - [`record`]: the market data recorder (CSV per symbol and day).
 //! - [`quoting`]: the quoting maths (Avellaneda-Stoikov, SuperTrend, sizing), pure.
 //! - [`mm`]: the market makers' order management on top of it.
+//! - [`edgex_mm`], [`lighter_mm`]: the two market makers; [`supertrend`]: the Lighter maker's
+//!   directional bias.
 
 pub mod common;
+pub mod edgex_mm;
+pub mod lighter_mm;
 pub mod mm;
 pub mod quoting;
 pub mod record;
+pub mod supertrend;
