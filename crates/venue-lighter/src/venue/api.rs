@@ -14,9 +14,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 use venue_api::{
-    Balance, ClientOrderId, FundingPayment, FundingPoint, FundingRate, LeverageSetting, MarginMode,
-    MarketInfo, OrderAck, OrderRequest, OrderStatus, Position, PreparedOrder, TopOfBook, Venue,
-    VenueCapabilities, VenueError,
+    Balance, BookSnapshot, ClientOrderId, FundingPayment, FundingPoint, FundingRate,
+    LeverageSetting, MarginMode, MarketFeed, MarketInfo, OrderAck, OrderRequest, OrderStatus,
+    Position, PreparedOrder, PublicTrade, TopOfBook, Venue, VenueCapabilities, VenueError,
 };
 
 /// Pause before reading a leverage change back (the sequencer applies it within this).
@@ -157,6 +157,22 @@ impl Venue for LighterVenue {
             }
         }
         self.rest_top_of_book(&spec).await
+    }
+
+    async fn book(&self, symbol: &str, depth: usize) -> Result<BookSnapshot, VenueError> {
+        self.depth_snapshot(symbol, depth).await
+    }
+
+    async fn recent_trades(
+        &self,
+        symbol: &str,
+        limit: usize,
+    ) -> Result<Vec<PublicTrade>, VenueError> {
+        self.public_trades(symbol, limit).await
+    }
+
+    async fn market_feed(&self, symbol: &str, depth: usize) -> Result<MarketFeed, VenueError> {
+        self.start_market_feed(symbol, depth).await
     }
 
     async fn funding(&self, symbol: &str) -> Result<FundingRate, VenueError> {
