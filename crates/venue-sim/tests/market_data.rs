@@ -174,3 +174,12 @@ async fn edgex_market_feed_survives_a_drop_and_shows_a_stall() {
     let env = env().await;
     feed_contract(&env, &env.edgex, "edgex").await;
 }
+
+/// The concrete adapter types resolve `book` to the trait method (EdgeX also has a private
+/// top-of-book helper; it must not shadow it).
+#[tokio::test]
+async fn concrete_types_call_the_trait_methods() {
+    let env = env().await;
+    assert_eq!(env.edgex.book("ETH", 2).await.unwrap().asks.len(), 2);
+    assert_eq!(env.lighter.book("ETH", 2).await.unwrap().bids.len(), 2);
+}
