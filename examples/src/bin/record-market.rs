@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// Log target of the summary lines (file only: the console has them on stdout).
+const SUMMARY_TARGET: &str = "record_market::summary";
+
 /// The venue to record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum VenueArg {
@@ -91,7 +94,8 @@ struct Args {
     #[arg(long = "stale-after", default_value_t = 60, value_name = "SECONDS")]
     stale_after: u64,
 
-    /// Log file (DEBUG; RUST_LOG overrides its filter). Default <OUT>/<venue>/record-market.log.
+    /// Log file (INFO, with the summary lines; RUST_LOG overrides its filter). Default
+    /// <OUT>/<venue>/record-market.log.
     #[arg(long = "log-file", value_name = "FILE")]
     log_file: Option<PathBuf>,
 
@@ -164,8 +168,10 @@ fn main() -> ExitCode {
     hedge_app::logging::init(&LogSettings {
         paper: args.common.paper,
         file: log_file,
-        console_filter: "info".into(),
-        file_filter: "debug".into(),
+        // the summary goes to stdout already; the file gets it as a log line
+        console_filter: format!("info,{SUMMARY_TARGET}=off"),
+        // INFO: a log that runs for months stays small (RUST_LOG=debug for more)
+        file_filter: "info".into(),
         console_target: false,
         banner: args
             .common
@@ -204,7 +210,7 @@ async fn run(args: Args, cfg: RecordConfig, kind: VenueKind) -> ExitCode {
     let tag = if connected.paper() { "PAPER " } else { "" };
     let mut print = |line: &str| {
         println!("{tag}{line}");
-        tracing::debug!(target: "record_market::summary", "{line}");
+        tracing::info!(target: SUMMARY_TARGET, "{line}");
     };
     let result = record::run(
         connected.venue(kind),
