@@ -28,7 +28,7 @@ mod tests;
 
 pub use avellaneda::{microprice_offset, quote, AsParams, QuoteInputs, RawQuote};
 pub use grid::{ceil_to, floor_to, on_grid, GridQuote, MarketGrid};
-pub use sizing::{clip_size, side_sizes, Clip, SideOrder, SideSizes, SizingParams};
+pub use sizing::{clip_size, side_sizes, sticky_clip, Clip, SideOrder, SideSizes, SizingParams};
 pub use volatility::EwmaVolatility;
 
 use rust_decimal::Decimal;
