@@ -33,9 +33,9 @@ fn ferr(path: &Path, reason: impl ToString) -> FileError {
 /// 4 decimals (the seed's `balance_snapshots.txt`).
 pub fn snapshot_line(at: DateTime<Utc>, total: Decimal, note: &str) -> String {
     format!(
-        "[{}] Total: {} USD ({note})",
+        "[{}] Total: {:.4} USD ({note})",
         at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S"),
-        total.round_dp(4)
+        total
     )
 }
 
@@ -188,7 +188,7 @@ mod tests {
         assert!(text
             .lines()
             .nth(1)
-            .is_some_and(|l| l.contains("Total: 3 USD (c)")));
+            .is_some_and(|l| l.contains("Total: 3.0000 USD (c)")));
     }
 
     #[test]

@@ -55,6 +55,11 @@ struct Maker {
     volume: Option<Volume>,
     snapshots: Snapshots,
     clip: Option<Decimal>,
+    /// Our position as our own fills say: the last read plus every fill seen since. A fill
+    /// the venue's position read does not show yet still counts against the bound.
+    expected: Decimal,
+    /// When the last fill was seen (the venue has settle_grace to reflect it).
+    last_fill_at: Option<chrono::DateTime<chrono::Utc>>,
     stale: bool,
     cap_reached: bool,
 }
@@ -173,6 +178,8 @@ async fn start(
         volume,
         snapshots,
         clip: None,
+        expected: position,
+        last_fill_at: None,
         stale: false,
         cap_reached,
     })
@@ -256,6 +263,7 @@ impl Maker {
             tracing::warn!(error = %e, "order status");
         }
         let position = position_size(self.venue.as_ref(), &self.cfg.symbol).await?;
+        let (low, high) = self.position_range(position, now);
         let balance = self
             .venue
             .balance()
@@ -271,7 +279,7 @@ impl Maker {
             .map_err(|e| venue_err("volatility", e))?
             .unwrap_or(Decimal::ZERO);
 
-        let targets = self.targets(&top, mid, sigma, position, &balance)?;
+        let targets = self.targets(&top, mid, sigma, (low, high), &balance)?;
         let flat = position.abs() < self.grid.min_size.max(self.grid.step);
         if self.cap_reached && flat {
             tracing::warn!("volume cap reached and the position is flat: stopping");
@@ -303,14 +311,41 @@ impl Maker {
         Ok(false)
     }
 
+    /// The position range (low, high) between the venue's read and our fills' view; once the
+    /// venue has had its settle grace since our last fill, its read is taken as the truth.
+    fn position_range(
+        &mut self,
+        read: Decimal,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (Decimal, Decimal) {
+        let grace = self.venue.capabilities().settle_grace;
+        let settled = self
+            .last_fill_at
+            .is_none_or(|t| (now - t).to_std().unwrap_or_default() >= grace);
+        if settled || read == self.expected {
+            self.expected = read;
+            return (read, read);
+        }
+        tracing::info!(read = %read, from_fills = %self.expected, "position read differs from our fills; bounding with both");
+        (read.min(self.expected), read.max(self.expected))
+    }
+
     fn targets(
         &mut self,
         top: &TopOfBook,
         mid: Decimal,
         sigma: Decimal,
-        position: Decimal,
+        (low, high): (Decimal, Decimal),
         balance: &venue_api::Balance,
     ) -> Result<Targets, MakerError> {
+        // the skew and the reducing side use the position as read unless our fills say more
+        let position = if low == high {
+            low
+        } else if high.abs() >= low.abs() {
+            high
+        } else {
+            low
+        };
         let params = self
             .cfg
             .as_params(self.market.maker_fee.unwrap_or_default())?;
@@ -360,7 +395,12 @@ impl Maker {
         }
         let prices = GridQuote::place(&raw, self.grid.tick, top)?;
         let max_inventory = self.cfg.inventory_bound().base_at(mid);
-        let sides = side_sizes(size, position, max_inventory, &self.grid)?;
+        // each side bounded by the worse of the two views: the bid by the higher position,
+        // the ask by the lower one
+        let sides = crate::quoting::SideSizes {
+            bid: side_sizes(size, high, max_inventory, &self.grid)?.bid,
+            ask: side_sizes(size, low, max_inventory, &self.grid)?.ask,
+        };
         let mut bid = prices.bid.zip(sides.bid).map(|(price, s)| Target {
             price,
             size: s.size,
@@ -395,6 +435,11 @@ impl Maker {
         }
         let value: Decimal = fills.iter().map(|f| f.value).sum();
         let now = self.clock.now();
+        self.expected += fills
+            .iter()
+            .map(|f| f.side.sign() * f.size)
+            .sum::<Decimal>();
+        self.last_fill_at = Some(now);
         if let (Some(v), Some(cap)) = (self.volume.as_mut(), self.cfg.volume_cap_usd) {
             v.add(value, fills.len() as u64, now)?;
             let total = v.total();
