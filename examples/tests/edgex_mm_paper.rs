@@ -23,12 +23,18 @@ struct Run {
 
 impl Run {
     fn start(dir: &Path, config: &str, extra: &[&str]) -> Run {
+        Self::start_with(dir, config, extra, true)
+    }
+
+    fn start_with(dir: &Path, config: &str, extra: &[&str], reset: bool) -> Run {
         let cfg = dir.join("mm.json");
         std::fs::write(&cfg, config).unwrap_or_else(|e| panic!("{e}"));
         let mut cmd = Command::new(BIN);
+        if reset {
+            cmd.arg("--paper-reset");
+        }
         cmd.current_dir(dir)
             .arg("--paper")
-            .arg("--paper-reset")
             .arg("--paper-dir")
             .arg(dir.join("paper"))
             .arg("--config")
@@ -111,6 +117,8 @@ impl Drop for Run {
 /// What the simulator's saved state says about our orders and the PAXG position on EdgeX.
 struct Paper {
     open_ours: Vec<(venue_api::Side, Decimal)>,
+    /// Every order of ours, oldest first: (side, reduce-only).
+    all_ours: Vec<(venue_api::Side, bool)>,
     placed_ours: usize,
     position: Decimal,
 }
@@ -131,10 +139,12 @@ fn paper_state(dir: &Path) -> Paper {
     };
     let mut open_ours = Vec::new();
     let mut placed_ours = 0;
+    let mut all_ours = Vec::new();
     let mut position = Decimal::ZERO;
     for a in ex.accounts.values().filter(|a| a.venue == VenueKind::Edgex) {
         for o in a.orders.iter().filter(|o| ours(&o.client_id)) {
             placed_ours += 1;
+            all_ours.push((o.side, o.reduce_only));
             if o.state == OrderState::Open {
                 open_ours.push((o.side, o.price));
             }
@@ -143,6 +153,7 @@ fn paper_state(dir: &Path) -> Paper {
     }
     Paper {
         open_ours,
+        all_ours,
         placed_ours,
         position,
     }
@@ -324,4 +335,55 @@ fn paper_stale_book_pulls_our_quotes_until_fresh() {
     assert!(p.open_ours.is_empty(), "{:?}", p.open_ours);
     run.signal("INT");
     assert_eq!(run.wait_exit(Duration::from_secs(20)), 130, "{}", run.log());
+}
+
+#[test]
+fn paper_volume_cap_stops_adding_inventory_and_survives_a_restart() {
+    // a 50 USD cap: the first fill (a 0.037 PAXG clip, about 98 USD) reaches it. From then on
+    // only the side that reduces the position is quoted, reduce-only; a restart reads the
+    // total back from the volume file and stays capped.
+    let dir = tmp();
+    let config = r#"{"refresh_ms": 300, "requote_ticks": 2, "capital_usage": 0.05,
+        "volume_cap_usd": 50, "volume_file": "vol.json"}"#;
+    let mut run = Run::start(
+        dir.path(),
+        config,
+        &["--duration", "10", "--sim-move", "PAXG:-2@30"],
+    );
+    assert_eq!(run.wait_exit(Duration::from_secs(40)), 0, "{}", run.log());
+    assert!(
+        run.log().contains("MAXIMUM VOLUME REACHED"),
+        "{}",
+        run.log()
+    );
+    let first = paper_state(dir.path());
+    // one clip bought, nothing more: after the cap no bid is placed
+    assert_eq!(first.position, Decimal::new(37, 3), "{}", run.log());
+    let vol: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("paper").join("vol.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let total: Decimal = vol["volume_usd"]
+        .as_str()
+        .unwrap_or("0")
+        .parse()
+        .unwrap_or_default();
+    assert!(total >= Decimal::from(50), "volume file: {vol}");
+    let before = first.all_ours.len();
+
+    let mut again = Run::start_with(dir.path(), config, &["--duration", "6"], false);
+    let code = again.wait_exit(Duration::from_secs(30));
+    assert_eq!(code, 0, "{}", again.log());
+    let log = again.log();
+    assert!(log.contains("volume so far"), "{log}");
+    let second = paper_state(dir.path());
+    let new_orders = &second.all_ours[before..];
+    assert!(
+        new_orders
+            .iter()
+            .all(|(side, ro)| *side == venue_api::Side::Sell && *ro),
+        "after the cap only reduce-only sells: {new_orders:?}"
+    );
+    assert!(second.position >= Decimal::ZERO && second.position <= first.position);
+    assert!(second.open_ours.is_empty());
 }
