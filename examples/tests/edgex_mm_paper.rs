@@ -234,6 +234,13 @@ fn help_lists_the_options_and_bad_configs_exit_2_naming_key_and_value() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("symbol = BT-C"));
+    // recorded books that do not exist, or hold no row of the symbol
+    let out = Command::new(BIN)
+        .args(["--paper", "--volatility-from", "/nonexistent/books"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/books"));
 }
 
 #[test]

@@ -33,6 +33,11 @@ struct Args {
     #[arg(long, value_name = "SYMBOL")]
     symbol: Option<String>,
 
+    /// Start the volatility estimate from record-market's book files under DIR (this
+    /// symbol's EdgeX rows) instead of the config's `sigma` prior.
+    #[arg(long = "volatility-from", value_name = "DIR")]
+    volatility_from: Option<PathBuf>,
+
     /// The log file (appended; DEBUG and above). The console shows INFO.
     #[arg(
         long = "log-file",
@@ -83,6 +88,36 @@ fn main() -> ExitCode {
         log_file = under(&dir, &log_file);
     }
     init(&LogSettings::bot(args.common.paper, &log_file));
+    if let Some(dir) = &args.volatility_from {
+        let recorded = hedge_examples::quoting::recorded::volatility_from_dir(
+            dir,
+            "edgex",
+            &cfg.symbol,
+            cfg.vol_half_life_secs,
+        );
+        match recorded.map(|(est, n, files)| (est.sigma_rel(), n, files)) {
+            Ok((Ok(Some(sigma)), samples, files)) => {
+                tracing::info!(%sigma, samples, files, dir = %dir.display(), "volatility prior from recorded books");
+                cfg.sigma = Some(sigma);
+            }
+            Ok((Ok(None), samples, _)) => {
+                return fail(
+                    hedge_app::exit::CONFIG_ERROR,
+                    format!(
+                        "--volatility-from {}: {samples} sample(s), no return to measure",
+                        dir.display()
+                    ),
+                )
+            }
+            Ok((Err(e), _, _)) => return fail(hedge_app::exit::CONFIG_ERROR, e),
+            Err(e) => {
+                return fail(
+                    hedge_app::exit::CONFIG_ERROR,
+                    format!("--volatility-from: {e}"),
+                )
+            }
+        }
+    }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
