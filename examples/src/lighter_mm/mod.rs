@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod logs;
+pub mod market;
 pub mod params;
 
 pub use config::{ConfigError, LmmConfig, TrendSource};
