@@ -31,12 +31,23 @@
 //!           | "gap"                 swallow one order-book update ("ws" endpoint only): the
 //!                                 next one does not chain (Lighter `begin_nonce` != the last
 //!                                 `nonce`, EdgeX `startVersion` != the last `endVersion`)
+//!           | "stall" ["=" MS]      a stale feed ("ws" endpoint only): every WebSocket of the
+//!                                 venue stays open, answers pings and keeps pinging, but
+//!                                 pushes no book, ticker or trade update for MS of clock
+//!                                 time (default: for good) from the first push after the
+//!                                 rule is added; then the next push carries everything that
+//!                                 changed meanwhile. A subscription made while stalled is
+//!                                 acknowledged with its snapshot (the venue's view at that
+//!                                 moment) and then stalls too. Account channels keep
+//!                                 flowing. The rule fires once (COUNT, if given, must be 1);
+//!                                 `*:ws:stall` stalls both venues
 //! COUNT    := how many times the rule fires (default: every time)
 //! ```
 //!
 //! Examples: `lighter:sendTx:reject:1`, `edgex:createOrder:timeout`,
 //! `edgex:getDepth:429=2:3`, `*:*:delay=500`, `lighter:ws:drop:1`,
-//! `edgex:createOrder:booked-5xx=504:1`, `lighter:sendTx:late=2500`, `lighter:sendTx:dropped:1`.
+//! `edgex:createOrder:booked-5xx=504:1`, `lighter:sendTx:late=2500`, `lighter:sendTx:dropped:1`,
+//! `edgex:ws:stall`, `lighter:ws:stall=5000`.
 //!
 //! A request is processed even when its client has gone away (a `delay` longer than the
 //! client's timeout still executes the order, as a real venue would); only `timeout` never
@@ -78,6 +89,9 @@ pub enum FaultKind {
     Late(Duration),
     /// Order endpoints: answer 200 without executing (Lighter: nonce not consumed).
     Dropped,
+    /// Stall the venue's WebSocket market data for this long of clock time (`None` = for
+    /// good): connections stay open and answer pings, but push no book/ticker/trade update.
+    WsStall(Option<Duration>),
 }
 
 /// One rule.
@@ -173,6 +187,10 @@ fn parse_kind(text: &str) -> Result<FaultKind, String> {
         }
         "late" => FaultKind::Late(Duration::from_millis(num(2000)?)),
         "dropped" => FaultKind::Dropped,
+        "stall" | "ws-stall" => FaultKind::WsStall(match arg {
+            None => None,
+            Some(_) => Some(Duration::from_millis(num(0)?)),
+        }),
         _ => return Err(format!("unknown fault {name:?}")),
     })
 }
@@ -210,9 +228,14 @@ impl FromStr for FaultRule {
         let endpoint = (endpoint_text != "*").then(|| endpoint_text.to_ascii_lowercase());
         let kind = parse_kind(parts[2]).map_err(err)?;
         let is_ws = endpoint.as_deref() == Some("ws");
-        if matches!(kind, FaultKind::WsDrop | FaultKind::WsGap) != is_ws {
+        if matches!(
+            kind,
+            FaultKind::WsDrop | FaultKind::WsGap | FaultKind::WsStall(_)
+        ) != is_ws
+        {
             return Err(err(
-                "\"drop\" and \"gap\" go with the \"ws\" endpoint, and only they do".into(),
+                "\"drop\", \"gap\" and \"stall\" go with the \"ws\" endpoint, and only they do"
+                    .into(),
             ));
         }
         let remaining = match parts.get(3) {
@@ -224,6 +247,11 @@ impl FromStr for FaultRule {
                     .ok_or_else(|| err(format!("count {c:?} is not a positive integer")))?,
             ),
         };
+        if matches!(kind, FaultKind::WsStall(_)) && remaining.is_some_and(|n| n != 1) {
+            return Err(err(
+                "\"stall\" fires once; give its length as stall=MS instead of a count".into(),
+            ));
+        }
         Ok(FaultRule {
             venue,
             endpoint,
@@ -246,6 +274,9 @@ pub fn parse_spec(spec: &str) -> Result<Vec<FaultRule>, FaultSpecError> {
 #[derive(Debug, Default)]
 pub struct Faults {
     rules: Mutex<Vec<FaultRule>>,
+    /// Per venue [EdgeX, Lighter]: clock time (ms) until which its WebSocket market data is
+    /// stalled (`i64::MAX` = for good).
+    stalled_until: Mutex<[Option<i64>; 2]>,
 }
 
 /// Which class of fault a caller can act on.
@@ -256,6 +287,7 @@ enum Class {
     Order,
     Ws,
     WsGap,
+    WsStall,
 }
 
 fn class_of(kind: FaultKind) -> Class {
@@ -263,6 +295,7 @@ fn class_of(kind: FaultKind) -> Class {
         FaultKind::PartialFill => Class::Partial,
         FaultKind::WsDrop => Class::Ws,
         FaultKind::WsGap => Class::WsGap,
+        FaultKind::WsStall(_) => Class::WsStall,
         FaultKind::Late(_) | FaultKind::Dropped => Class::Order,
         _ => Class::Http,
     }
@@ -295,9 +328,10 @@ impl Faults {
         Ok(())
     }
 
-    /// Removes every rule.
+    /// Removes every rule and ends any stall.
     pub fn clear(&self) {
         self.lock().clear();
+        *self.stalled_until.lock().unwrap_or_else(|p| p.into_inner()) = [None, None];
     }
 
     /// Rules still armed.
@@ -316,7 +350,7 @@ impl Faults {
             class_of(r.kind) == class
                 && r.venue.is_none_or(|v| v == venue)
                 && match &r.endpoint {
-                    None => !matches!(class, Class::Ws | Class::WsGap),
+                    None => !matches!(class, Class::Ws | Class::WsGap | Class::WsStall),
                     Some(e) => *e == endpoint,
                 }
         };
@@ -360,6 +394,45 @@ impl Faults {
     /// True (consuming one firing) when the venue's WebSocket must drop now.
     pub fn take_ws_drop(&self, venue: VenueKind) -> bool {
         self.take(venue, "ws", Class::Ws).is_some()
+    }
+
+    /// True while the venue's WebSocket market data is stalled at clock time `now_ms`: a
+    /// pending `stall` rule starts its window now (and is used up; a `*` rule stalls both
+    /// venues from now).
+    pub fn ws_stalled(&self, venue: VenueKind, now_ms: i64) -> bool {
+        let fired = {
+            let mut rules = self.lock();
+            let pos = rules.iter().position(|r| {
+                matches!(r.kind, FaultKind::WsStall(_))
+                    && r.venue.is_none_or(|v| v == venue)
+                    && r.endpoint.as_deref() == Some("ws")
+            });
+            pos.map(|p| rules.remove(p))
+        };
+        let mut until = self.stalled_until.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(FaultRule {
+            kind: FaultKind::WsStall(length),
+            venue: which,
+            ..
+        }) = fired
+        {
+            let end = length.map_or(i64::MAX, |d| {
+                now_ms.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            });
+            for (i, v) in [VenueKind::Edgex, VenueKind::Lighter]
+                .into_iter()
+                .enumerate()
+            {
+                if which.is_none_or(|w| w == v) {
+                    until[i] = Some(until[i].map_or(end, |u| u.max(end)));
+                }
+            }
+        }
+        let i = match venue {
+            VenueKind::Edgex => 0,
+            VenueKind::Lighter => 1,
+        };
+        until[i].is_some_and(|u| now_ms < u)
     }
 }
 
@@ -484,7 +557,26 @@ mod tests {
                 .times(2),
             ),
         ];
-        for (text, want) in ok {
+        let ok = &[
+            ok,
+            &[
+                (
+                    "edgex:ws:stall",
+                    FaultRule::new(Some(VenueKind::Edgex), Some("ws"), FaultKind::WsStall(None)),
+                ),
+                (
+                    "lighter:ws:stall=1500:1",
+                    FaultRule::new(
+                        Some(VenueKind::Lighter),
+                        Some("ws"),
+                        FaultKind::WsStall(Some(Duration::from_millis(1500))),
+                    )
+                    .times(1),
+                ),
+            ][..],
+        ]
+        .concat();
+        for (text, want) in ok.iter() {
             assert_eq!(&text.parse::<FaultRule>().unwrap(), want, "{text}");
         }
         for bad in [
@@ -498,6 +590,9 @@ mod tests {
             "edgex:x:drop",
             "edgex:ws:reject",
             "edgex:getDepth:gap",
+            "edgex:getDepth:stall",
+            "edgex:ws:stall=soon",
+            "edgex:ws:stall:2",
             "a:b:c:d:e",
         ] {
             let e = bad.parse::<FaultRule>().unwrap_err();
@@ -546,5 +641,24 @@ mod tests {
         assert!(!f.take_ws_drop(VenueKind::Lighter));
         f.clear();
         assert!(f.rules().is_empty());
+    }
+
+    #[test]
+    fn stall_windows_run_on_clock_time() {
+        let f = Faults::from_spec("lighter:ws:stall=1000,edgex:ws:drop:1").unwrap();
+        assert!(!f.ws_stalled(VenueKind::Edgex, 0));
+        // the window starts at the first look, not when the rule was added
+        assert!(f.ws_stalled(VenueKind::Lighter, 5_000));
+        assert!(f.ws_stalled(VenueKind::Lighter, 5_999));
+        assert!(!f.ws_stalled(VenueKind::Lighter, 6_000));
+        assert!(!f.ws_stalled(VenueKind::Lighter, 7_000), "it fires once");
+        assert_eq!(f.rules().len(), 1, "the drop rule is untouched");
+        f.add_spec("*:ws:stall").unwrap();
+        assert!(f.ws_stalled(VenueKind::Edgex, 10_000));
+        assert!(f.ws_stalled(VenueKind::Lighter, 10_000));
+        assert!(f.ws_stalled(VenueKind::Lighter, i64::MAX - 1), "for good");
+        assert!(!f.take_ws_gap(VenueKind::Edgex));
+        f.clear();
+        assert!(!f.ws_stalled(VenueKind::Edgex, 10_000));
     }
 }

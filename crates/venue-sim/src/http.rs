@@ -215,6 +215,7 @@ pub async fn apply_fault(
         FaultKind::PartialFill
         | FaultKind::WsDrop
         | FaultKind::WsGap
+        | FaultKind::WsStall(_)
         | FaultKind::LostAnswer
         | FaultKind::BookedServerError(_)
         | FaultKind::Late(_)

@@ -2,7 +2,8 @@
 //! and `ticker.{cid}` channels, subscribe acks, a SNAPSHOT then CHANGED depth pushes
 //! (replace semantics, size 0 deletes; `startVersion` of a change = `endVersion` of the
 //! message before it on the channel), and `ping`/`pong` both ways. The `gap` fault
-//! (`edgex:ws:gap[:count]`) swallows one change, so the version chain breaks.
+//! (`edgex:ws:gap[:count]`) swallows one change, so the version chain breaks; the `stall`
+//! fault (`edgex:ws:stall[=MS]`) withholds every market-data push while pings go on.
 
 use super::wire;
 use crate::engine::VenueKind;
@@ -157,6 +158,14 @@ impl Session for EdgexSession {
         self.ticks += 1;
         let mut out = Vec::new();
         let core = self.core.clone();
+        if self.ticks % 20 == 0 {
+            out.push(json!({"type": "ping", "time": core.now_ms().to_string()}).to_string());
+        }
+        // The `stall` fault: connection alive, pings flowing, no market data. The versions
+        // kept per channel do not move, so the first change after the stall chains.
+        if core.faults.ws_stalled(VenueKind::Edgex, core.now_ms()) {
+            return Some(out);
+        }
         for (channel, (cid, level, last)) in self.depth.iter_mut() {
             // Versions chain per channel: a change carries startVersion = the previous
             // message's endVersion (as live EdgeX does), so a lost message shows as a gap.
@@ -197,9 +206,6 @@ impl Session for EdgexSession {
             }) {
                 out.push(Self::event(channel, "Snapshot", t));
             }
-        }
-        if self.ticks % 20 == 0 {
-            out.push(json!({"type": "ping", "time": core.now_ms().to_string()}).to_string());
         }
         Some(out)
     }

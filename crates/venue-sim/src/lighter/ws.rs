@@ -4,6 +4,8 @@
 //! message's `nonce`, so a lost update shows as a gap; the `gap` fault
 //! `lighter:ws:gap[:count]` swallows one), `user_stats/{account}` and `account_all/{account}`; answers `ping` with `pong`
 //! and pings the client now and then. Replies name channels with a colon (`order_book:1`).
+//! The `stall` fault (`lighter:ws:stall[=MS]`) withholds market-data pushes (account
+//! channels and pings go on).
 
 use super::wire;
 use crate::engine::VenueKind;
@@ -182,7 +184,17 @@ impl Session for LighterSession {
         }
         self.ticks += 1;
         let mut out = Vec::new();
-        let markets: Vec<String> = self.books.keys().cloned().collect();
+        // The `stall` fault: connection alive, pings flowing, no market data (the nonce
+        // chain does not move, so the first update after the stall chains).
+        let stalled = self
+            .core
+            .faults
+            .ws_stalled(VenueKind::Lighter, self.core.now_ms());
+        let markets: Vec<String> = if stalled {
+            Vec::new()
+        } else {
+            self.books.keys().cloned().collect()
+        };
         for market in markets {
             let Some((asks, bids)) = self.book_now(&market) else {
                 continue;

@@ -1,0 +1,1 @@
+//! The market makers' order management (filled in below).
