@@ -12,6 +12,7 @@ pub mod config;
 pub mod logs;
 pub mod market;
 pub mod params;
+pub mod pricing;
 
 pub use config::{ConfigError, LmmConfig, TrendSource};
 pub use params::{ParamsCache, ParamsError, SpreadParams};
