@@ -137,9 +137,11 @@ pub fn sizing(cfg: &LmmConfig) -> SizingParams {
 /// to the step.
 pub fn max_inventory(cfg: &LmmConfig, mid: Decimal, grid: &MarketGrid) -> Decimal {
     cfg.max_inventory.unwrap_or_else(|| {
-        mid.is_zero()
-            .then_some(Decimal::ZERO)
-            .unwrap_or_else(|| floor_to(cfg.max_inventory_usd / mid, grid.step))
+        if mid.is_zero() {
+            Decimal::ZERO
+        } else {
+            floor_to(cfg.max_inventory_usd / mid, grid.step)
+        }
     })
 }
 
