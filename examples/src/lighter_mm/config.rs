@@ -93,8 +93,9 @@ pub struct LmmConfig {
     pub bias_strength: Decimal,
     /// Reservation shift at |bias| = 1, in basis points of the mid.
     pub bias_bps: Decimal,
-    /// Folder of the log files (`market_maker_debug.txt`, `balance_log.txt`).
-    pub log_dir: PathBuf,
+    /// Folder of the log files (`market_maker_debug.txt`, `balance_log.txt`); default
+    /// `logs` (in paper mode `<paper-dir>/logs`).
+    pub log_dir: Option<PathBuf>,
     /// Seconds between balance-log lines (EX31: 300).
     pub balance_log_secs: u64,
 }
@@ -126,7 +127,7 @@ impl Default for LmmConfig {
             trend_source: TrendSource::Mid,
             bias_strength: Decimal::ONE,
             bias_bps: d("2"),
-            log_dir: PathBuf::from("logs"),
+            log_dir: None,
             balance_log_secs: 300,
         }
     }
@@ -288,7 +289,7 @@ impl LmmConfig {
                 }
                 "bias_strength" => c.bias_strength = dec()?,
                 "bias_bps" => c.bias_bps = dec()?,
-                "log_dir" => c.log_dir = PathBuf::from(text()?),
+                "log_dir" => c.log_dir = Some(PathBuf::from(text()?)),
                 "balance_log_secs" => c.balance_log_secs = num()?,
                 "flip" => {
                     parse_bool(k, &text()?)?;

@@ -8,6 +8,7 @@
 //!
 //! What it reads and how (live and paper alike) is in `examples/lighter-market-maker.md`.
 
+pub mod account;
 pub mod config;
 pub mod logs;
 pub mod market;
