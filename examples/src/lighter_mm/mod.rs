@@ -9,11 +9,13 @@
 //! What it reads and how (live and paper alike) is in `examples/lighter-market-maker.md`.
 
 pub mod account;
+pub mod cli;
 pub mod config;
 pub mod logs;
 pub mod market;
 pub mod params;
 pub mod pricing;
+pub mod run;
 
 pub use config::{ConfigError, LmmConfig, TrendSource};
 pub use params::{ParamsCache, ParamsError, SpreadParams};

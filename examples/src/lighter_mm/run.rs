@@ -1,0 +1,605 @@
+//! The maker's life: start-up, the quoting cycle, shutdown (examples-spec B.3-B.7, with the
+//! seed's weaknesses fixed).
+//!
+//! Start-up: the market and its grids (unknown symbol: a config error), a sweep that cancels
+//! every open order carrying our client-id tag (never the account-wide cancel, EX-W16), the
+//! leverage (set only when it differs; a failure only warns, as the seed), the market feed
+//! (else REST), then at most 30 s for a first usable book and a first account read.
+//!
+//! Each cycle (every `refresh_ms`, feed events handled in between): close due candles, ask
+//! REST for a book when the stream has been quiet, read our orders' fills, read the account
+//! when due or after a fill, then either pull our quotes (stale/one-sided/crossed book, no
+//! fresh account read, nothing to quote) or price and reconcile them (kept within
+//! `requote_ticks`, else cancelled and placed again post-only).
+//!
+//! Shutdown (SIGINT, SIGTERM, `--duration`): the loop finishes its current cycle, then one
+//! sweep cancels every order of ours and checks with `open_orders` (10 s at most). Positions
+//! stay open, as in the seed.
+
+use super::account::AccountState;
+use super::config::LmmConfig;
+use super::logs;
+use super::market::{MarketWatch, Unusable};
+use super::params::ParamsCache;
+use super::pricing::{plan, PriceSource};
+use crate::common::{Shutdown, StopReason};
+use crate::mm::{ClientIds, ManagerSettings, OrderManager, Target, Targets, LIGHTER_MAKER_TAG};
+use crate::quoting::MarketGrid;
+use crate::supertrend::{SuperTrendPoint, Trend};
+use chrono::{DateTime, Utc};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{debug, error, info, warn};
+use venue_api::{Clock, MarginMode, MarketEvent, MarketFeed, Side, Venue, VenueError};
+
+/// How long start-up waits for a first book and a first account read (the seed's 30 s).
+pub const STARTUP_WAIT: Duration = Duration::from_secs(30);
+/// How long the shutdown sweep may take (the seed's 10 s).
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+/// Book depth asked of the market feed.
+pub const FEED_DEPTH: usize = 5;
+
+/// Why the maker could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// The settings do not fit the venue, e.g. an unknown symbol or a leverage above the
+    /// market's maximum (exit code 2).
+    #[error("{0}")]
+    Config(String),
+    /// The venue failed us, e.g. no first book within 30 s, or orders of ours still open
+    /// after the shutdown sweep (exit code 1).
+    #[error("{0}")]
+    Venue(String),
+}
+
+impl RunError {
+    /// The process exit code for it.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Config(_) => hedge_app::exit::CONFIG_ERROR,
+            RunError::Venue(_) => hedge_app::exit::VENUE_ERROR,
+        }
+    }
+}
+
+/// What a run did (for the closing log line and the tests).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunSummary {
+    /// Why it stopped.
+    pub stop: Option<StopReason>,
+    /// Cycles run.
+    pub cycles: u64,
+    /// Cycles that rested at least one quote.
+    pub quoted_cycles: u64,
+    /// Orders placed.
+    pub placed: u64,
+    /// Cancels sent by reconciles (not counting sweeps).
+    pub cancelled: u64,
+    /// Fills of ours seen.
+    pub fills: u64,
+    /// Times our quotes were pulled because the book or the account was not usable.
+    pub pulls: u64,
+    /// SuperTrend flips.
+    pub flips: u64,
+    /// Largest |position| read.
+    pub max_abs_position: Decimal,
+}
+
+/// The running maker.
+struct Maker {
+    cfg: LmmConfig,
+    venue: Arc<dyn Venue>,
+    clock: Arc<dyn Clock>,
+    grid: MarketGrid,
+    orders: OrderManager,
+    watch: MarketWatch,
+    feed: Option<MarketFeed>,
+    account: AccountState,
+    params: ParamsCache,
+    params_note: Option<String>,
+    paused: Option<String>,
+    trend: Option<Trend>,
+    balance_log: PathBuf,
+    next_balance_log: DateTime<Utc>,
+    summary: RunSummary,
+}
+
+enum Wake {
+    Stop(StopReason),
+    Cycle,
+    Feed(Option<MarketEvent>),
+}
+
+async fn next_event(feed: &mut Option<MarketFeed>) -> Option<MarketEvent> {
+    match feed.as_mut() {
+        Some(f) => f.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64())
+}
+
+/// Runs the maker on `venue` until `shutdown`; `log_dir` holds `balance_log.txt`.
+pub async fn run(
+    cfg: LmmConfig,
+    venue: Arc<dyn Venue>,
+    clock: Arc<dyn Clock>,
+    mut shutdown: Shutdown,
+    log_dir: PathBuf,
+) -> Result<RunSummary, RunError> {
+    let mut maker = Maker::start(cfg, venue, clock, log_dir).await?;
+    let outcome = match maker.wait_ready(&mut shutdown).await {
+        Ok(true) => Ok(maker.main_loop(&mut shutdown).await),
+        Ok(false) => Ok(shutdown.reason()),
+        Err(e) => Err(e),
+    };
+    let swept = maker.stop().await;
+    let stop = outcome?;
+    swept?;
+    maker.summary.stop = Some(stop);
+    Ok(maker.summary)
+}
+
+impl Maker {
+    async fn start(
+        cfg: LmmConfig,
+        venue: Arc<dyn Venue>,
+        clock: Arc<dyn Clock>,
+        log_dir: PathBuf,
+    ) -> Result<Self, RunError> {
+        let sym = cfg.symbol.clone();
+        info!(
+            "Starting the Lighter market maker on {sym} ({} venue)",
+            venue.display_name()
+        );
+        let market = venue.market(&sym).await.map_err(|e| match e {
+            VenueError::UnknownMarket(m) => RunError::Config(format!(
+                "symbol {sym}: no such market on {} ({m})",
+                venue.id()
+            )),
+            other => RunError::Venue(format!("reading market {sym}: {other}")),
+        })?;
+        let grid =
+            MarketGrid::of(&market).map_err(|e| RunError::Venue(format!("market {sym}: {e}")))?;
+        if let Some(max) = market.max_leverage {
+            if cfg.leverage > max {
+                return Err(RunError::Config(format!(
+                    "leverage = {}: above the market's maximum {max}",
+                    cfg.leverage
+                )));
+            }
+        }
+        info!(
+            "Market {sym}: tick {}, step {}, minimum size {}",
+            grid.tick, grid.step, grid.min_size
+        );
+        let ids = ClientIds::new(LIGHTER_MAKER_TAG, clock.now().timestamp_millis())
+            .map_err(|e| RunError::Config(e.to_string()))?;
+        let settings = ManagerSettings::new(sym.clone(), cfg.requote_ticks);
+        let mut orders = OrderManager::new(venue.clone(), clock.clone(), grid, ids, settings);
+        let swept = orders
+            .sweep()
+            .await
+            .map_err(|e| RunError::Venue(format!("start-up sweep of our orders: {e}")))?;
+        info!("Start-up: cancelled {swept} open order(s) of ours (client-id tag {LIGHTER_MAKER_TAG:#06x}); other orders untouched");
+        Self::leverage(&cfg, venue.as_ref()).await;
+        let feed = match venue.market_feed(&sym, FEED_DEPTH).await {
+            Ok(f) => {
+                info!("Book and trades from the market stream (WebSocket); REST only when it is quiet");
+                Some(f)
+            }
+            Err(VenueError::Unsupported(_)) => {
+                info!("No market stream from this adapter: the book is read with REST every cycle");
+                None
+            }
+            Err(e) => {
+                warn!("Market stream unavailable ({e}): the book is read with REST every cycle");
+                None
+            }
+        };
+        let watch = MarketWatch::new(&cfg).map_err(|e| RunError::Config(e.to_string()))?;
+        let params = ParamsCache::new(
+            &cfg.params_dir,
+            &sym,
+            Duration::from_secs(cfg.params_refresh_secs),
+        );
+        let now = clock.now();
+        Ok(Self {
+            cfg,
+            venue,
+            clock,
+            grid,
+            orders,
+            watch,
+            feed,
+            account: AccountState::default(),
+            params,
+            params_note: None,
+            paused: None,
+            trend: None,
+            balance_log: log_dir.join("balance_log.txt"),
+            next_balance_log: now,
+            summary: RunSummary::default(),
+        })
+    }
+
+    async fn leverage(cfg: &LmmConfig, venue: &dyn Venue) {
+        let sym = &cfg.symbol;
+        match venue.leverage(sym).await {
+            Ok(s) if s.leverage == cfg.leverage && s.margin_mode == MarginMode::Cross => {
+                info!("Leverage already {}x cross on {sym}", cfg.leverage);
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => warn!("Reading the leverage of {sym} failed ({e}); setting it"),
+        }
+        let whole = cfg.leverage.trunc().to_u32().unwrap_or(1);
+        match venue.set_leverage(sym, whole).await {
+            Ok(()) => info!("Leverage set to {whole}x cross on {sym}"),
+            Err(e) => {
+                warn!("Setting leverage {whole}x on {sym} failed: {e} (continuing, as the seed)")
+            }
+        }
+    }
+
+    /// Waits for a first usable book and a first account read; false when asked to stop.
+    async fn wait_ready(&mut self, shutdown: &mut Shutdown) -> Result<bool, RunError> {
+        let deadline = tokio::time::Instant::now() + STARTUP_WAIT;
+        loop {
+            while let Some(ev) = self.feed.as_mut().and_then(|f| f.try_next()) {
+                self.on_event(ev);
+            }
+            let now = self.clock.now();
+            if self.watch.usable(now).is_err() {
+                self.probe().await;
+            }
+            if self.account.view().is_none() {
+                self.read_account().await;
+            }
+            let now = self.clock.now();
+            let book = self.watch.usable(now).map(|t| t.mid());
+            if let (Ok(mid), Some(view)) = (book, self.account.view()) {
+                info!(
+                    "Ready: mid {}, position {}, available {} USD",
+                    mid.unwrap_or_default().normalize(),
+                    self.account.position().unwrap_or_default().normalize(),
+                    view.available.normalize()
+                );
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let why = match self.watch.usable(now) {
+                    Err(u) => format!("book: {u}"),
+                    Ok(_) => "no account read".into(),
+                };
+                return Err(RunError::Venue(format!(
+                    "Timeout waiting for initial data ({} s; {why})",
+                    STARTUP_WAIT.as_secs()
+                )));
+            }
+            if !shutdown.sleep(Duration::from_millis(500)).await {
+                return Ok(false);
+            }
+        }
+    }
+
+    async fn main_loop(&mut self, shutdown: &mut Shutdown) -> StopReason {
+        let period = Duration::from_millis(self.cfg.refresh_ms);
+        loop {
+            self.cycle().await;
+            debug!("Cycle complete. Waiting for {} ms...", period.as_millis());
+            let sleep = tokio::time::sleep(period);
+            tokio::pin!(sleep);
+            loop {
+                let wake = tokio::select! {
+                    r = shutdown.wait() => Wake::Stop(r),
+                    _ = &mut sleep => Wake::Cycle,
+                    ev = next_event(&mut self.feed) => Wake::Feed(ev),
+                };
+                match wake {
+                    Wake::Stop(r) => return r,
+                    Wake::Cycle => break,
+                    Wake::Feed(Some(ev)) => self.on_event(ev),
+                    Wake::Feed(None) => {
+                        warn!("The market stream ended: the book is read with REST from now on");
+                        self.feed = None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_event(&mut self, ev: MarketEvent) {
+        if let MarketEvent::Gap { reason } = &ev {
+            info!("Market stream gap ({reason}): waiting for a fresh book");
+        }
+        let now = self.clock.now();
+        for p in self.watch.on_event(ev, now) {
+            self.on_point(p);
+        }
+    }
+
+    fn on_point(&mut self, p: SuperTrendPoint) {
+        let name = |t: Trend| if t == Trend::Up { "UP" } else { "DOWN" };
+        let bias = self.watch.trend().bias(self.cfg.bias_strength);
+        match self.trend {
+            None => info!(
+                "SuperTrend ready: trend {} (close {}, line {}, ATR {}), bias {bias}",
+                name(p.trend),
+                p.candle.close,
+                p.line.round_dp(8),
+                p.atr.round_dp(8)
+            ),
+            Some(old) if p.flipped => {
+                self.summary.flips += 1;
+                info!(
+                    "SuperTrend flip {} -> {} (close {}, line {}, ATR {}): bias now {bias}",
+                    name(old),
+                    name(p.trend),
+                    p.candle.close,
+                    p.line.round_dp(8),
+                    p.atr.round_dp(8)
+                );
+            }
+            Some(_) => debug!(
+                "Candle O {} H {} L {} C {}: ATR {}, line {}, trend {}",
+                p.candle.open,
+                p.candle.high,
+                p.candle.low,
+                p.candle.close,
+                p.atr.round_dp(8),
+                p.line.round_dp(8),
+                name(p.trend)
+            ),
+        }
+        self.trend = Some(p.trend);
+    }
+
+    async fn probe(&mut self) {
+        let limit = Duration::from_secs(self.cfg.stale_after_secs).max(Duration::from_secs(1)) / 2;
+        match tokio::time::timeout(limit, self.venue.top_of_book(&self.cfg.symbol)).await {
+            Ok(Ok(top)) => {
+                let now = self.clock.now();
+                for p in self.watch.on_top(top, now) {
+                    self.on_point(p);
+                }
+            }
+            Ok(Err(e)) => debug!("REST book read failed: {e}"),
+            Err(_) => debug!("REST book read: no answer within {} ms", limit.as_millis()),
+        }
+    }
+
+    async fn read_account(&mut self) {
+        let started = self.clock.now();
+        let sym = self.cfg.symbol.clone();
+        let (pos, bal) = tokio::join!(self.venue.position(&sym), self.venue.balance());
+        match (pos, bal) {
+            (Ok(pos), Ok(bal)) => {
+                let size = pos.map(|p| p.size).unwrap_or_default();
+                if Some(size) != self.account.position() {
+                    info!(
+                        "Position update for {sym}: {} -> {}",
+                        self.account
+                            .position()
+                            .map_or("unknown".into(), |p| p.normalize().to_string()),
+                        size.normalize()
+                    );
+                }
+                self.summary.max_abs_position = self.summary.max_abs_position.max(size.abs());
+                self.account.on_read(started, self.clock.now(), size, bal);
+            }
+            (Err(e), _) | (_, Err(e)) => warn!("Account read failed: {e} (the last read is kept)"),
+        }
+    }
+
+    fn note_fills(&mut self, fills: &[crate::mm::Fill]) {
+        let now = self.clock.now();
+        for f in fills {
+            self.summary.fills += 1;
+            let side = if f.side == Side::Buy { "BUY" } else { "SELL" };
+            info!(
+                "Fill: {side} {} {} for {} USD (order {})",
+                f.size.normalize(),
+                self.cfg.symbol,
+                f.value.round_dp(4),
+                f.client_id
+            );
+            self.account.note_fill(now, f.side, f.size);
+        }
+    }
+
+    /// Pulls our quotes and says why, once per reason.
+    async fn pause(&mut self, why: String) {
+        let resting =
+            self.orders.resting(Side::Buy).is_some() || self.orders.resting(Side::Sell).is_some();
+        if resting {
+            let rep = self.orders.pull_quotes().await;
+            self.summary.pulls += 1;
+            self.note_fills(&rep.fills);
+            for e in &rep.errors {
+                warn!("Pulling quotes: {e}");
+            }
+        }
+        if self.paused.as_deref() != Some(why.as_str()) {
+            warn!("Not quoting: {why}; our quotes are pulled until it clears");
+            self.paused = Some(why);
+        }
+    }
+
+    async fn cycle(&mut self) {
+        self.summary.cycles += 1;
+        let now = self.clock.now();
+        for p in self.watch.tick(now) {
+            self.on_point(p);
+        }
+        if self.watch.needs_probe(now) {
+            self.probe().await;
+        }
+        let rep = self.orders.refresh().await;
+        self.note_fills(&rep.fills);
+        for e in &rep.errors {
+            warn!("Order status: {e}");
+        }
+        for (id, state, reason) in &rep.ended {
+            debug!(
+                "Order {id} ended {state:?} {}",
+                reason.clone().unwrap_or_default()
+            );
+        }
+        let every = Duration::from_secs(self.cfg.account_refresh_secs);
+        if !rep.fills.is_empty() || self.account.due(now, every) {
+            self.read_account().await;
+        }
+        let now = self.clock.now();
+        let top = match self.watch.usable(now) {
+            Ok(t) => t.clone(),
+            Err(u) => {
+                let why = match u {
+                    Unusable::Stale(_) => format!("stale book ({u}; stream and REST silent)"),
+                    other => other.to_string(),
+                };
+                return self.pause(why).await;
+            }
+        };
+        let account_limit = Duration::from_secs(self.cfg.stale_after_secs).max(every * 3);
+        match (self.account.view(), self.account.age(now)) {
+            (Some(_), Some(age)) if age <= account_limit => {}
+            (_, age) => {
+                let why = format!("no account read for {} s", age.map_or("ever".into(), secs));
+                return self.pause(why).await;
+            }
+        }
+        let Some(view) = self.account.view() else {
+            return;
+        };
+        let params = match self.params.get(now) {
+            Ok((p, path, reread)) => {
+                if reread {
+                    info!("Loaded spread parameters from {}", path.display());
+                }
+                self.params_note = None;
+                Ok(p.clone())
+            }
+            Err(e) => {
+                let why = e.to_string();
+                if self.params_note.as_deref() != Some(why.as_str()) {
+                    if self.cfg.require_params {
+                        warn!("{why}: require_params is set, not quoting");
+                    } else {
+                        warn!(
+                            "{why}: falling back to the static spread ({} of the mid)",
+                            self.cfg.static_spread
+                        );
+                    }
+                    self.params_note = Some(why.clone());
+                }
+                Err(why)
+            }
+        };
+        let bias = self.watch.trend().bias(self.cfg.bias_strength);
+        let plan = match plan(
+            &self.cfg,
+            &self.grid,
+            &top,
+            &view,
+            bias,
+            params.as_ref().map_err(Clone::clone),
+        ) {
+            Ok(p) => p,
+            Err(e) => return self.pause(format!("quote maths: {e}")).await,
+        };
+        if let PriceSource::Withheld(why) = &plan.source {
+            return self.pause(why.clone()).await;
+        }
+        if self.paused.take().is_some() {
+            info!("Quoting again");
+        }
+        let t = plan.targets;
+        info!(
+            "{}",
+            logs::quoting_line(
+                plan.inventory,
+                plan.mid,
+                t.bid.map(|b| b.price),
+                t.ask.map(|a| a.price)
+            )
+        );
+        let conv = |x: Option<super::pricing::Target>| {
+            x.map(|x| Target {
+                price: x.price,
+                size: x.size,
+                reduce_only: x.reduce_only,
+            })
+        };
+        let rep = self
+            .orders
+            .reconcile(&Targets {
+                bid: conv(t.bid),
+                ask: conv(t.ask),
+            })
+            .await;
+        self.summary.placed += rep.placed.len() as u64;
+        self.summary.cancelled += rep.cancelled.len() as u64;
+        if t.bid.is_some() || t.ask.is_some() {
+            self.summary.quoted_cycles += 1;
+        }
+        for (id, side, price, size) in &rep.placed {
+            debug!("Placed {side:?} {size} @ {price} (order {id})");
+        }
+        self.note_fills(&rep.fills);
+        for e in &rep.errors {
+            warn!("Quotes: {e}");
+        }
+        self.balance_log(now);
+    }
+
+    fn balance_log(&mut self, now: DateTime<Utc>) {
+        if now < self.next_balance_log {
+            return;
+        }
+        self.next_balance_log = now + chrono::Duration::seconds(self.cfg.balance_log_secs as i64);
+        match (self.account.position(), self.account.balance()) {
+            (Some(p), Some(b)) if p.is_zero() => {
+                let line = logs::portfolio_line(chrono::Local::now().naive_local(), b.equity);
+                match logs::append_line(&self.balance_log, &line) {
+                    Ok(()) => info!("Balance logged: {line}"),
+                    Err(e) => warn!("Writing {}: {e}", self.balance_log.display()),
+                }
+            }
+            (p, _) => info!(
+                "Skipping balance logging (position {})",
+                p.map_or("unknown".into(), |p| p.normalize().to_string())
+            ),
+        }
+    }
+
+    /// Cancels every order of ours, verified; an error when some stay open.
+    async fn stop(&mut self) -> Result<(), RunError> {
+        info!(
+            "Shutting down: cancelling our orders on {}",
+            self.cfg.symbol
+        );
+        let result = match tokio::time::timeout(SHUTDOWN_WAIT, self.orders.sweep()).await {
+            Ok(Ok(n)) => {
+                info!("Cancelled {n} order(s) of ours; none left open");
+                Ok(())
+            }
+            Ok(Err(e)) => Err(RunError::Venue(format!("shutdown sweep: {e}"))),
+            Err(_) => Err(RunError::Venue(format!(
+                "shutdown sweep: not finished within {} s",
+                SHUTDOWN_WAIT.as_secs()
+            ))),
+        };
+        info!("🛑 Market maker stopped.");
+        match &result {
+            Ok(()) => info!("✅ Application has finished gracefully."),
+            Err(e) => error!("{e}"),
+        }
+        result
+    }
+}
