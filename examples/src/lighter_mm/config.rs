@@ -117,7 +117,7 @@ impl Default for LmmConfig {
             usage_stop: d("0.8"),
             max_inventory: None,
             max_inventory_usd: d("100"),
-            requote_ticks: 2,
+            requote_ticks: 20,
             stale_after_secs: 10,
             refresh_ms: 3000,
             account_refresh_secs: 5,

@@ -80,12 +80,17 @@ pub struct RunSummary {
     pub cancelled: u64,
     /// Fills of ours seen.
     pub fills: u64,
-    /// Times our quotes were pulled because the book or the account was not usable.
+    /// Times our resting quotes were pulled because the book, the account or the maths did
+    /// not allow quoting.
     pub pulls: u64,
+    /// Times quoting stopped (a new reason not to quote), whether or not anything rested.
+    pub pauses: u64,
     /// SuperTrend flips.
     pub flips: u64,
     /// Largest |position| read.
     pub max_abs_position: Decimal,
+    /// The SuperTrend's trend at the end (`None`: still warming up).
+    pub trend: Option<Trend>,
 }
 
 /// The running maker.
@@ -358,6 +363,7 @@ impl Maker {
             ),
         }
         self.trend = Some(p.trend);
+        self.summary.trend = Some(p.trend);
     }
 
     async fn probe(&mut self) {
@@ -426,6 +432,7 @@ impl Maker {
             }
         }
         if self.paused.as_deref() != Some(why.as_str()) {
+            self.summary.pauses += 1;
             warn!("Not quoting: {why}; our quotes are pulled until it clears");
             self.paused = Some(why);
         }
@@ -460,7 +467,13 @@ impl Maker {
             Ok(t) => t.clone(),
             Err(u) => {
                 let why = match u {
-                    Unusable::Stale(_) => format!("stale book ({u}; stream and REST silent)"),
+                    Unusable::Stale(age) => {
+                        debug!("Book is {} s old", secs(age));
+                        format!(
+                            "stale book (no book from the stream or REST for over {} s)",
+                            self.cfg.stale_after_secs
+                        )
+                    }
                     other => other.to_string(),
                 };
                 return self.pause(why).await;
@@ -470,7 +483,11 @@ impl Maker {
         match (self.account.view(), self.account.age(now)) {
             (Some(_), Some(age)) if age <= account_limit => {}
             (_, age) => {
-                let why = format!("no account read for {} s", age.map_or("ever".into(), secs));
+                debug!(
+                    "Last account read: {} s ago",
+                    age.map_or("never".into(), secs)
+                );
+                let why = format!("no account read within {} s", secs(account_limit));
                 return self.pause(why).await;
             }
         }
