@@ -12,9 +12,11 @@
 //! fresh account read, nothing to quote) or price and reconcile them (kept within
 //! `requote_ticks`, else cancelled and placed again post-only).
 //!
-//! Shutdown (SIGINT, SIGTERM, `--duration`): the loop finishes its current cycle, then one
-//! sweep cancels every order of ours and checks with `open_orders` (10 s at most). Positions
-//! stay open, as in the seed.
+//! Shutdown (SIGINT, SIGTERM, `--duration`): the loop finishes its current cycle, then our
+//! tracked quotes are cancelled by client id, the maker waits out the venue's settle grace when
+//! an order went out in the last seconds (a Lighter placement executes 1-3 s after it is
+//! accepted and is not listed before), and a sweep cancels every open order with our tag and
+//! checks with `open_orders` (15 s at most in all). Positions stay open, as in the seed.
 
 use super::account::AccountState;
 use super::config::LmmConfig;
@@ -37,8 +39,9 @@ use venue_api::{Clock, MarginMode, MarketEvent, MarketFeed, Side, Venue, VenueEr
 
 /// How long start-up waits for a first book and a first account read (the seed's 30 s).
 pub const STARTUP_WAIT: Duration = Duration::from_secs(30);
-/// How long the shutdown sweep may take (the seed's 10 s).
-pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+/// How long the shutdown cancels may take (the seed gave its cancel-all 10 s; ours also
+/// waits out the venue's settle grace after a recent placement).
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(15);
 /// Book depth asked of the market feed.
 pub const FEED_DEPTH: usize = 5;
 
@@ -107,6 +110,7 @@ struct Maker {
     params_note: Option<String>,
     paused: Option<String>,
     trend: Option<Trend>,
+    last_placed: Option<DateTime<Utc>>,
     balance_log: PathBuf,
     next_balance_log: DateTime<Utc>,
     summary: RunSummary,
@@ -227,6 +231,7 @@ impl Maker {
             params_note: None,
             paused: None,
             trend: None,
+            last_placed: None,
             balance_log: log_dir.join("balance_log.txt"),
             next_balance_log: now,
             summary: RunSummary::default(),
@@ -561,6 +566,9 @@ impl Maker {
             })
             .await;
         self.summary.placed += rep.placed.len() as u64;
+        if !rep.placed.is_empty() {
+            self.last_placed = Some(self.clock.now());
+        }
         self.summary.cancelled += rep.cancelled.len() as u64;
         if t.bid.is_some() || t.ask.is_some() {
             self.summary.quoted_cycles += 1;
@@ -601,9 +609,33 @@ impl Maker {
             "Shutting down: cancelling our orders on {}",
             self.cfg.symbol
         );
-        let result = match tokio::time::timeout(SHUTDOWN_WAIT, self.orders.sweep()).await {
+        let work = async {
+            // our tracked quotes first, by client id: a placement the venue has accepted but
+            // not yet executed (Lighter sequences transactions 1-3 s late) is not listed by
+            // `open_orders` yet, and its cancel, sent after it, still reaches it
+            let rep = self.orders.pull_quotes().await;
+            for e in &rep.errors {
+                warn!("Shutdown: {e}");
+            }
+            // let recent placements and these cancels execute before checking
+            if let Some(at) = self.last_placed {
+                let grace = self
+                    .venue
+                    .capabilities()
+                    .settle_grace
+                    .min(Duration::from_secs(3));
+                let since = (self.clock.now() - at).to_std().unwrap_or(Duration::ZERO);
+                if since < grace {
+                    self.clock.sleep(grace - since).await;
+                }
+            }
+            self.orders.sweep().await
+        };
+        let result = match tokio::time::timeout(SHUTDOWN_WAIT, work).await {
             Ok(Ok(n)) => {
-                info!("Cancelled {n} order(s) of ours; none left open");
+                info!(
+                    "Cancelled every order of ours ({n} found by the final sweep); none left open"
+                );
                 Ok(())
             }
             Ok(Err(e)) => Err(RunError::Venue(format!("shutdown sweep: {e}"))),
