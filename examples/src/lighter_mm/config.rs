@@ -11,22 +11,15 @@ use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// A config file or value that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A config file or value that cannot be used, e.g. `leverage: "2.5"`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {reason}")]
 pub struct ConfigError {
     /// Where: the key (`leverage`), or the file.
     pub key: String,
     /// What is wrong, with the value.
     pub reason: String,
 }
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.key, self.reason)
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 fn bad(key: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError {

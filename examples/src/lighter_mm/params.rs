@@ -46,11 +46,13 @@ pub struct SpreadParams {
 }
 
 /// Why no parameters are available.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParamsError {
     /// None of the searched files exists, e.g. a fresh checkout without `params/`.
+    #[error("no parameter file (looked for {})", shown(.0))]
     Missing(Vec<PathBuf>),
     /// The file exists and cannot be used, e.g. `gamma` is absent or `-1`.
+    #[error("{}: {reason}", path.display())]
     Bad {
         /// The file.
         path: PathBuf,
@@ -59,19 +61,10 @@ pub enum ParamsError {
     },
 }
 
-impl std::fmt::Display for ParamsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Missing(paths) => {
-                let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                write!(f, "no parameter file (looked for {})", shown.join(", "))
-            }
-            Self::Bad { path, reason } => write!(f, "{}: {reason}", path.display()),
-        }
-    }
+fn shown(paths: &[PathBuf]) -> String {
+    let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    list.join(", ")
 }
-
-impl std::error::Error for ParamsError {}
 
 /// The files searched for `symbol`, in order (a duplicate folder is searched once).
 pub fn search_paths(params_dir: &Path, symbol: &str) -> Vec<PathBuf> {

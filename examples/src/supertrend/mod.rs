@@ -36,32 +36,21 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 /// A bad indicator setting (from the maker's config).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SuperTrendError {
     /// `period` must be at least 1, e.g. `supertrend_period: 0`.
+    #[error("supertrend_period = {0}: must be at least 1 candle")]
     Period(u32),
     /// `multiplier` must be positive, e.g. `supertrend_multiplier: "-3"`.
+    #[error("supertrend_multiplier = {0}: must be > 0")]
     Multiplier(Decimal),
     /// The candle length must be at least one second, e.g. `candle_secs: 0`.
+    #[error("candle_secs = {0}: must be at least 1 second")]
     CandleSecs(u64),
     /// The bias strength must lie in `[0, 1]`, e.g. `bias_strength: "1.5"`.
+    #[error("bias_strength = {0}: must be within [0, 1]")]
     Strength(Decimal),
 }
-
-// (written out rather than derived: the crate's thiserror dependency arrives with the
-// quoting core's branch; two branches adding the same manifest key would not merge)
-impl std::fmt::Display for SuperTrendError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Period(p) => write!(f, "supertrend period must be at least 1 candle, got {p}"),
-            Self::Multiplier(m) => write!(f, "supertrend multiplier must be > 0, got {m}"),
-            Self::CandleSecs(s) => write!(f, "candle length must be at least 1 second, got {s}"),
-            Self::Strength(s) => write!(f, "bias strength must be within [0, 1], got {s}"),
-        }
-    }
-}
-
-impl std::error::Error for SuperTrendError {}
 
 /// One closed OHLC candle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
