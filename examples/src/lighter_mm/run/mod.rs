@@ -187,6 +187,11 @@ impl Maker {
             "Market {sym}: tick {}, step {}, minimum size {}",
             grid.tick, grid.step, grid.min_size
         );
+        // the seed's check_client (EX20): credentials registered and usable, nonce read
+        venue.resync().await.map_err(|e| match e {
+            VenueError::Auth(_) => RunError::Config(format!("Lighter credentials: {e}")),
+            other => RunError::Venue(format!("checking the account: {other}")),
+        })?;
         let ids = ClientIds::new(LIGHTER_MAKER_TAG, clock.now().timestamp_millis())
             .map_err(|e| RunError::Config(e.to_string()))?;
         let settings = ManagerSettings::new(sym.clone(), cfg.requote_ticks);
@@ -211,6 +216,9 @@ impl Maker {
                 None
             }
         };
+        if feed.is_none() && cfg.trend_source == super::config::TrendSource::Trades {
+            warn!("trend_source \"trades\" needs the market stream: without it no candles close and the bias stays 0");
+        }
         let watch = MarketWatch::new(&cfg).map_err(|e| RunError::Config(e.to_string()))?;
         let params = ParamsCache::new(
             &cfg.params_dir,
