@@ -1,6 +1,7 @@
 //! What the market makers do, through both real adapters against the simulator: a post-only
 //! bid below the touch rests, shows in `open_orders`, is cancelled by client id and is gone;
-//! a post-only that would cross is refused before sending with a clear error; a resting GTC
+//! a post-only that would cross the adapter's stream book is refused before sending with a
+//! clear error (without a stream book the venue cancels it); a resting GTC
 //! bid fills at its own price when a scripted fall crosses it (and prints on the tape); with
 //! thin liquidity it fills partly and the rest keeps resting.
 
@@ -93,16 +94,62 @@ async fn post_only_rest_cancel_and_refusal(v: &dyn Venue) {
     assert_eq!(v.open_orders("BTC").await.unwrap().len(), 1);
 }
 
+/// Waits until the adapter reads BTC from its stream (the post-only check uses only a
+/// fresh stream book).
+async fn stream_ready(v: &dyn Venue) {
+    for _ in 0..60 {
+        if v.top_of_book("BTC").await.unwrap().source == venue_api::BookSource::Stream {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no stream book");
+}
+
 #[tokio::test]
 async fn lighter_post_only_rests_cancels_and_refuses_a_cross() {
     let env = env().await;
-    post_only_rest_cancel_and_refusal(&env.lighter).await;
+    let (v, _stream) = lighter_venue(env.session.lighter_config().unwrap(), env.clock.clone())
+        .spawn_stream(&["BTC".to_string()])
+        .await
+        .unwrap();
+    stream_ready(&v).await;
+    post_only_rest_cancel_and_refusal(&v).await;
 }
 
 #[tokio::test]
 async fn edgex_post_only_rests_cancels_and_refuses_a_cross() {
     let env = env().await;
-    post_only_rest_cancel_and_refusal(&env.edgex).await;
+    let v = edgex_venue(
+        env.session.edgex_config().with_book_stream(true),
+        env.clock.clone(),
+    );
+    stream_ready(&v).await;
+    post_only_rest_cancel_and_refusal(&v).await;
+}
+
+/// Without a stream book nothing is read in the order path: the venue takes the crossing
+/// post-only order and cancels it, as the real venues do.
+async fn crossing_post_only_without_a_stream_is_cancelled_by_the_venue(v: &dyn Venue) {
+    let min = v.market("BTC").await.unwrap().min_size;
+    let ask = v.top_of_book("BTC").await.unwrap().ask.unwrap().price;
+    let mut crossing = bid(v, min, Decimal::ZERO, TimeInForce::PostOnly, 504).await;
+    crossing.price = ask;
+    place(v, &crossing).await.unwrap();
+    let st = v.order_status("BTC", cid(504)).await.unwrap().unwrap();
+    assert_eq!(
+        (st.state, st.filled_size),
+        (OrderState::Canceled, Decimal::ZERO),
+        "{st:?}"
+    );
+    assert!(v.open_orders("BTC").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn crossing_post_only_without_a_stream_is_cancelled_on_both_venues() {
+    let env = env().await;
+    crossing_post_only_without_a_stream_is_cancelled_by_the_venue(&env.lighter).await;
+    crossing_post_only_without_a_stream_is_cancelled_by_the_venue(&env.edgex).await;
 }
 
 async fn gtc_fills_when_crossed(env: &Env, v: &dyn Venue) {

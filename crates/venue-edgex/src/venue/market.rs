@@ -43,6 +43,15 @@ impl EdgexVenue {
         self.rest_book(&cid).await
     }
 
+    /// The top of book of the attached (or already started) depth stream, if fresh; no I/O
+    /// beyond the cached metadata.
+    pub(crate) async fn fresh_stream_top(&self, symbol: &str) -> Option<TopOfBook> {
+        let feed = self.stream.as_ref().or(self.lazy_stream.get())?;
+        let cat = self.catalog_with(symbol).await.ok()?;
+        let cid = cat.entry(symbol).ok()?.info.market_id.0.clone();
+        feed.top_of_book(&cid)
+    }
+
     /// REST depth snapshot of a contract.
     pub async fn rest_book(&self, contract_id: &str) -> Result<TopOfBook, VenueError> {
         let data = self

@@ -273,9 +273,11 @@ impl EdgexVenue {
 
     pub(crate) async fn submit(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
         if order.request().time_in_force == venue_api::TimeInForce::PostOnly {
-            let top = self.top_book(&order.request().symbol).await?;
-            if let Some(e) = post_only_would_cross(order.request(), &top) {
-                return Err(e);
+            // only against a fresh stream book: never a REST read in the order path
+            if let Some(top) = self.fresh_stream_top(&order.request().symbol).await {
+                if let Some(e) = post_only_would_cross(order.request(), &top) {
+                    return Err(e);
+                }
             }
         }
         let (request, payload) = order.into_payload::<EdgexOrderPayload>(VENUE_ID)?;
@@ -505,10 +507,11 @@ impl EdgexVenue {
     }
 }
 
-/// A post-only order that would take liquidity at the current touch: the venue would accept
-/// and then cancel it, so it is refused before sending, naming both prices. (The book can
-/// still move between this check and the venue's matching: then the venue cancels it and
-/// `order_status` shows it `Canceled`.)
+/// A post-only order that would take liquidity at the touch of the adapter's fresh stream
+/// book: the venue would accept and then cancel it, so it is refused before sending, naming
+/// both prices. Without a fresh stream book (no stream, stale, stalled) nothing is checked
+/// and nothing is read (no REST in the order path): the venue cancels a crossing post-only
+/// and `order_status` shows it `Canceled`, as it does when the book moved meanwhile.
 pub(crate) fn post_only_would_cross(
     request: &venue_api::OrderRequest,
     top: &venue_api::TopOfBook,

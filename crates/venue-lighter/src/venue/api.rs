@@ -456,10 +456,12 @@ impl Venue for LighterVenue {
 
     async fn submit_order(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
         if order.request().time_in_force == venue_api::TimeInForce::PostOnly {
+            // only against a fresh stream book: never a REST read in the order path;
             // dropping the unsent order's nonce guard releases its nonce
-            let top = self.top_of_book(&order.request().symbol).await?;
-            if let Some(e) = post_only_would_cross(order.request(), &top) {
-                return Err(e);
+            if let Some(top) = self.fresh_stream_top(&order.request().symbol).await {
+                if let Some(e) = post_only_would_cross(order.request(), &top) {
+                    return Err(e);
+                }
             }
         }
         let (request, payload) = order.into_payload::<LighterPreparedOrder>(VENUE_ID)?;
@@ -551,10 +553,11 @@ impl Venue for LighterVenue {
     }
 }
 
-/// A post-only order that would take liquidity at the current touch: the venue would accept
-/// and then cancel it, so it is refused before sending, naming both prices. (The book can
-/// still move between this check and the venue's matching: then the venue cancels it and
-/// `order_status` shows it `Canceled`.)
+/// A post-only order that would take liquidity at the touch of the adapter's fresh stream
+/// book: the venue would accept and then cancel it, so it is refused before sending, naming
+/// both prices. Without a fresh stream book (no stream, stale, stalled) nothing is checked
+/// and nothing is read (no REST in the order path): the venue cancels a crossing post-only
+/// (`canceled-post-only`), as it does when the book moved meanwhile.
 pub(crate) fn post_only_would_cross(
     request: &venue_api::OrderRequest,
     top: &venue_api::TopOfBook,

@@ -96,6 +96,17 @@ impl LighterVenue {
         Ok(trades.split_off(skip))
     }
 
+    /// The top of book of the attached (or already started) stream, if fresh; no I/O
+    /// beyond the cached market list.
+    pub(crate) async fn fresh_stream_top(&self, symbol: &str) -> Option<venue_api::TopOfBook> {
+        let cache = self
+            .stream
+            .clone()
+            .or_else(|| self.lazy_cache.get().cloned())?;
+        let spec = self.market_spec(symbol).await.ok()?;
+        cache.top(spec.market_index, self.clock.now())
+    }
+
     /// A live feed of a market's book and trades on its own socket.
     pub(crate) async fn start_market_feed(
         &self,
