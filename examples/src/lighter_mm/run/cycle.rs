@@ -62,7 +62,19 @@ impl Maker {
 
     pub(super) async fn probe(&mut self) {
         let limit = Duration::from_secs(self.cfg.stale_after_secs).max(Duration::from_secs(1)) / 2;
-        match tokio::time::timeout(limit, self.venue.top_of_book(&self.cfg.symbol)).await {
+        // A REST read of the book itself, not `top_of_book`: an adapter may answer that from
+        // its own stream cache, which a stalled stream keeps for a while, so a probe through it
+        // would make a stale book look fresh.
+        let venue = self.venue.clone();
+        let sym = self.cfg.symbol.clone();
+        let read = async move {
+            match venue.book(&sym, 1).await {
+                Ok(b) => Ok(b.top()),
+                Err(venue_api::VenueError::Unsupported(_)) => venue.top_of_book(&sym).await,
+                Err(e) => Err(e),
+            }
+        };
+        match tokio::time::timeout(limit, read).await {
             Ok(Ok(top)) => {
                 let now = self.clock.now();
                 for p in self.watch.on_top(top, now) {
