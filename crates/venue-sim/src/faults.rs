@@ -10,7 +10,8 @@
 //!             (EdgeX: createOrder, getDepth, getTicker, getMetaData, getAccountAsset,
 //!              updateLeverageSetting, cancelOrderByClientOrderId, getOrderByClientOrderId, ...;
 //!              Lighter: sendTx, sendTxBatch, orderBooks, orderBookDetails, orderBookOrders,
-//!              nextNonce, account, accountActiveOrders, fundings, funding-rates, ...)
+//!              recentTrades, nextNonce, account, accountActiveOrders, fundings,
+//!              funding-rates, ...)
 //!             | "ws" (the WebSocket stream) | "*" (any REST endpoint)
 //! FAULT    := "reject"              the venue's error answer (EdgeX envelope / Lighter 400)
 //!           | "delay" ["=" MS]      answer late (default 2000 ms of real time)
