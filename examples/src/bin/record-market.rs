@@ -210,7 +210,11 @@ async fn run(args: Args, cfg: RecordConfig, kind: VenueKind) -> ExitCode {
     let tag = if connected.paper() { "PAPER " } else { "" };
     let mut print = |line: &str| {
         println!("{tag}{line}");
-        tracing::info!(target: SUMMARY_TARGET, "{line}");
+        if line.starts_with("STALE") {
+            tracing::warn!(target: SUMMARY_TARGET, "{line}");
+        } else {
+            tracing::info!(target: SUMMARY_TARGET, "{line}");
+        }
     };
     let result = record::run(
         connected.venue(kind),
