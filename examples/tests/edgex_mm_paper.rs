@@ -234,6 +234,17 @@ fn help_lists_the_options_and_bad_configs_exit_2_naming_key_and_value() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("symbol = BT-C"));
+    // live without EdgeX credentials: refused before anything is sent (EX01)
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir.path())
+        .args(["--env-file", "no-such.env", "--duration", "1"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("EDGEX_ACCOUNT_ID"), "{err}");
     // recorded books that do not exist, or hold no row of the symbol
     let out = Command::new(BIN)
         .args(["--paper", "--volatility-from", "/nonexistent/books"])
