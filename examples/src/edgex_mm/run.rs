@@ -128,7 +128,8 @@ async fn start(
 
     let ids = ClientIds::new(EDGEX_MAKER_TAG, chrono::Utc::now().timestamp_millis())
         .map_err(|e| MakerError::Venue(e.to_string()))?;
-    let settings = ManagerSettings::new(&symbol, cfg.requote_ticks);
+    let mut settings = ManagerSettings::new(&symbol, cfg.requote_ticks);
+    settings.order_ttl = cfg.order_ttl();
     let mut manager = OrderManager::new(venue.clone(), clock.clone(), grid, ids, settings);
     let swept = manager
         .sweep()
