@@ -442,7 +442,8 @@ impl Maker {
             .sum::<Decimal>();
         self.last_fill_at = Some(now);
         if let (Some(v), Some(cap)) = (self.volume.as_mut(), self.cfg.volume_cap_usd) {
-            v.add(value, fills.len() as u64, now)?;
+            // the total counts in memory even when saving it fails (the cap still applies)
+            let saved = v.add(value, fills.len() as u64, now);
             let total = v.total();
             tracing::info!(
                 "Total traded volume: {total} USD ({}% of {cap} USD, {} remaining)",
@@ -452,6 +453,11 @@ impl Maker {
             if total >= cap && !self.cap_reached {
                 tracing::warn!("MAXIMUM VOLUME REACHED ({total} >= {cap} USD): closing the position, then stopping");
                 self.cap_reached = true;
+            }
+            if let Err(e) = saved {
+                // quoting goes on with the total in memory; a restart would read the last
+                // saved one, so say it loudly
+                tracing::error!(error = %e, total = %total, "saving the volume total failed");
             }
         }
         Ok(())
