@@ -91,7 +91,11 @@ impl Maker {
                     );
                 }
                 self.summary.max_abs_position = self.summary.max_abs_position.max(size.abs());
-                self.account.on_read(started, self.clock.now(), size, bal);
+                // a fill seen shortly before the read began may still be missing from it (the
+                // venue's settle grace): it stays counted, which can only make a side smaller
+                let grace = self.venue.capabilities().settle_grace;
+                let keep_from = started - chrono::Duration::from_std(grace).unwrap_or_default();
+                self.account.on_read(keep_from, self.clock.now(), size, bal);
             }
             (Err(e), _) | (_, Err(e)) => warn!("Account read failed: {e} (the last read is kept)"),
         }
