@@ -8,7 +8,7 @@ use crate::outln;
 use chrono::{DateTime, Utc};
 use hedge_app::bot_config;
 use hedge_backtest::sweep::{combinations, default_threads, parse_specs, run_sweep, SweepJob};
-use hedge_backtest::{BookDepth, OpenFailures, ReplayConfig, SlippageModel, SweepResult};
+use hedge_backtest::{OpenFailures, ReplayConfig, SlippageModel, SweepResult};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -34,9 +34,10 @@ Otherwise --data FILE is read when it exists; when it does not (or without --dat
 backtest_data.json) both venues' public funding history is fetched (no credentials) and \
 written there for offline reuse.
 
-Slippage: --slippage-bps per fill (default 2), or --books FILE: top-of-book depth as CSV \
+Slippage: --slippage-bps per fill (default 2), or --books FILE|DIR: top-of-book depth as CSV \
 `time,venue,symbol,bid,bid_size,ask,ask_size` (one snapshot per line, RFC 3339 times), \
-priced with the bot's own book-walk estimate.
+priced with the bot's own book-walk estimate. A directory is read whole: every *book*.csv \
+file under it, e.g. the --out directory of record-market.
 
 Sweep: --sweep KEY=V1,V2 [--sweep KEY=...] replays every combination of bot config keys \
 in parallel, ranks them by net PnL and prints the winner's config file.")]
@@ -62,8 +63,9 @@ pub struct BacktestArgs {
     /// Slippage per fill, basis points of the notional (flat model).
     #[arg(long = "slippage-bps", default_value = "2", value_name = "BPS")]
     pub slippage_bps: Decimal,
-    /// Recorded top-of-book depth (CSV, see below) instead of the flat model.
-    #[arg(long, value_name = "FILE")]
+    /// Recorded top-of-book depth (CSV file, or a directory of record-market book files;
+    /// see below) instead of the flat model.
+    #[arg(long, value_name = "FILE|DIR")]
     pub books: Option<PathBuf>,
     /// Share of opens that fail with one leg filled and unwound (percent, drawn from --seed):
     /// exercises the cooldowns and the failed-opens budget. Default 0: every open fills.
@@ -129,12 +131,10 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
     };
     let slippage = match &b.books {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| usage(format!("--books {}: {e}", p.display())))?;
-            let depth = BookDepth::parse_csv(&text)
-                .map_err(|e| usage(format!("--books {}: {e}", p.display())))?;
+            let loaded =
+                hedge_backtest::book_files::load(p).map_err(|e| usage(format!("--books {e}")))?;
             SlippageModel::Books {
-                depth,
+                depth: loaded.depth,
                 fallback_bps: b.slippage_bps,
             }
         }

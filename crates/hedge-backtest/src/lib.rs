@@ -5,13 +5,15 @@
 //!
 //! - [`data`]: the versioned funding data file (`--data FILE`).
 //! - [`fetch`]: a data file from the venues' public history endpoints.
-//! - [`market`]: what the replayed bot sees at a moment (quotes, books, slippage models).
+//! - [`market`]: what the replayed bot sees at a moment (quotes, books, slippage models);
+//!   [`book_files`]: `--books` from one file or a directory of `record-market` files.
 //! - [`replay`]: the loop on a simulated clock; [`position`]: the money of one position.
 //! - [`baseline`]: never trade; hold the best pair of the first day.
 //! - [`summary`], [`result`]: the figures and the serialisable output.
 //! - [`sweep`]: every combination of config values, in parallel, ranked by net PnL.
 
 pub mod baseline;
+pub mod book_files;
 pub mod data;
 pub mod fetch;
 pub mod market;

@@ -136,6 +136,16 @@ impl BookDepth {
         list.get(i)
     }
 
+    /// Adds `other`'s snapshots (e.g. the next file of a directory), keeping each list
+    /// sorted by time.
+    pub fn merge(&mut self, other: BookDepth) {
+        for (key, mut list) in other.rows {
+            let mine = self.rows.entry(key).or_default();
+            mine.append(&mut list);
+            mine.sort_by_key(|r| r.time);
+        }
+    }
+
     /// Snapshots recorded.
     pub fn len(&self) -> usize {
         self.rows.values().map(Vec::len).sum()

@@ -400,24 +400,28 @@ impl OrderManager {
     async fn cancel_side(&mut self, side: Side, report: &mut ReconcileReport) -> Option<Decimal> {
         let r = self.slot(side).clone()?;
         let symbol = self.settings.symbol.clone();
-        if let Err(e) = self.venue.cancel_order(&symbol, r.client_id).await {
-            report
-                .errors
-                .push(self.err(format!("cancel_order {}", r.client_id), e));
-            return None;
+        let cancel = self.venue.cancel_order(&symbol, r.client_id).await;
+        if cancel.is_ok() {
+            report.cancelled.push(r.client_id);
+            if let Some(s) = self.slot(side).as_mut() {
+                s.cancelling = true;
+            }
         }
-        report.cancelled.push(r.client_id);
-        if let Some(s) = self.slot(side).as_mut() {
-            s.cancelling = true;
-        }
+        // read it back either way: a refused cancel is often an order that just filled
         let mut refreshed = RefreshReport::default();
         self.refresh_side(side, &mut refreshed).await;
         report.errors.append(&mut refreshed.errors);
         let extra: Decimal = refreshed.fills.iter().map(|f| f.size).sum();
         report.fills.append(&mut refreshed.fills);
-        match self.slot(side) {
-            None => Some(extra),
-            Some(_) => None,
+        match (self.slot(side).is_some(), cancel) {
+            (false, _) => Some(extra),
+            (true, Ok(())) => None,
+            (true, Err(e)) => {
+                report
+                    .errors
+                    .push(self.err(format!("cancel_order {}", r.client_id), e));
+                None
+            }
         }
     }
 

@@ -529,3 +529,34 @@ async fn book_watch_goes_stale_without_a_usable_book() {
         other => panic!("expected Hold, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_refused_cancel_of_a_filled_order_still_frees_the_side() {
+    let venue = Arc::new(MockVenue::default());
+    let (mut m, _) = manager(&venue);
+    m.reconcile(&Targets {
+        bid: target(dec!(99.50), dec!(0.2)),
+        ask: None,
+    })
+    .await;
+    let bid = m.resting(Side::Buy).map(|r| r.client_id.get()).unwrap_or(0);
+    venue.with(|s| {
+        if let Some(o) = s.orders.get_mut(&bid) {
+            o.filled_size = dec!(0.2);
+            o.avg_fill_price = Some(dec!(99.5));
+            o.state = OrderState::Filled;
+        }
+        s.failing_cancels = 1;
+    });
+    let r = m
+        .reconcile(&Targets {
+            bid: target(dec!(99.00), dec!(0.2)),
+            ask: None,
+        })
+        .await;
+    // the filled 0.2 is reported and the whole replacement is withheld (0.2 - 0.2 = 0)
+    assert_eq!(r.fills.iter().map(|f| f.size).sum::<Decimal>(), dec!(0.2));
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert!(m.resting(Side::Buy).is_none());
+    assert_eq!(r.placed.len(), 0);
+}

@@ -6,7 +6,8 @@
 //! - [`grid`]: putting a raw quote on the market's tick grid without ever crossing the book.
 //! - [`sizing`]: the clip size from the capital, scaled down as margin usage rises, and the
 //!   inventory bound per side.
-//! - [`volatility`]: an EWMA estimator of the mid's volatility from timed samples.
+//! - [`volatility`]: an EWMA estimator of the mid's volatility from timed samples;
+//!   [`recorded`]: the same from `record-market`'s book files (a prior for a new run).
 //!
 //! Contract for callers: every price and size that leaves this module lies exactly on the
 //! market's grid (prices on the tick, sizes on the step, rounded in the direction that never
@@ -20,6 +21,7 @@
 pub mod avellaneda;
 pub mod float;
 pub mod grid;
+pub mod recorded;
 pub mod sizing;
 pub mod volatility;
 
@@ -28,7 +30,7 @@ mod tests;
 
 pub use avellaneda::{microprice_offset, quote, AsParams, QuoteInputs, RawQuote};
 pub use grid::{ceil_to, floor_to, on_grid, GridQuote, MarketGrid};
-pub use sizing::{clip_size, side_sizes, Clip, SideOrder, SideSizes, SizingParams};
+pub use sizing::{clip_size, side_sizes, sticky_clip, Clip, SideOrder, SideSizes, SizingParams};
 pub use volatility::EwmaVolatility;
 
 use rust_decimal::Decimal;

@@ -176,3 +176,22 @@ pub fn side_sizes(
         ask: one(max_inventory + position, position),
     })
 }
+
+/// A clip that only changes when the new one moves more than `tolerance` (a fraction, e.g.
+/// 0.1) away from `previous`: margin locked by our own resting orders, and small price moves,
+/// would otherwise re-size (and so replace) the quotes every cycle. The inventory bound is
+/// applied after it ([`side_sizes`]), so stickiness never loosens the bound; the budget may be
+/// exceeded by at most `tolerance`.
+pub fn sticky_clip(previous: Option<Decimal>, new: Decimal, tolerance: Decimal) -> Decimal {
+    match previous {
+        Some(p) if p > Decimal::ZERO && new > Decimal::ZERO => {
+            let band = p * tolerance.max(Decimal::ZERO);
+            if (new - p).abs() <= band {
+                p
+            } else {
+                new
+            }
+        }
+        _ => new,
+    }
+}

@@ -445,3 +445,18 @@ fn quotes_keep_their_invariants_over_a_sweep() {
         }
     }
 }
+
+#[test]
+fn sticky_clip_moves_only_past_the_tolerance() {
+    let cases = [
+        (None, dec!(1), dec!(1)),
+        (Some(dec!(1)), dec!(0.95), dec!(1)),
+        (Some(dec!(1)), dec!(1.1), dec!(1)),
+        (Some(dec!(1)), dec!(1.11), dec!(1.11)),
+        (Some(dec!(1)), dec!(0.89), dec!(0.89)),
+        (Some(dec!(1)), dec!(0), dec!(0)),
+    ];
+    for (prev, new, want) in cases {
+        assert_eq!(sticky_clip(prev, new, dec!(0.1)), want, "{prev:?} {new}");
+    }
+}

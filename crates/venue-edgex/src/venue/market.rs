@@ -5,7 +5,10 @@ use crate::http::client::{decode_data, first_of_array};
 use crate::http::models::{Depth, FundingRateItem, Page, Ticker};
 use crate::http::parse;
 use chrono::{DateTime, Utc};
-use venue_api::{BookSource, FundingPoint, FundingRate, TopOfBook, VenueError};
+use venue_api::{
+    BookLevel, BookSnapshot, BookSource, FundingPoint, FundingRate, MarketFeed, TopOfBook,
+    VenueError,
+};
 
 /// Largest page the venue serves.
 const MAX_PAGE: usize = 100;
@@ -60,6 +63,95 @@ impl EdgexVenue {
             self.clock.now(),
             BookSource::Rest,
         ))
+    }
+
+    /// The best `depth` levels of each side from REST `getDepth` (level 15, or 200 when more
+    /// than 15 are asked), best first; a crossed book is an error.
+    pub(crate) async fn depth_snapshot(
+        &self,
+        symbol: &str,
+        depth: usize,
+    ) -> Result<BookSnapshot, VenueError> {
+        let cat = self.catalog_with(symbol).await?;
+        let cid = cat.entry(symbol)?.info.market_id.0.clone();
+        let level = if depth > 15 { 200 } else { 15 };
+        let data = self
+            .http
+            .get(
+                "public/quote/getDepth",
+                &[("contractId", cid.clone()), ("level", level.to_string())],
+                false,
+            )
+            .await?;
+        let d: Depth = first_of_array("getDepth", data)?
+            .ok_or_else(|| crate::error::decode_error("getDepth: empty data", ""))?;
+        let side = |levels: &[crate::http::models::Level], bids: bool| {
+            let mut out: Vec<BookLevel> = levels
+                .iter()
+                .filter(|l| l.size > rust_decimal::Decimal::ZERO)
+                .map(|l| BookLevel {
+                    price: l.price,
+                    size: l.size,
+                })
+                .collect();
+            out.sort_by(|a, b| {
+                if bids {
+                    b.price.cmp(&a.price)
+                } else {
+                    a.price.cmp(&b.price)
+                }
+            });
+            out
+        };
+        let (bids, asks) = (side(&d.bids, true), side(&d.asks, false));
+        if let (Some(b), Some(a)) = (bids.first(), asks.first()) {
+            if b.price >= a.price {
+                return Err(crate::error::decode_error(
+                    format!(
+                        "getDepth {symbol} (contract {cid}): crossed book, best bid {} >= best ask {}",
+                        b.price, a.price
+                    ),
+                    "",
+                ));
+            }
+        }
+        Ok(crate::ws::feed::snapshot_of(
+            bids.into_iter(),
+            asks.into_iter(),
+            depth,
+            self.clock.now(),
+            BookSource::Rest,
+        ))
+    }
+
+    /// A live feed of a contract's book and trades on its own socket (see [`crate::ws::feed`]).
+    pub(crate) async fn start_market_feed(
+        &self,
+        symbol: &str,
+        depth: usize,
+    ) -> Result<MarketFeed, VenueError> {
+        let cat = self.catalog_with(symbol).await?;
+        let cid = cat.entry(symbol)?.info.market_id.0.clone();
+        let level = if depth > 15 { 200 } else { 15 };
+        let stream = crate::ws::EdgexStreamConfig::from_config(&self.config);
+        let transport = venue_transport::ws::WsConfig {
+            url: stream.url.clone(),
+            ping_interval: stream.ping_interval,
+            idle_timeout: stream.idle_timeout,
+            reconnect_min: stream.reconnect_min,
+            reconnect_max: stream.reconnect_max,
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(crate::ws::feed::FEED_CAPACITY);
+        let handler = crate::ws::feed::FeedHandler {
+            contract_id: cid,
+            level,
+            depth,
+            book: crate::ws::book::LocalBook::default(),
+            sink: crate::ws::feed::FeedSink::new(tx),
+            clock: self.clock.clone(),
+        };
+        let task = venue_transport::ws::spawn(transport, handler);
+        Ok(MarketFeed::new(rx, task))
     }
 
     /// The ticker of a contract (`data[0]`).

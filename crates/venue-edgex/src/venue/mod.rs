@@ -24,9 +24,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::RwLock;
 use venue_api::{
-    Balance, ClientOrderId, Clock, FundingPayment, FundingPoint, FundingRate, LeverageSetting,
-    MarketInfo, OrderAck, OrderRequest, OrderStatus, Position, PreparedOrder, SystemClock,
-    TopOfBook, Venue, VenueCapabilities, VenueError,
+    Balance, BookSnapshot, ClientOrderId, Clock, FundingPayment, FundingPoint, FundingRate,
+    LeverageSetting, MarketFeed, MarketInfo, OrderAck, OrderRequest, OrderStatus, Position,
+    PreparedOrder, PublicTrade, SystemClock, TopOfBook, Venue, VenueCapabilities, VenueError,
 };
 
 /// The venue id used in configs and state files.
@@ -241,6 +241,27 @@ impl Venue for EdgexVenue {
 
     async fn top_of_book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
         self.book(symbol).await
+    }
+
+    async fn book(&self, symbol: &str, depth: usize) -> Result<BookSnapshot, VenueError> {
+        self.depth_snapshot(symbol, depth).await
+    }
+
+    /// EdgeX publishes public trades only on the WebSocket (`trades.{contractId}`): use
+    /// [`Venue::market_feed`].
+    async fn recent_trades(
+        &self,
+        symbol: &str,
+        _limit: usize,
+    ) -> Result<Vec<PublicTrade>, VenueError> {
+        Err(VenueError::Unsupported(format!(
+            "edgex: no public REST endpoint for recent trades ({symbol}); EdgeX publishes \
+             trades only on the WebSocket channel trades.{{contractId}} (use market_feed)"
+        )))
+    }
+
+    async fn market_feed(&self, symbol: &str, depth: usize) -> Result<MarketFeed, VenueError> {
+        self.start_market_feed(symbol, depth).await
     }
 
     async fn funding(&self, symbol: &str) -> Result<FundingRate, VenueError> {

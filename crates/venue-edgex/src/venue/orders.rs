@@ -272,6 +272,12 @@ impl EdgexVenue {
     }
 
     pub(crate) async fn submit(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
+        if order.request().time_in_force == venue_api::TimeInForce::PostOnly {
+            let top = self.book(&order.request().symbol).await?;
+            if let Some(e) = post_only_would_cross(order.request(), &top) {
+                return Err(e);
+            }
+        }
         let (request, payload) = order.into_payload::<EdgexOrderPayload>(VENUE_ID)?;
         let data = self
             .http
@@ -497,6 +503,40 @@ impl EdgexVenue {
         }
         Ok(out)
     }
+}
+
+/// A post-only order that would take liquidity at the current touch: the venue would accept
+/// and then cancel it, so it is refused before sending, naming both prices. (The book can
+/// still move between this check and the venue's matching: then the venue cancels it and
+/// `order_status` shows it `Canceled`.)
+pub(crate) fn post_only_would_cross(
+    request: &venue_api::OrderRequest,
+    top: &venue_api::TopOfBook,
+) -> Option<VenueError> {
+    if request.time_in_force != venue_api::TimeInForce::PostOnly {
+        return None;
+    }
+    let (side, touch, crosses) = match request.side {
+        venue_api::Side::Buy => {
+            let ask = top.ask?.price;
+            ("buy", ask, request.price >= ask)
+        }
+        venue_api::Side::Sell => {
+            let bid = top.bid?.price;
+            ("sell", bid, request.price <= bid)
+        }
+    };
+    let other = match request.side {
+        venue_api::Side::Buy => "best ask",
+        venue_api::Side::Sell => "best bid",
+    };
+    crosses.then(|| {
+        VenueError::InvalidRequest(format!(
+            "post-only {side} {} {} at {} would cross the {other} {touch} (not sent: the venue \
+             would cancel it)",
+            request.size, request.symbol, request.price
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -220,6 +220,22 @@ impl LocalBook {
         })
     }
 
+    /// Bids, highest first.
+    pub fn bids_best_first(&self) -> impl Iterator<Item = BookLevel> + '_ {
+        self.bids.iter().rev().map(|(p, s)| BookLevel {
+            price: *p,
+            size: *s,
+        })
+    }
+
+    /// Asks, lowest first.
+    pub fn asks_best_first(&self) -> impl Iterator<Item = BookLevel> + '_ {
+        self.asks.iter().map(|(p, s)| BookLevel {
+            price: *p,
+            size: *s,
+        })
+    }
+
     fn is_crossed(&self) -> bool {
         matches!((self.best_bid(), self.best_ask()), (Some(b), Some(a)) if b.price >= a.price)
     }

@@ -12,6 +12,7 @@
 //! Dropping the last `Arc<EdgexStream>` ends the task.
 
 pub mod book;
+pub mod feed;
 mod stream;
 
 use crate::config::EdgexConfig;

@@ -284,6 +284,19 @@ impl LighterHttpClient {
         self.get("/api/v1/orderBookOrders", &q, None).await
     }
 
+    /// `GET /api/v1/recentTrades` (public; `limit` 1..=100).
+    pub async fn recent_trades(
+        &self,
+        market_id: u32,
+        limit: u32,
+    ) -> Result<super::models::RecentTradesResponse, VenueError> {
+        let q = [
+            ("market_id", market_id.to_string()),
+            ("limit", limit.to_string()),
+        ];
+        self.get("/api/v1/recentTrades", &q, None).await
+    }
+
     /// `GET /api/v1/nextNonce`.
     pub async fn next_nonce(
         &self,

@@ -306,3 +306,27 @@ pub struct SendTxBatchResponse {
     #[serde(default)]
     pub volume_quota_remaining: Option<i64>,
 }
+
+/// `GET /api/v1/recentTrades` (and the `trades` of the `trade/{market}` channel).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecentTradesResponse {
+    /// Trades (the venue's order; the adapter sorts by id).
+    #[serde(default)]
+    pub trades: Vec<WireTrade>,
+}
+
+/// One public trade (the SDK's `Trade` model; only what the adapter reads).
+#[derive(Debug, Clone, Deserialize)]
+pub struct WireTrade {
+    /// Id, increasing per market.
+    pub trade_id: u64,
+    /// Price (decimal string).
+    pub price: String,
+    /// Size (decimal string).
+    pub size: String,
+    /// Match time, ms (seconds accepted too).
+    pub timestamp: i64,
+    /// True when the maker was the ask, i.e. the taker bought.
+    #[serde(default)]
+    pub is_maker_ask: Option<bool>,
+}

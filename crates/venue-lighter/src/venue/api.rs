@@ -14,9 +14,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 use venue_api::{
-    Balance, ClientOrderId, FundingPayment, FundingPoint, FundingRate, LeverageSetting, MarginMode,
-    MarketInfo, OrderAck, OrderRequest, OrderStatus, Position, PreparedOrder, TopOfBook, Venue,
-    VenueCapabilities, VenueError,
+    Balance, BookSnapshot, ClientOrderId, FundingPayment, FundingPoint, FundingRate,
+    LeverageSetting, MarginMode, MarketFeed, MarketInfo, OrderAck, OrderRequest, OrderStatus,
+    Position, PreparedOrder, PublicTrade, TopOfBook, Venue, VenueCapabilities, VenueError,
 };
 
 /// Pause before reading a leverage change back (the sequencer applies it within this).
@@ -157,6 +157,22 @@ impl Venue for LighterVenue {
             }
         }
         self.rest_top_of_book(&spec).await
+    }
+
+    async fn book(&self, symbol: &str, depth: usize) -> Result<BookSnapshot, VenueError> {
+        self.depth_snapshot(symbol, depth).await
+    }
+
+    async fn recent_trades(
+        &self,
+        symbol: &str,
+        limit: usize,
+    ) -> Result<Vec<PublicTrade>, VenueError> {
+        self.public_trades(symbol, limit).await
+    }
+
+    async fn market_feed(&self, symbol: &str, depth: usize) -> Result<MarketFeed, VenueError> {
+        self.start_market_feed(symbol, depth).await
     }
 
     async fn funding(&self, symbol: &str) -> Result<FundingRate, VenueError> {
@@ -439,6 +455,13 @@ impl Venue for LighterVenue {
     }
 
     async fn submit_order(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
+        if order.request().time_in_force == venue_api::TimeInForce::PostOnly {
+            // dropping the unsent order's nonce guard releases its nonce
+            let top = self.top_of_book(&order.request().symbol).await?;
+            if let Some(e) = post_only_would_cross(order.request(), &top) {
+                return Err(e);
+            }
+        }
         let (request, payload) = order.into_payload::<LighterPreparedOrder>(VENUE_ID)?;
         let LighterPreparedOrder {
             signed,
@@ -526,4 +549,38 @@ impl Venue for LighterVenue {
         // A wrong or rotated key must fail here, before the other leg is sent.
         self.check_api_key_once().await
     }
+}
+
+/// A post-only order that would take liquidity at the current touch: the venue would accept
+/// and then cancel it, so it is refused before sending, naming both prices. (The book can
+/// still move between this check and the venue's matching: then the venue cancels it and
+/// `order_status` shows it `Canceled`.)
+pub(crate) fn post_only_would_cross(
+    request: &venue_api::OrderRequest,
+    top: &venue_api::TopOfBook,
+) -> Option<VenueError> {
+    if request.time_in_force != venue_api::TimeInForce::PostOnly {
+        return None;
+    }
+    let (side, touch, crosses) = match request.side {
+        venue_api::Side::Buy => {
+            let ask = top.ask?.price;
+            ("buy", ask, request.price >= ask)
+        }
+        venue_api::Side::Sell => {
+            let bid = top.bid?.price;
+            ("sell", bid, request.price <= bid)
+        }
+    };
+    let other = match request.side {
+        venue_api::Side::Buy => "best ask",
+        venue_api::Side::Sell => "best bid",
+    };
+    crosses.then(|| {
+        VenueError::InvalidRequest(format!(
+            "post-only {side} {} {} at {} would cross the {other} {touch} (not sent: the venue \
+             would cancel it)",
+            request.size, request.symbol, request.price
+        ))
+    })
 }

@@ -584,3 +584,4 @@ impl LighterVenue {
 }
 
 mod api;
+mod market_data;

@@ -132,6 +132,22 @@ impl BookState {
         }
     }
 
+    /// Bids, highest first.
+    pub fn bids_best_first(&self) -> impl Iterator<Item = BookLevel> + '_ {
+        self.bids.iter().rev().map(|(p, s)| BookLevel {
+            price: *p,
+            size: *s,
+        })
+    }
+
+    /// Asks, lowest first.
+    pub fn asks_best_first(&self) -> impl Iterator<Item = BookLevel> + '_ {
+        self.asks.iter().map(|(p, s)| BookLevel {
+            price: *p,
+            size: *s,
+        })
+    }
+
     /// Best bid at or above best ask: the book missed an update.
     pub fn is_crossed(&self) -> bool {
         match (self.bids.keys().next_back(), self.asks.keys().next()) {

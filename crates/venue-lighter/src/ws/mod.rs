@@ -3,6 +3,7 @@
 //! venue reads before falling back to REST.
 
 pub mod book;
+pub mod feed;
 pub mod stream;
 
 use book::BookState;

@@ -359,3 +359,41 @@ pub fn requote(v: &mut Value, quote: &str) {
         }
     }
 }
+
+/// One public trade of the `trades.{contractId}` channel (the venue's WebSocket docs,
+/// "Subscribe to Latest Trades": `ticketId`, `time` (ms), `price`, `size`, `value`,
+/// `takerOrderId`, `makerOrderId`, `takerAccountId`, `makerAccountId`, `contractId`,
+/// `isBestMatch`, `isBuyerMaker`; all numbers as strings; `isBuyerMaker` false = the taker
+/// bought). Source: doc/websocket_info.txt of djienne/CROSS_EXCHANGE_DELTA_NEUTRAL (the
+/// EdgeX API docs); the SDK (edgex-python-sdk `ws/manager.py`) subscribes `trades.{id}`.
+/// EdgeX has no public REST endpoint for trades.
+pub fn trade(m: &MarketSpec, t: &crate::engine::TapeTrade) -> Value {
+    let order = |id: u64| {
+        if id == 0 {
+            ((1u64 << 40) + t.id).to_string()
+        } else {
+            id.to_string()
+        }
+    };
+    let acct = |a: &str| {
+        if a.is_empty() {
+            "1".to_string()
+        } else {
+            a.to_string()
+        }
+    };
+    json!({
+        "ticketId": t.id.to_string(),
+        "time": t.time_ms.to_string(),
+        "price": s(t.price),
+        "size": s(t.size),
+        "value": s(t.price * t.size),
+        "takerOrderId": order(t.taker_order_id),
+        "makerOrderId": order(t.maker_order_id),
+        "takerAccountId": acct(&t.taker_account),
+        "makerAccountId": acct(&t.maker_account),
+        "contractId": m.market_id,
+        "isBestMatch": true,
+        "isBuyerMaker": t.taker_side == venue_api::Side::Sell,
+    })
+}

@@ -4,6 +4,14 @@
 //! message before it on the channel), and `ping`/`pong` both ways. The `gap` fault
 //! (`edgex:ws:gap[:count]`) swallows one change, so the version chain breaks; the `stall`
 //! fault (`edgex:ws:stall[=MS]`) withholds every market-data push while pings go on.
+//!
+//! `trades.{cid}`: the public tape, per the EdgeX WebSocket docs ("Subscribe to Latest
+//! Trades", doc/websocket_info.txt of djienne/CROSS_EXCHANGE_DELTA_NEUTRAL): after the
+//! `subscribed` ack, a `Snapshot` with the last 20 trades (newest first; what the live venue
+//! sends first is not documented), then `Changed` pushes whose `data` lists the new trades
+//! (oldest first), each as [`wire::trade`] (`ticketId`, `time`, `price`, `size`,
+//! `isBuyerMaker`, ...). The docs show `"type":"payload"`; like the depth channel the
+//! simulator sends `quote-event` (the SDK's dispatcher type); clients dispatch on `channel`.
 
 use super::wire;
 use crate::engine::VenueKind;
@@ -23,17 +31,23 @@ pub fn serve(listener: TcpListener, core: Arc<SimCore>) -> JoinHandle<()> {
             core: core.clone(),
             depth: BTreeMap::new(),
             tickers: Vec::new(),
+            trades: BTreeMap::new(),
             ticks: 0,
             version: 1,
         })
     })
 }
 
+/// Trades sent with a `trades.{cid}` subscription (the most recent).
+const RECENT_ON_SUBSCRIBE: usize = 20;
+
 struct EdgexSession {
     core: Arc<SimCore>,
     /// channel -> (contract, level, last levels sent)
     depth: BTreeMap<String, (String, usize, Value)>,
     tickers: Vec<(String, String)>,
+    /// channel -> (contract, id of the last trade sent)
+    trades: BTreeMap<String, (String, u64)>,
     ticks: u64,
     version: i64,
 }
@@ -74,6 +88,12 @@ impl EdgexSession {
         .to_string()
     }
 
+    fn event_list(channel: &str, data_type: &str, data: Vec<Value>) -> String {
+        json!({"type": "quote-event", "channel": channel,
+               "content": {"dataType": data_type, "channel": channel, "data": data}})
+        .to_string()
+    }
+
     fn subscribe(&mut self, channel: &str) -> Vec<String> {
         let parts: Vec<&str> = channel.split('.').collect();
         let error = |msg: &str| {
@@ -105,6 +125,29 @@ impl EdgexSession {
                 vec![
                     json!({"type": "subscribed", "channel": channel}).to_string(),
                     Self::event(channel, "Snapshot", snap),
+                ]
+            }
+            ["trades", cid] => {
+                let recent = self.core.with(|ex| {
+                    let m = ex.market(VenueKind::Edgex, cid).ok()?.clone();
+                    let t = ex.tape.last(VenueKind::Edgex, cid, RECENT_ON_SUBSCRIBE);
+                    let last = ex.tape.last_id(VenueKind::Edgex, cid);
+                    Some((
+                        t.iter()
+                            .rev()
+                            .map(|t| wire::trade(&m, t))
+                            .collect::<Vec<_>>(),
+                        last,
+                    ))
+                });
+                let Some((trades, last)) = recent else {
+                    return error(&format!("unknown contract {cid}"));
+                };
+                self.trades
+                    .insert(channel.to_string(), (cid.to_string(), last));
+                vec![
+                    json!({"type": "subscribed", "channel": channel}).to_string(),
+                    Self::event_list(channel, "Snapshot", trades),
                 ]
             }
             ["ticker", cid] => {
@@ -145,6 +188,7 @@ impl Session for EdgexSession {
             Some("unsubscribe") => {
                 self.depth.remove(&channel);
                 self.tickers.retain(|(c, _)| *c != channel);
+                self.trades.remove(&channel);
                 vec![json!({"type": "unsubscribed", "channel": channel}).to_string()]
             }
             _ => Vec::new(),
@@ -197,6 +241,21 @@ impl Session for EdgexSession {
                 continue;
             }
             out.push(Self::event(channel, "Changed", delta));
+        }
+        for (channel, (cid, last)) in self.trades.iter_mut() {
+            let new = core.with(|ex| {
+                let m = ex.market(VenueKind::Edgex, cid).ok()?.clone();
+                let t = ex.tape.since(VenueKind::Edgex, cid, *last);
+                Some((
+                    t.iter().map(|t| wire::trade(&m, t)).collect::<Vec<_>>(),
+                    t.last().map(|t| t.id),
+                ))
+            });
+            let Some((trades, Some(newest))) = new else {
+                continue;
+            };
+            *last = newest;
+            out.push(Self::event_list(channel, "Changed", trades));
         }
         for (channel, cid) in &self.tickers {
             if let Ok(t) = core.with(|ex| {

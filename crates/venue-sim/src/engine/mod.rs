@@ -14,6 +14,7 @@ pub mod market;
 mod orders;
 mod pending;
 pub mod rng;
+pub mod tape;
 
 pub use account::{
     Account, CancelReason, EdgexAuth, FundingRecord, LighterAuth, LiquidationKind,
@@ -23,6 +24,7 @@ pub use book::{Book, Level};
 pub use margin::{parse_moves, ActiveMove, MoveSpecError, PriceMove};
 pub use market::{default_symbols, MarketSpec, SymbolSpec, Trading, VenueKind};
 pub use orders::{apply_trade, closing_qty, OrderRef};
+pub use tape::{TapeTrade, Tapes};
 
 use rng::{mix, word, Rng};
 use rust_decimal::prelude::ToPrimitive;
@@ -167,6 +169,9 @@ pub struct Exchange {
     /// Scripted price moves in progress (`--sim-move`).
     #[serde(default)]
     pub moves: Vec<ActiveMove>,
+    /// The public tape of every market.
+    #[serde(default)]
+    pub tape: Tapes,
 }
 
 /// An accepted action waiting for its execution time.
@@ -263,6 +268,10 @@ impl Exchange {
             pending: Vec::new(),
             walked_ms: now_ms,
             moves: Vec::new(),
+            tape: Tapes {
+                last_slot: Some(now_ms.div_euclid(tape::SLOT_MS)),
+                ..Tapes::default()
+            },
         };
         for m in ex.markets.clone() {
             let period = floor_div(now_ms, i64::from(m.funding_interval_min) * 60_000);
@@ -339,12 +348,20 @@ impl Exchange {
         // still move prices.
         let ms_per_walk_second = 1000 * i64::from(self.params.price_time_divisor.max(1));
         let elapsed_s = (now_ms - self.walked_ms) / ms_per_walk_second;
+        let before: Vec<i64> = self.symbols.iter().map(|s| s.fair_units).collect();
         if elapsed_s > 0 {
             self.walk(elapsed_s);
             self.walked_ms += elapsed_s * ms_per_walk_second;
         }
         self.now_ms = now_ms;
         self.apply_moves();
+        let moved: Vec<i64> = self
+            .symbols
+            .iter()
+            .zip(&before)
+            .map(|(s, b)| (s.fair_units - b).signum())
+            .collect();
+        self.print_synthetic(&moved);
         self.run_pending();
         self.settle_funding();
         self.match_resting();

@@ -178,7 +178,7 @@ impl Exchange {
                 cap = book::floor_to((effective * r).max(Decimal::ZERO), market.step);
             }
             let fills = book.take(order.side, order.price, cap);
-            self.apply_fills(venue, account_id, &market, &mut o, &fills)?;
+            self.apply_fills(venue, account_id, &market, &mut o, &fills, false)?;
             if o.filled >= effective && !o.filled.is_zero() {
                 o.state = if o.filled == o.size {
                     OrderState::Filled
@@ -248,6 +248,9 @@ impl Exchange {
         id
     }
 
+    /// Books `fills` of `order` and prints each on the tape; `resting` = the order was on
+    /// the book (it makes: maker fee), else it takes (taker fee; a post-only order never
+    /// takes, so it always pays the maker rate).
     fn apply_fills(
         &mut self,
         venue: VenueKind,
@@ -255,10 +258,11 @@ impl Exchange {
         market: &MarketSpec,
         order: &mut Order,
         fills: &[Level],
+        resting: bool,
     ) -> Result<(), EngineError> {
         let account = self.account_mut(venue, account_id)?;
-        // a post-only order only ever makes; everything else is charged the taker rate
         let rate = match order.tif {
+            _ if resting => market.maker_fee,
             Tif::PostOnly(_) => market.maker_fee,
             _ => market.taker_fee,
         };
@@ -268,6 +272,18 @@ impl Exchange {
             order.filled += f.size;
             order.filled_value += f.size * f.price;
             order.fee += fee;
+        }
+        for f in fills {
+            self.print_fill(
+                venue,
+                &market.market_id,
+                account_id,
+                order.order_id,
+                order.side,
+                resting,
+                f.price,
+                f.size,
+            );
         }
         Ok(())
     }
@@ -362,10 +378,23 @@ impl Exchange {
                     .map_or(Decimal::ZERO, |a| a.position_size(&o.market_id));
                 want = want.min(closing_qty(pos, o.side, want));
             }
-            let fills = book.take(o.side, o.price, want);
+            // A resting order makes: it fills at its own price, as much as the liquidity
+            // that now crosses it holds.
+            let crossing: Decimal = book
+                .take(o.side, o.price, want)
+                .iter()
+                .map(|l| l.size)
+                .sum();
+            if crossing <= Decimal::ZERO {
+                continue;
+            }
+            let fills = [Level {
+                price: o.price,
+                size: crossing,
+            }];
             let mut updated = o.clone();
             if self
-                .apply_fills(venue, &id, &market, &mut updated, &fills)
+                .apply_fills(venue, &id, &market, &mut updated, &fills, true)
                 .is_err()
             {
                 continue;

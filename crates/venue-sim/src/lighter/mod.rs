@@ -135,6 +135,24 @@ fn route(core: &SimCore, req: &SimRequest, endpoint: &str) -> Reply {
                 )
             })
         }
+        ("GET", "recentTrades") => {
+            let market = q_int(req, "market_id")?.to_string();
+            let limit = q_int(req, "limit")?;
+            if !(1..=100).contains(&limit) {
+                return Err(bad(20001, format!("limit {limit} not in 1..=100")));
+            }
+            core.with(|ex| {
+                let m = ex
+                    .market(VenueKind::Lighter, &market)
+                    .map_err(market_err)?
+                    .clone();
+                let mut trades = ex.tape.last(VenueKind::Lighter, &market, limit as usize);
+                // newest first
+                trades.reverse();
+                let trades: Vec<Value> = trades.iter().map(|t| wire::trade(&m, t)).collect();
+                Ok(json!({ "trades": trades }))
+            })
+        }
         ("GET", "nextNonce") => {
             let acct = q_int(req, "account_index")?.to_string();
             let key = u8::try_from(q_int(req, "api_key_index")?)

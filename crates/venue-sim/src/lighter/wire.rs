@@ -274,3 +274,52 @@ pub fn liquidation(l: &crate::engine::LiquidationRecord) -> Value {
         "executed_at": l.time_ms,
     })
 }
+
+/// Account index the synthetic participants of the tape trade under.
+pub const TAPE_ACCOUNT: i64 = 1;
+
+/// One public trade, as `GET /api/v1/recentTrades` and the `trade/{market}` channel carry
+/// it (the SDK's `Trade` model: `trade_id`, `tx_hash`, `type` "trade", `market_id`, `size`,
+/// `price`, `usd_amount`, `ask_id`, `bid_id`, `ask_account_id`, `bid_account_id`,
+/// `is_maker_ask`, `block_height`, `timestamp` in ms; `is_maker_ask` true = the taker
+/// bought). Sources: elliottech/lighter-python `docs/Trade.md`, the venue's WebSocket docs
+/// (doc/websocket.txt of djienne/CROSS_EXCHANGE_DELTA_NEUTRAL).
+pub fn trade(m: &MarketSpec, t: &crate::engine::TapeTrade) -> Value {
+    let id_of = |order: u64| {
+        if order == 0 {
+            // a synthetic participant's order: a stable id of its own
+            (1u64 << 40) + t.id
+        } else {
+            order
+        }
+    };
+    let acct = |a: &str| a.parse::<i64>().unwrap_or(TAPE_ACCOUNT);
+    let (maker_ask, (ask_id, ask_acct), (bid_id, bid_acct)) = match t.taker_side {
+        venue_api::Side::Buy => (
+            true,
+            (id_of(t.maker_order_id), acct(&t.maker_account)),
+            (id_of(t.taker_order_id), acct(&t.taker_account)),
+        ),
+        venue_api::Side::Sell => (
+            false,
+            (id_of(t.taker_order_id), acct(&t.taker_account)),
+            (id_of(t.maker_order_id), acct(&t.maker_account)),
+        ),
+    };
+    json!({
+        "trade_id": t.id,
+        "tx_hash": format!("{:064x}", (u128::from(t.id) << 64) | u128::from(t.time_ms.unsigned_abs())),
+        "type": "trade",
+        "market_id": m.market_id.parse::<i64>().unwrap_or(0),
+        "size": fixed(t.size, m.size_decimals()),
+        "price": fixed(t.price, m.price_decimals()),
+        "usd_amount": fixed(t.size * t.price, 6),
+        "ask_id": ask_id,
+        "bid_id": bid_id,
+        "ask_account_id": ask_acct,
+        "bid_account_id": bid_acct,
+        "is_maker_ask": maker_ask,
+        "block_height": t.time_ms / 1000,
+        "timestamp": t.time_ms,
+    })
+}

@@ -6,6 +6,12 @@
 //! and pings the client now and then. Replies name channels with a colon (`order_book:1`).
 //! The `stall` fault (`lighter:ws:stall[=MS]`) withholds market-data pushes (account
 //! channels and pings go on).
+//!
+//! `trade/{market}`: the public tape. Format per the venue's WebSocket docs (doc/websocket.txt
+//! of djienne/CROSS_EXCHANGE_DELTA_NEUTRAL, "Trade"): `{"type":"update/trade","channel":
+//! "trade:{market}","trades":[Trade]}` with the SDK's `Trade` objects ([`wire::trade`]). The
+//! subscription is answered `subscribed/trade` carrying the last 20 trades (what the live
+//! venue sends then is not documented; clients must skip ids they have seen anyway).
 
 use super::wire;
 use crate::engine::VenueKind;
@@ -26,11 +32,15 @@ pub fn serve(listener: TcpListener, core: Arc<SimCore>) -> JoinHandle<()> {
             books: BTreeMap::new(),
             nonces: BTreeMap::new(),
             accounts: Vec::new(),
+            trades: BTreeMap::new(),
             offset: 1,
             ticks: 0,
         })
     })
 }
+
+/// Trades sent with a `trade/{market}` subscription (the most recent, oldest first).
+const RECENT_ON_SUBSCRIBE: usize = 20;
 
 /// price -> size, as sent.
 type Levels = BTreeMap<String, String>;
@@ -48,6 +58,8 @@ struct LighterSession {
     /// `begin_nonce` = the previous message's `nonce`)
     nonces: BTreeMap<String, i64>,
     accounts: Vec<(Kind, String, Value)>,
+    /// market -> id of the last trade sent on `trade/{market}`
+    trades: BTreeMap<String, u64>,
     offset: i64,
     ticks: u64,
 }
@@ -129,6 +141,25 @@ impl LighterSession {
                     "order_book": {"code": 0, "asks": asks, "bids": bids, "offset": self.offset,
                         "nonce": nonce, "begin_nonce": nonce}}).to_string()]
             }
+            "trade" => {
+                let recent = self.core.with(|ex| {
+                    let m = ex.market(VenueKind::Lighter, id).ok()?.clone();
+                    let t = ex.tape.last(VenueKind::Lighter, id, RECENT_ON_SUBSCRIBE);
+                    let last = ex.tape.last_id(VenueKind::Lighter, id);
+                    Some((
+                        t.iter().map(|t| wire::trade(&m, t)).collect::<Vec<_>>(),
+                        last,
+                    ))
+                });
+                let Some((trades, last)) = recent else {
+                    return error(format!("invalid market {id}"));
+                };
+                self.trades.insert(id.to_string(), last);
+                vec![
+                    json!({"type": "subscribed/trade", "channel": reply_channel, "trades": trades})
+                        .to_string(),
+                ]
+            }
             "user_stats" | "account_all" => {
                 let kind = if name == "user_stats" {
                     Kind::Stats
@@ -169,8 +200,14 @@ impl Session for LighterSession {
             }
             Some("unsubscribe") => {
                 let ch = msg.get("channel").and_then(Value::as_str).unwrap_or("");
-                if let Some(("order_book", id)) = ch.split_once('/') {
-                    self.books.remove(id);
+                match ch.split_once('/') {
+                    Some(("order_book", id)) => {
+                        self.books.remove(id);
+                    }
+                    Some(("trade", id)) => {
+                        self.trades.remove(id);
+                    }
+                    _ => {}
                 }
                 Vec::new()
             }
@@ -219,6 +256,27 @@ impl Session for LighterSession {
             // The `gap` fault: this update is never sent (the next begin_nonce does not chain).
             if !self.core.faults.take_ws_gap(VenueKind::Lighter) {
                 out.push(msg);
+            }
+        }
+        if !stalled {
+            for (market, last) in self.trades.iter_mut() {
+                let new = self.core.with(|ex| {
+                    let m = ex.market(VenueKind::Lighter, market).ok()?.clone();
+                    let t = ex.tape.since(VenueKind::Lighter, market, *last);
+                    Some((
+                        t.iter().map(|t| wire::trade(&m, t)).collect::<Vec<_>>(),
+                        t.last().map(|t| t.id),
+                    ))
+                });
+                let Some((trades, Some(newest))) = new else {
+                    continue;
+                };
+                *last = newest;
+                out.push(
+                    json!({"type": "update/trade", "channel": format!("trade:{market}"),
+                    "trades": trades})
+                    .to_string(),
+                );
             }
         }
         let mut updates = Vec::new();
