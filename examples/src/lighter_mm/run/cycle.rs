@@ -161,6 +161,8 @@ impl Maker {
             self.read_account().await;
         }
         let now = self.clock.now();
+        // the balance log does not depend on quoting (written when flat, also while paused)
+        self.balance_log(now);
         let top = match self.watch.usable(now) {
             Ok(t) => t.clone(),
             Err(u) => {
@@ -273,7 +275,6 @@ impl Maker {
         for e in &rep.errors {
             warn!("Quotes: {e}");
         }
-        self.balance_log(now);
     }
 
     pub(super) fn balance_log(&mut self, now: DateTime<Utc>) {
