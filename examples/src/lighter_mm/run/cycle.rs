@@ -103,7 +103,11 @@ impl Maker {
                     );
                 }
                 self.summary.max_abs_position = self.summary.max_abs_position.max(size.abs());
-                self.account.on_read(started, self.clock.now(), size, bal);
+                // a fill seen shortly before the read began may still be missing from it (the
+                // venue's settle grace): it stays counted, which can only make a side smaller
+                let grace = self.venue.capabilities().settle_grace;
+                let keep_from = started - chrono::Duration::from_std(grace).unwrap_or_default();
+                self.account.on_read(keep_from, self.clock.now(), size, bal);
             }
             (Err(e), _) | (_, Err(e)) => warn!("Account read failed: {e} (the last read is kept)"),
         }
@@ -169,6 +173,8 @@ impl Maker {
             self.read_account().await;
         }
         let now = self.clock.now();
+        // the balance log does not depend on quoting (written when flat, also while paused)
+        self.balance_log(now);
         let top = match self.watch.usable(now) {
             Ok(t) => t.clone(),
             Err(u) => {
@@ -281,7 +287,6 @@ impl Maker {
         for e in &rep.errors {
             warn!("Quotes: {e}");
         }
-        self.balance_log(now);
     }
 
     pub(super) fn balance_log(&mut self, now: DateTime<Utc>) {
