@@ -143,10 +143,11 @@ fn rewind_tape(paper: &Path) {
     let p = paper.join("sim_state.json");
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-    let slot = v["tape"]["last_slot"]
+    // the tape prints in 15 s slots (venue_sim::engine::tape::SLOT_MS) up to `printed_to_ms`
+    let printed = v["tape"]["printed_to_ms"]
         .as_i64()
-        .expect("tape.last_slot in the simulator state");
-    v["tape"]["last_slot"] = (slot - 20).into();
+        .expect("tape.printed_to_ms in the simulator state");
+    v["tape"]["printed_to_ms"] = (printed - 20 * 15_000).into();
     std::fs::write(&p, v.to_string()).unwrap();
 }
 
