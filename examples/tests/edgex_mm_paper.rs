@@ -234,6 +234,17 @@ fn help_lists_the_options_and_bad_configs_exit_2_naming_key_and_value() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("symbol = BT-C"));
+    // live without EdgeX credentials: refused before anything is sent (EX01)
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir.path())
+        .args(["--env-file", "no-such.env", "--duration", "1"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("EDGEX_ACCOUNT_ID"), "{err}");
     // recorded books that do not exist, or hold no row of the symbol
     let out = Command::new(BIN)
         .args(["--paper", "--volatility-from", "/nonexistent/books"])
@@ -393,4 +404,34 @@ fn paper_volume_cap_stops_adding_inventory_and_survives_a_restart() {
     );
     assert!(second.position >= Decimal::ZERO && second.position <= first.position);
     assert!(second.open_ours.is_empty());
+}
+
+#[test]
+fn paper_start_up_sweep_cancels_what_a_killed_run_left() {
+    // kill -9 leaves our quotes resting (the in-process simulator saved them); the next
+    // start cancels them before quoting, by their client-id tag.
+    let dir = tmp();
+    let config = r#"{"refresh_ms": 500, "requote_ticks": 1000, "capital_usage": 0.05}"#;
+    let mut run = Run::start(dir.path(), config, &["--duration", "60"]);
+    let rested = wait_state(dir.path(), Duration::from_secs(20), |p| {
+        p.open_ours.len() == 2
+    });
+    assert!(rested, "{}", run.log());
+    run.signal("KILL");
+    run.wait_exit(Duration::from_secs(10));
+    assert_eq!(paper_state(dir.path()).open_ours.len(), 2);
+
+    let mut again = Run::start_with(dir.path(), config, &["--duration", "3"], false);
+    assert_eq!(
+        again.wait_exit(Duration::from_secs(30)),
+        0,
+        "{}",
+        again.log()
+    );
+    let log = again.log();
+    assert!(
+        log.contains("start-up sweep: no order of ours is open cancelled=2"),
+        "{log}"
+    );
+    assert!(paper_state(dir.path()).open_ours.is_empty());
 }

@@ -181,7 +181,7 @@ fn restarts_after_duration_sigterm_and_kill_9_keep_the_files_clean() {
     let args = [&base[..], &["--flush-interval", "1"]].concat();
 
     // 1. --duration: exit 0, files with rows, a summary at stop
-    let o = run(root, &[&args[..], &["--duration", "2"]].concat());
+    let o = run(root, &[&args[..], &["--duration", "5"]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("PAPER SUMMARY up"), "{}", show(&o));
@@ -253,7 +253,7 @@ fn restarts_after_duration_sigterm_and_kill_9_keep_the_files_clean() {
     std::fs::write(&eth_trades, &text).unwrap();
 
     // 4. restart: the torn line is cut (logged), recording continues in the same files
-    let o = run(root, &[&args[..], &["--duration", "2"]].concat());
+    let o = run(root, &[&args[..], &["--duration", "5"]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("cut a torn last line"),

@@ -80,6 +80,15 @@ fn main() -> ExitCode {
             return fail(hedge_app::exit::CONFIG_ERROR, e);
         }
     }
+    if !args.common.paper {
+        // EX01: no credentials, no start (one line naming the missing variables)
+        let checked = hedge_app::env::Env::load(&args.common.env_file, false)
+            .and_then(|env| hedge_app::credentials::VenueSettings::from_env(&env))
+            .and_then(|v| v.require_trading(&[VenueKind::Edgex]));
+        if let Err(e) = checked {
+            return fail(hedge_app::exit::CONFIG_ERROR, e);
+        }
+    }
     let mut log_file = args.log_file.clone();
     if args.common.paper {
         let dir = args.common.paper_dir(PROGRAM);

@@ -152,6 +152,9 @@ pub struct Config {
     pub stale_after_secs: u64,
     /// Pause between quoting cycles, milliseconds. Default 2000.
     pub refresh_ms: u64,
+    /// Each quote expires this many seconds after it is sent (0: the venue's default), so a
+    /// quote cannot outlive a crashed maker by long. Default 3600.
+    pub order_ttl_secs: u64,
     /// Stop adding inventory once our fills reach this many USD (then close and stop).
     /// Default: no cap.
     #[serde(deserialize_with = "opt_dec")]
@@ -194,6 +197,7 @@ impl Default for Config {
             requote_ticks: 10,
             stale_after_secs: 10,
             refresh_ms: 2000,
+            order_ttl_secs: 3600,
             volume_cap_usd: None,
             volume_file: PathBuf::from("edgex-mm-volume.json"),
             balance_snapshot_file: PathBuf::from("balance_snapshots.txt"),
@@ -341,6 +345,11 @@ impl Config {
     /// Stale-book limit.
     pub fn stale_after(&self) -> Duration {
         Duration::from_secs(self.stale_after_secs)
+    }
+
+    /// Quote expiry (`None`: the venue's default).
+    pub fn order_ttl(&self) -> Option<Duration> {
+        (self.order_ttl_secs > 0).then(|| Duration::from_secs(self.order_ttl_secs))
     }
 
     /// Cycle pause.

@@ -137,7 +137,7 @@ impl Volume {
         self.state.fills
     }
 
-    /// Adds fills worth `value` USD and saves.
+    /// Adds fills worth `value` USD and saves; the total grows even when the save fails.
     pub fn add(&mut self, value: Decimal, fills: u64, now: DateTime<Utc>) -> Result<(), FileError> {
         self.state.volume_usd += value;
         self.state.fills += fills;

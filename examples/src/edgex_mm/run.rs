@@ -128,7 +128,8 @@ async fn start(
 
     let ids = ClientIds::new(EDGEX_MAKER_TAG, chrono::Utc::now().timestamp_millis())
         .map_err(|e| MakerError::Venue(e.to_string()))?;
-    let settings = ManagerSettings::new(&symbol, cfg.requote_ticks);
+    let mut settings = ManagerSettings::new(&symbol, cfg.requote_ticks);
+    settings.order_ttl = cfg.order_ttl();
     let mut manager = OrderManager::new(venue.clone(), clock.clone(), grid, ids, settings);
     let swept = manager
         .sweep()
@@ -441,7 +442,8 @@ impl Maker {
             .sum::<Decimal>();
         self.last_fill_at = Some(now);
         if let (Some(v), Some(cap)) = (self.volume.as_mut(), self.cfg.volume_cap_usd) {
-            v.add(value, fills.len() as u64, now)?;
+            // the total counts in memory even when saving it fails (the cap still applies)
+            let saved = v.add(value, fills.len() as u64, now);
             let total = v.total();
             tracing::info!(
                 "Total traded volume: {total} USD ({}% of {cap} USD, {} remaining)",
@@ -451,6 +453,11 @@ impl Maker {
             if total >= cap && !self.cap_reached {
                 tracing::warn!("MAXIMUM VOLUME REACHED ({total} >= {cap} USD): closing the position, then stopping");
                 self.cap_reached = true;
+            }
+            if let Err(e) = saved {
+                // quoting goes on with the total in memory; a restart would read the last
+                // saved one, so say it loudly
+                tracing::error!(error = %e, total = %total, "saving the volume total failed");
             }
         }
         Ok(())

@@ -29,10 +29,14 @@ pub struct ManagerSettings {
     pub sweep_pause: Duration,
     /// Time in force of our quotes (post-only for a maker).
     pub time_in_force: TimeInForce,
+    /// Each quote asks the venue to expire it this long after it is sent (`None`: the
+    /// venue's default). Bounds how long a quote can outlive a crashed maker; a quote that
+    /// expires while the maker runs simply ends and the next cycle places it again.
+    pub order_ttl: Option<Duration>,
 }
 
 impl ManagerSettings {
-    /// Post-only quotes, 5 sweep rounds 1 s apart.
+    /// Post-only quotes with the venue's default expiry, 5 sweep rounds 1 s apart.
     pub fn new(symbol: impl Into<String>, requote_ticks: u32) -> Self {
         Self {
             symbol: symbol.into(),
@@ -40,6 +44,7 @@ impl ManagerSettings {
             sweep_attempts: 5,
             sweep_pause: Duration::from_secs(1),
             time_in_force: TimeInForce::PostOnly,
+            order_ttl: None,
         }
     }
 }
@@ -427,6 +432,12 @@ impl OrderManager {
 
     async fn place(&mut self, side: Side, t: Target, report: &mut ReconcileReport) {
         let client_id = self.ids.next_id();
+        let placed_at = self.clock.now();
+        let expires_at = self
+            .settings
+            .order_ttl
+            .and_then(|ttl| chrono::Duration::from_std(ttl).ok())
+            .map(|ttl| placed_at + ttl);
         let request = OrderRequest {
             symbol: self.settings.symbol.clone(),
             side,
@@ -435,9 +446,8 @@ impl OrderManager {
             time_in_force: self.settings.time_in_force,
             reduce_only: t.reduce_only,
             client_id,
-            expires_at: None,
+            expires_at,
         };
-        let placed_at = self.clock.now();
         let resting = Resting {
             client_id,
             side,

@@ -359,7 +359,12 @@ async fn sweep_cancels_only_our_tag_and_verifies() {
 #[tokio::test]
 async fn reconcile_places_keeps_and_replaces_post_only() {
     let venue = Arc::new(MockVenue::default());
-    let (mut m, _) = manager(&venue);
+    let clock = Arc::new(ManualClock::new(DateTime::<Utc>::UNIX_EPOCH));
+    let ids = ClientIds::new(EDGEX_MAKER_TAG, 1_000).unwrap_or_else(|_| unreachable!());
+    let mut settings = ManagerSettings::new("PAXG", 2);
+    settings.order_ttl = Some(Duration::from_secs(3600));
+    let v: Arc<dyn Venue> = venue.clone();
+    let mut m = OrderManager::new(v, clock, GRID, ids, settings);
     let t = Targets {
         bid: target(dec!(99.50), dec!(0.2)),
         ask: target(dec!(100.50), dec!(0.2)),
@@ -367,11 +372,14 @@ async fn reconcile_places_keeps_and_replaces_post_only() {
     let r = m.reconcile(&t).await;
     assert_eq!(r.placed.len(), 2, "{r:?}");
     assert!(r.errors.is_empty());
+    let expiry = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(3600);
     venue.with(|s| {
         assert!(s
             .requests
             .iter()
-            .all(|q| q.time_in_force == TimeInForce::PostOnly && !q.reduce_only));
+            .all(|q| q.time_in_force == TimeInForce::PostOnly
+                && !q.reduce_only
+                && q.expires_at == Some(expiry)));
     });
     // one tick away: nothing sent
     let near = Targets {
