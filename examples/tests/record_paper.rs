@@ -136,24 +136,18 @@ fn check_files(dir: &Path) -> (usize, BTreeMap<String, Vec<u64>>) {
     (book_rows, ids)
 }
 
-/// The simulator saved the clock time up to which it printed synthetic trades (one 15 s
-/// slot at a time); moving it back makes the next start print the slots in between (at most
-/// 20: about 15 trades per market, times in the past): the trades printed while no recorder
-/// ran, which a restart must pick up.
+/// The simulator saved the last synthetic slot it printed; moving it back makes the next
+/// start print the slots in between (at most 20: about 15 trades per market, times in the
+/// past): the trades printed while no recorder ran, which a restart must fetch.
 fn rewind_tape(paper: &Path) {
     let p = paper.join("sim_state.json");
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-    let tape = &mut v["tape"];
-    if let Some(ms) = tape["printed_to_ms"].as_i64() {
-        tape["printed_to_ms"] = (ms - 20 * 15_000).into();
-    } else {
-        // the simulator's earlier state format: the last slot printed
-        let slot = tape["last_slot"]
-            .as_i64()
-            .expect("tape.printed_to_ms (or tape.last_slot) in the simulator state");
-        tape["last_slot"] = (slot - 20).into();
-    }
+    // the tape prints in 15 s slots (venue_sim::engine::tape::SLOT_MS) up to `printed_to_ms`
+    let printed = v["tape"]["printed_to_ms"]
+        .as_i64()
+        .expect("tape.printed_to_ms in the simulator state");
+    v["tape"]["printed_to_ms"] = (printed - 20 * 15_000).into();
     std::fs::write(&p, v.to_string()).unwrap();
 }
 
