@@ -224,11 +224,13 @@ fn help_lists_the_options_and_bad_configs_exit_2_naming_key_and_value() {
     }
     // a missing config file, and a bad --symbol override
     let out = Command::new(BIN)
+        .current_dir(dir.path())
         .args(["--paper", "--config", "/nonexistent/mm.json"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
     let out = Command::new(BIN)
+        .current_dir(dir.path())
         .args(["--paper", "--symbol", "BT-C"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -247,6 +249,7 @@ fn help_lists_the_options_and_bad_configs_exit_2_naming_key_and_value() {
     assert!(err.contains("EDGEX_ACCOUNT_ID"), "{err}");
     // recorded books that do not exist, or hold no row of the symbol
     let out = Command::new(BIN)
+        .current_dir(dir.path())
         .args(["--paper", "--volatility-from", "/nonexistent/books"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -269,7 +272,7 @@ fn paper_quotes_both_sides_and_sigterm_leaves_no_order_of_ours() {
     assert!(both, "no bid and ask of ours rested:\n{}", run.log());
     run.wait_for(Duration::from_secs(5), "QUOTING with both sides", |l| {
         l.contains("QUOTING | mid")
-            && l.contains("(book rest")
+            && (l.contains("(book rest") || l.contains("(book stream"))
             && !l.contains("| bid -")
             && !l.contains("| ask -")
     });
