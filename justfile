@@ -109,3 +109,9 @@ bench-backtest:
 # to the action; prints the README's table. The crash drill alone runs in `cargo test`.
 monitor-drills:
     LIQ_DRILLS=1 cargo test -p liq-monitor --test drills every_drill_measured -- --nocapture
+
+# record-market soak: ROUNDS restarts of the real recorder in paper mode, each stopped after a
+# random time by SIGTERM, SIGINT or SIGKILL (kills sometimes leave a torn line); the files must
+# stay clean and the trade ids contiguous. The default tests run three restarts.
+record-soak rounds="30" seed="20261201":
+    RECORD_SOAK_ROUNDS={{rounds}} RECORD_SOAK_SEED={{seed}} cargo test -p hedge-examples --test record_paper soak -- --nocapture

@@ -169,14 +169,23 @@ fn sigterm_cancels_every_order_of_ours_and_exits_143() {
     );
 
     // the paper state, opened again, has no open order of ours
+    let (open, _) = reopen(&paper_dir(dir.path()));
+    assert!(
+        open.is_empty(),
+        "orders of ours left after SIGTERM: {open:?}"
+    );
+}
+
+/// Opens a paper directory again: our open orders and the PAXG position.
+fn reopen(dir: &Path) -> (Vec<venue_api::OrderStatus>, rust_decimal::Decimal) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let open = rt.block_on(async {
+    rt.block_on(async {
         let settings = PaperSettings {
-            dir: paper_dir(dir.path()),
+            dir: dir.to_path_buf(),
             reset: false,
             command: "lighter-mm-test",
             lock_wait: Duration::from_secs(5),
@@ -185,14 +194,114 @@ fn sigterm_cancels_every_order_of_ours_and_exits_143() {
         let w = Wiring::paper(&settings, None, None).await.unwrap();
         // let anything the simulator still had pending execute first
         tokio::time::sleep(Duration::from_secs(4)).await;
-        w.lighter.open_orders("PAXG").await.unwrap()
-    });
-    let ours: Vec<_> = open
-        .iter()
-        .filter(|o| o.client_id.get() >> 32 == u64::from(LIGHTER_MAKER_TAG))
+        let open = w.lighter.open_orders("PAXG").await.unwrap();
+        let ours = open
+            .into_iter()
+            .filter(|o| o.client_id.get() >> 32 == u64::from(LIGHTER_MAKER_TAG))
+            .collect();
+        let pos = w.lighter.position("PAXG").await.unwrap();
+        (ours, pos.map(|p| p.size).unwrap_or_default())
+    })
+}
+
+/// The number written after `label` in the binary's summary line (`max |position| 0.01`).
+fn summary_figure(text: &str, label: &str) -> rust_decimal::Decimal {
+    let line = text
+        .lines()
+        .find(|l| l.contains("Summary:"))
+        .unwrap_or_else(|| panic!("no summary line:\n{text}"));
+    let at = line
+        .find(label)
+        .unwrap_or_else(|| panic!("{label} not in {line}"));
+    let rest = line[at + label.len()..].trim_start();
+    let figure: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
+    figure
+        .parse()
+        .unwrap_or_else(|_| panic!("{label}: {rest:?}"))
+}
+
+/// Counted before its label (`3 fills`).
+fn summary_count(text: &str, label: &str) -> u64 {
+    let line = text
+        .lines()
+        .find(|l| l.contains("Summary:"))
+        .unwrap_or_default();
+    let at = line
+        .find(label)
+        .unwrap_or_else(|| panic!("{label} not in {line}"));
+    let before = line[..at].trim_end();
+    let digits: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits
+        .chars()
+        .rev()
+        .collect::<String>()
+        .parse()
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_sim_move_trend_keeps_the_bound_and_duration_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.json");
+    std::fs::write(
+        &cfg,
+        r#"{"refresh_ms": 300, "max_inventory": "0.01", "account_refresh_secs": 1,
+            "candle_secs": 1, "supertrend_period": 3, "supertrend_multiplier": "1"}"#,
+    )
+    .unwrap();
+    let mut child = command()
+        .arg("--config")
+        .arg(&cfg)
+        .args([
+            "--paper",
+            "--paper-reset",
+            "--duration",
+            "10",
+            "--sim-move",
+            "PAXG:+4@8",
+        ])
+        .arg("--log-dir")
+        .arg(dir.path().join("logs"))
+        .arg("--paper-dir")
+        .arg(paper_dir(dir.path()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rx = lines(&mut child);
+    let end = Instant::now() + Duration::from_secs(40);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < end, "no exit within 40 s");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let text = rx.try_iter().collect::<Vec<_>>().join("\n");
+    assert_eq!(status.code(), Some(0), "{text}");
+    // PAXG rises 4 %: the maker's asks are lifted, it goes short up to the bound, not past it
+    let worst = summary_figure(&text, "max |position|");
     assert!(
-        ours.is_empty(),
-        "orders of ours left after SIGTERM: {ours:?}"
+        worst <= rust_decimal::Decimal::new(1, 2),
+        "max |position| {worst}:\n{text}"
+    );
+    assert!(
+        summary_count(&text, "fills") >= 1,
+        "the trend filled nothing:\n{text}"
+    );
+    assert!(text.contains("SuperTrend"), "{text}");
+    let (open, position) = reopen(&paper_dir(dir.path()));
+    assert!(open.is_empty(), "{open:?}");
+    assert!(
+        position.abs() <= rust_decimal::Decimal::new(1, 2),
+        "final position {position}"
     );
 }

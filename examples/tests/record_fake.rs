@@ -18,7 +18,9 @@ use venue_api::*;
 
 #[derive(Debug, Default)]
 struct Script {
-    feed: Option<mpsc::Receiver<MarketEvent>>,
+    /// Feeds handed out in order by `market_feed`; none left: Unavailable.
+    feeds: std::collections::VecDeque<mpsc::Receiver<MarketEvent>>,
+    feed_calls: usize,
     tape: Vec<PublicTrade>,
     top: Option<TopOfBook>,
     recent_calls: usize,
@@ -44,11 +46,18 @@ impl FakeVenue {
             has_feed,
             has_trades,
             s: Mutex::new(Script {
-                feed: Some(rx),
+                feeds: [rx].into(),
                 ..Script::default()
             }),
         };
         (Arc::new(v), tx)
+    }
+
+    /// The next feed `market_feed` hands out.
+    fn add_feed(&self) -> mpsc::Sender<MarketEvent> {
+        let (tx, rx) = mpsc::channel(1000);
+        self.s.lock().unwrap().feeds.push_back(rx);
+        tx
     }
 
     fn print(&self, ids: std::ops::RangeInclusive<u64>) {
@@ -194,8 +203,12 @@ impl Venue for FakeVenue {
         if !self.has_feed {
             return unsupported("market data stream");
         }
-        let rx = self.s.lock().unwrap().feed.take().expect("one feed");
-        Ok(MarketFeed::new(rx, ()))
+        let mut s = self.s.lock().unwrap();
+        s.feed_calls += 1;
+        match s.feeds.pop_front() {
+            Some(rx) => Ok(MarketFeed::new(rx, ())),
+            None => Err(VenueError::Unavailable("no feed left".into())),
+        }
     }
     async fn balance(&self) -> Result<Balance, VenueError> {
         unsupported("balance")
@@ -249,6 +262,7 @@ fn config(out: &Path, symbols: &[&str], book_ms: u64) -> RecordConfig {
             flush_interval: Duration::from_millis(20),
             trade_poll: Duration::from_millis(30),
             backfill_limit: 50,
+            resubscribe_after: None,
         },
         summary_interval: Duration::from_secs(3600),
         stale_after: Duration::from_secs(60),
@@ -492,4 +506,46 @@ async fn start_up_errors_name_the_symbol_the_venue_or_the_lock() {
         err.contains("BTC_trades_2026-12-01.csv") && err.contains("not appending"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_silent_or_ended_feed_is_subscribed_again_and_polled_meanwhile() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("fake");
+    let (venue, first) = FakeVenue::new(true, true);
+    venue.s.lock().unwrap().top = Some(top(150));
+    let second = venue.add_feed();
+    let mut cfg = config(out.path(), &["BTC"], 20);
+    cfg.timing.resubscribe_after = Some(Duration::from_millis(300));
+    // the first feed gives one book and ends: the book is polled (150) until the retry
+    first.send(book(100)).await.unwrap();
+    drop(first);
+    let (stop, run) = start(venue.clone(), cfg);
+    until("polled book", || {
+        dir.exists() && rows(&dir, "book").iter().any(|r| r.contains(",150,"))
+    })
+    .await;
+    // the retry opens the second feed; a trade printed meanwhile comes with its first event
+    venue.print(1..=1);
+    second.send(book(200)).await.unwrap();
+    until("second feed", || {
+        rows(&dir, "book").iter().any(|r| r.contains(",200,"))
+    })
+    .await;
+    until("trade 1 fetched after the new feed's first event", || {
+        ids_now(&dir) == [1]
+    })
+    .await;
+    // the second feed stays open but silent: dropped, a third is asked for and refused
+    until("third try", || venue.s.lock().unwrap().feed_calls >= 3).await;
+    stop.send(StopReason::Terminate).unwrap();
+    let s = run.await.unwrap().0.unwrap().symbols[0].1.clone();
+    assert_eq!(s.source, record::summary::Source::Poll);
+    assert!(s.resubscribes >= 2 && s.errors >= 1, "{s:?}");
+    let bids: Vec<String> = rows(&dir, "book")
+        .iter()
+        .map(|l| l.split(',').nth(3).unwrap().to_string())
+        .collect();
+    assert_eq!(&bids[..3], ["100", "150", "200"], "{bids:?}");
+    drop(second);
 }

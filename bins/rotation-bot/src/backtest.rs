@@ -133,6 +133,12 @@ fn run(args: &crate::args::Args, b: &BacktestArgs) -> Result<(), Fail> {
         Some(p) => {
             let loaded =
                 hedge_backtest::book_files::load(p).map_err(|e| usage(format!("--books {e}")))?;
+            eprintln!(
+                "--books {}: {} snapshots from {} file(s)",
+                p.display(),
+                loaded.depth.len(),
+                loaded.files
+            );
             SlippageModel::Books {
                 depth: loaded.depth,
                 fallback_bps: b.slippage_bps,

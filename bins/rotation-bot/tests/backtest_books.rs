@@ -59,7 +59,7 @@ fn a_directory_of_recorder_book_files_reads_like_one_file() {
         std::fs::write(other, "time,trade_id,price,size,taker_side\n").unwrap();
     }
     std::fs::write(root.join("books.csv"), all.join("\n") + "\n").unwrap();
-    let run = |extra: &[&str]| {
+    let run_with = |extra: &[&str]| {
         let mut args = vec![
             "--paper",
             "backtest",
@@ -70,9 +70,16 @@ fn a_directory_of_recorder_book_files_reads_like_one_file() {
             "--json",
         ];
         args.extend(extra);
-        result(&bot(root, &args))
+        bot(root, &args)
     };
-    let from_dir = run(&["--books", "market_data"]);
+    let run = |extra: &[&str]| result(&run_with(extra));
+    let o = run_with(&["--books", "market_data"]);
+    let told = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        told.contains("--books market_data: 60 snapshots from 60 file(s)"),
+        "{told}"
+    );
+    let from_dir = result(&o);
     let from_file = run(&["--books", "books.csv"]);
     let flat = run(&[]);
     assert_eq!(from_dir["summary"], from_file["summary"]);

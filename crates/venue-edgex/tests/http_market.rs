@@ -315,3 +315,48 @@ async fn funding_history_between_never_cuts_a_history_short_silently() {
         assert!(err.to_string().contains(want), "{err}");
     }
 }
+
+#[tokio::test]
+async fn depth_is_sorted_best_first_level_200_above_15_and_crossed_is_an_error() {
+    let server = MockServer::start().await;
+    mount_meta(&server, ApiVersion::V1).await;
+    let body = |bids: &str, asks: &str| {
+        format!(
+            r#"{{"code":"SUCCESS","data":[{{"contractId":"10000001","depthType":"SNAPSHOT","bids":{bids},"asks":{asks}}}],"msg":null}}"#
+        )
+    };
+    Mock::given(method("GET"))
+        .and(path("/api/v1/public/quote/getDepth"))
+        .and(query_param("level", "200"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
+            body(
+                r#"[["99","2"],["100","1"],["98","0"]]"#,
+                r#"[["102","1"],["101","3"]]"#,
+            ),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/public/quote/getDepth"))
+        .and(query_param("level", "15"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
+            body(r#"[["101","1"]]"#, r#"[["100","1"]]"#),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let v = public_venue(&server, ApiVersion::V1);
+    let b = v.book("BTC", 20).await.unwrap();
+    let prices = |l: &[venue_api::BookLevel]| l.iter().map(|l| l.price).collect::<Vec<_>>();
+    assert_eq!(prices(&b.bids), [dec!(100), dec!(99)], "size 0 dropped");
+    assert_eq!(prices(&b.asks), [dec!(101), dec!(102)]);
+    assert_eq!(b.source, BookSource::Rest);
+    let e = v.book("BTC", 5).await.unwrap_err();
+    assert!(
+        matches!(&e, VenueError::Decode { reason, .. } if reason.contains("crossed book, best bid 101 >= best ask 100")),
+        "{e:?}"
+    );
+    let e = v.recent_trades("BTC", 5).await.unwrap_err();
+    assert!(matches!(e, VenueError::Unsupported(_)), "{e:?}");
+}

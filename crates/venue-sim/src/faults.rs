@@ -10,7 +10,8 @@
 //!             (EdgeX: createOrder, getDepth, getTicker, getMetaData, getAccountAsset,
 //!              updateLeverageSetting, cancelOrderByClientOrderId, getOrderByClientOrderId, ...;
 //!              Lighter: sendTx, sendTxBatch, orderBooks, orderBookDetails, orderBookOrders,
-//!              nextNonce, account, accountActiveOrders, fundings, funding-rates, ...)
+//!              recentTrades, nextNonce, account, accountActiveOrders, fundings,
+//!              funding-rates, ...)
 //!             | "ws" (the WebSocket stream) | "*" (any REST endpoint)
 //! FAULT    := "reject"              the venue's error answer (EdgeX envelope / Lighter 400)
 //!           | "delay" ["=" MS]      answer late (default 2000 ms of real time)
@@ -36,9 +37,10 @@
 //!                                 pushes no book, ticker or trade update for MS of clock
 //!                                 time (default: for good) from the first push after the
 //!                                 rule is added; then the next push carries everything that
-//!                                 changed meanwhile. A subscription made while stalled is
-//!                                 acknowledged with its snapshot (the venue's view at that
-//!                                 moment) and then stalls too. Account channels keep
+//!                                 changed meanwhile. A book or trade subscription made
+//!                                 while stalled gets nothing (not even its snapshot) until
+//!                                 the stall ends, so reconnecting cannot bring the book
+//!                                 back early. Account channels keep
 //!                                 flowing. The rule fires once (COUNT, if given, must be 1);
 //!                                 `*:ws:stall` stalls both venues
 //! COUNT    := how many times the rule fires (default: every time)

@@ -126,3 +126,61 @@ async fn edgex_stall_for_good_keeps_the_socket_and_pings_but_no_depth() {
         "chained: {u}"
     );
 }
+
+/// A subscription made while stalled gets nothing, not even its snapshot, until the stall
+/// ends: a client that reconnects cannot get a fresh book from a stalled venue.
+#[tokio::test]
+async fn a_subscription_during_a_stall_waits_for_its_end() {
+    let env = env().await;
+    // Lighter: a first socket arms the rule, a second one subscribes while stalled
+    let (mut first, _) = tokio_tungstenite::connect_async(env.session.server().lighter_ws_url())
+        .await
+        .unwrap();
+    let wait = Duration::from_secs(3);
+    assert_eq!(
+        next_json(&mut first, wait).await.unwrap()["type"],
+        "connected"
+    );
+    env.session.faults().add_spec("lighter:ws:stall").unwrap();
+    let sub = json!({"type": "subscribe", "channel": "order_book/1"});
+    first.send(Message::text(sub.to_string())).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(env.session.server().lighter_ws_url())
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut ws, wait).await.unwrap()["type"], "connected");
+    ws.send(Message::text(sub.to_string())).await.unwrap();
+    let is_book =
+        |m: &Value| m["type"] == "subscribed/order_book" || m["type"] == "update/order_book";
+    for _ in 0..3 {
+        env.clock.advance(Duration::from_secs(20));
+        while let Some(m) = next_json(&mut ws, Duration::from_millis(300)).await {
+            assert!(!is_book(&m), "a book while stalled: {m}");
+        }
+    }
+    env.session.faults().clear();
+    let snap = next_book(&env, &mut ws, is_book).await;
+    assert_eq!(
+        snap["type"], "subscribed/order_book",
+        "the snapshot first: {snap}"
+    );
+
+    // EdgeX: the same for a depth channel
+    env.session.faults().add_spec("edgex:ws:stall").unwrap();
+    let url = format!("{}/api/v1/public/ws", env.session.server().edgex_ws_url());
+    let (mut ex, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let sub = json!({"type": "subscribe", "channel": "depth.10000001.15"});
+    ex.send(Message::text(sub.to_string())).await.unwrap();
+    let is_market = |m: &Value| m["type"] == "quote-event";
+    for _ in 0..3 {
+        env.clock.advance(Duration::from_secs(20));
+        while let Some(m) = next_json(&mut ex, Duration::from_millis(300)).await {
+            assert!(!is_market(&m), "depth while stalled: {m}");
+        }
+    }
+    env.session.faults().clear();
+    let snap = next_book(&env, &mut ex, is_market).await;
+    assert_eq!(
+        snap["content"]["dataType"], "Snapshot",
+        "the snapshot first: {snap}"
+    );
+}

@@ -94,6 +94,15 @@ struct Args {
     #[arg(long = "stale-after", default_value_t = 60, value_name = "SECONDS")]
     stale_after: u64,
 
+    /// A market feed whose book is silent this long is subscribed again (a connection can
+    /// stay alive with no data); a feed the venue ended is retried this often. 0: never.
+    #[arg(
+        long = "resubscribe-after",
+        default_value_t = 120,
+        value_name = "SECONDS"
+    )]
+    resubscribe_after: u64,
+
     /// Log file (INFO, with the summary lines; RUST_LOG overrides its filter). Default
     /// <OUT>/<venue>/record-market.log.
     #[arg(long = "log-file", value_name = "FILE")]
@@ -145,6 +154,8 @@ fn config(a: &Args) -> Result<RecordConfig, String> {
             flush_interval: Duration::from_secs(a.flush_interval),
             trade_poll: Duration::from_millis(a.trade_poll),
             backfill_limit: a.backfill_limit,
+            resubscribe_after: (a.resubscribe_after > 0)
+                .then(|| Duration::from_secs(a.resubscribe_after)),
         },
         summary_interval: Duration::from_secs(a.summary_interval),
         stale_after: Duration::from_secs(a.stale_after),
@@ -210,7 +221,11 @@ async fn run(args: Args, cfg: RecordConfig, kind: VenueKind) -> ExitCode {
     let tag = if connected.paper() { "PAPER " } else { "" };
     let mut print = |line: &str| {
         println!("{tag}{line}");
-        tracing::info!(target: SUMMARY_TARGET, "{line}");
+        if line.starts_with("STALE") {
+            tracing::warn!(target: SUMMARY_TARGET, "{line}");
+        } else {
+            tracing::info!(target: SUMMARY_TARGET, "{line}");
+        }
     };
     let result = record::run(
         connected.venue(kind),

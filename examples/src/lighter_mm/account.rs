@@ -3,7 +3,7 @@
 //!
 //! Contract: [`AccountState::view`] gives the lowest and highest position the account may
 //! hold now: the read position, and the read position plus every fill seen since the read
-//! began. The inventory bound uses the high one for the bid and the low one for the ask, so a
+//! began (less the venue's settle grace). The inventory bound uses the high one for the bid and the low one for the ask, so a
 //! fill the venue has not yet put in the position (Lighter shows fills 1-3 s late) can never
 //! let a new order pass the bound; a fill counted twice only makes a side smaller.
 
@@ -33,8 +33,9 @@ impl AccountState {
         self.pending.push((at, signed));
     }
 
-    /// A read that began at `started` returned this position (signed base units; `None` =
-    /// flat) and balance. Fills seen before `started` are now in the position.
+    /// A read returned this position (signed base units, 0 = flat) and balance; fills seen
+    /// before `started` are taken to be in it (the caller passes the read's start less the
+    /// venue's settle grace, so a fill the venue may not show yet stays counted).
     pub fn on_read(
         &mut self,
         started: DateTime<Utc>,

@@ -242,7 +242,6 @@ pub async fn run(
         );
         report(&line);
         for s in &stale {
-            tracing::warn!("{s}");
             report(s);
         }
         snapshot

@@ -45,6 +45,8 @@ pub struct Stats {
     pub funding_rows: u64,
     /// Feed continuity losses (reconnects).
     pub gaps: u64,
+    /// Feeds opened again by the recorder (silent book, or a feed that ended).
+    pub resubscribes: u64,
     /// Failed venue reads.
     pub errors: u64,
     /// When the last book update arrived.
@@ -110,6 +112,7 @@ pub fn render(
         );
         for (n, what) in [
             (s.gaps, "gaps"),
+            (s.resubscribes, "resubscribed"),
             (s.errors, "errors"),
             (s.books_skipped, "books skipped"),
         ] {

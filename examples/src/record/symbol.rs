@@ -37,6 +37,10 @@ pub struct Timing {
     pub trade_poll: Duration,
     /// Trades asked of `recent_trades` per call.
     pub backfill_limit: usize,
+    /// A feed whose book is silent this long is dropped and subscribed again (a socket can
+    /// stay alive, answering pings, with no data); a feed that ended is retried this often.
+    /// `None`: never.
+    pub resubscribe_after: Option<Duration>,
 }
 
 /// The recorder of one symbol.
@@ -58,6 +62,8 @@ pub struct SymbolRecorder {
     can_backfill: bool,
     /// A gap was seen: backfill once the feed delivers again.
     after_gap: bool,
+    /// When the feed last gave a book (or was opened, or was last tried).
+    feed_book_at: Instant,
 }
 
 fn same_levels(a: &TopOfBook, b: &TopOfBook) -> bool {
@@ -89,6 +95,7 @@ impl SymbolRecorder {
             pending: None,
             can_backfill: true,
             after_gap: false,
+            feed_book_at: Instant::now(),
         }
     }
 
@@ -247,7 +254,10 @@ impl SymbolRecorder {
             self.backfill().await?;
         }
         match ev {
-            MarketEvent::Book(b) => self.on_book(b.top()),
+            MarketEvent::Book(b) => {
+                self.feed_book_at = Instant::now();
+                self.on_book(b.top())
+            }
             MarketEvent::Trade(t) => self.on_trade(&t),
             MarketEvent::Gap { reason } => {
                 self.stats().gaps += 1;
@@ -255,6 +265,42 @@ impl SymbolRecorder {
                 self.after_gap = true;
                 Ok(())
             }
+        }
+    }
+
+    /// True when the feed's book has been silent (or the lost feed untried) for the
+    /// resubscription period.
+    fn feed_due(&self) -> bool {
+        self.timing
+            .resubscribe_after
+            .is_some_and(|d| self.feed_book_at.elapsed() >= d)
+    }
+
+    /// Opens the market feed again (the old one must be dropped first); `None` on failure,
+    /// and the book is polled until the next try.
+    async fn resubscribe(&mut self) -> Option<MarketFeed> {
+        self.feed_book_at = Instant::now();
+        self.stats().resubscribes += 1;
+        match self.venue.market_feed(&self.symbol, 1).await {
+            Ok(f) => {
+                // what printed while the feed was silent comes with the next event
+                self.after_gap = true;
+                self.stats().source = Source::Feed;
+                Some(f)
+            }
+            Err(e) => {
+                self.venue_error("market feed (polling the book meanwhile)", &e);
+                self.stats().source = Source::Poll;
+                None
+            }
+        }
+    }
+
+    fn trade_period(&self, feed: bool) -> Duration {
+        if feed {
+            FEED_BACKFILL_EVERY
+        } else {
+            self.timing.trade_poll
         }
     }
 
@@ -281,11 +327,10 @@ impl SymbolRecorder {
         let mut book_tick = tick(self.timing.book_interval);
         let mut funding_tick = tick(self.timing.funding_interval);
         let mut flush_tick = tick(self.timing.flush_interval);
-        let mut trade_tick = tick(if feed.is_some() {
-            FEED_BACKFILL_EVERY
-        } else {
-            self.timing.trade_poll
-        });
+        let mut trade_tick = tick(self.trade_period(feed.is_some()));
+        // a venue without any feed is polled for good; one whose feed is lost is retried
+        let has_feed = feed.is_some();
+        self.feed_book_at = Instant::now();
         self.stats().source = if feed.is_some() {
             Source::Feed
         } else {
@@ -310,13 +355,27 @@ impl SymbolRecorder {
                             self.venue.id(), self.symbol
                         );
                         feed = None;
+                        self.feed_book_at = Instant::now();
                         self.stats().source = Source::Poll;
-                        trade_tick = tick(self.timing.trade_poll);
+                        trade_tick = tick(self.trade_period(false));
                         Ok(())
                     }
                 },
                 _ = book_tick.tick() => {
-                    if feed.is_some() { self.book_due() } else { self.poll_book().await }
+                    let step = if feed.is_some() { self.book_due() } else { self.poll_book().await };
+                    if has_feed && self.feed_due() {
+                        if feed.is_some() {
+                            tracing::warn!(
+                                "{} {}: no book from the feed for {}s: subscribing again",
+                                self.venue.id(), self.symbol, self.feed_book_at.elapsed().as_secs()
+                            );
+                        }
+                        // the old subscription goes first (its task ends with it)
+                        drop(feed.take());
+                        feed = self.resubscribe().await;
+                        trade_tick = tick(self.trade_period(feed.is_some()));
+                    }
+                    step
                 }
                 _ = funding_tick.tick() => self.poll_funding().await,
                 _ = trade_tick.tick() => self.backfill().await.map(drop),

@@ -21,7 +21,7 @@ impl EdgexVenue {
     /// Best bid/ask: the WS feed when it is live and fresh, else REST `getDepth` (level 15).
     /// With `book_stream` on, the feed is started here on the first read and the contract is
     /// tracked from then on (whole price levels, version-gap resync, pings, staleness).
-    pub(crate) async fn book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
+    pub(crate) async fn top_book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
         let cat = self.catalog_with(symbol).await?;
         let cid = cat.entry(symbol)?.info.market_id.0.clone();
         let lazy = if self.stream.is_none() && self.config.book_stream() {

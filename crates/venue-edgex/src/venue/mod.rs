@@ -240,7 +240,7 @@ impl Venue for EdgexVenue {
     }
 
     async fn top_of_book(&self, symbol: &str) -> Result<TopOfBook, VenueError> {
-        self.book(symbol).await
+        self.top_book(symbol).await
     }
 
     async fn book(&self, symbol: &str, depth: usize) -> Result<BookSnapshot, VenueError> {

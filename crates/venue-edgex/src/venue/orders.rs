@@ -273,7 +273,7 @@ impl EdgexVenue {
 
     pub(crate) async fn submit(&self, order: PreparedOrder) -> Result<OrderAck, VenueError> {
         if order.request().time_in_force == venue_api::TimeInForce::PostOnly {
-            let top = self.book(&order.request().symbol).await?;
+            let top = self.top_book(&order.request().symbol).await?;
             if let Some(e) = post_only_would_cross(order.request(), &top) {
                 return Err(e);
             }

@@ -290,6 +290,75 @@ mod tests {
         assert!(e.to_string().contains("ticketId"), "{e}");
     }
 
+    fn depth(kind: &str, start: u64, end: u64, bids: &str, asks: &str) -> String {
+        format!(
+            r#"{{"type":"quote-event","channel":"depth.7.15","content":{{"dataType":"{kind}","channel":"depth.7.15","data":[{{"contractId":"7","startVersion":"{start}","endVersion":"{end}","bids":{bids},"asks":{asks}}}]}}}}"#
+        )
+    }
+
+    fn trades(ids: &[u64]) -> String {
+        let data: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                format!(
+                    r#"{{"ticketId":"{id}","time":"1688365544504","price":"1","size":"1","isBuyerMaker":true}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"type":"quote-event","channel":"trades.7","content":{{"dataType":"Changed","channel":"trades.7","data":[{}]}}}}"#,
+            data.join(",")
+        )
+    }
+
+    #[test]
+    fn feed_books_gaps_resubscribes_and_sends_each_trade_once() {
+        let (tx, mut rx) = mpsc::channel(32);
+        let mut h = FeedHandler {
+            contract_id: "7".into(),
+            level: 15,
+            depth: 1,
+            book: LocalBook::default(),
+            sink: FeedSink::new(tx),
+            clock: Arc::new(venue_api::SystemClock),
+        };
+        assert_eq!(
+            h.on_open(),
+            vec![
+                r#"{"type":"subscribe","channel":"depth.7.15"}"#.to_string(),
+                r#"{"type":"subscribe","channel":"trades.7"}"#.to_string()
+            ]
+        );
+        h.on_text(&depth(
+            "Snapshot",
+            1,
+            1,
+            r#"[["10","1"],["9","1"]]"#,
+            r#"[["11","1"]]"#,
+        ));
+        h.on_text(&trades(&[2, 1]));
+        h.on_text(&depth("Changed", 1, 2, r#"[["10","0"]]"#, "[]"));
+        // versions 3..4 lost: a gap and a resubscription
+        let resub = h.on_text(&depth("Changed", 5, 6, "[]", "[]")).frames;
+        assert_eq!(resub.len(), 2);
+        assert!(resub[0].contains("unsubscribe") && resub[1].contains("\"subscribe\""));
+        h.on_close();
+        h.on_open();
+        h.on_text(&trades(&[1, 2, 3]));
+        assert_eq!(
+            h.on_text(r#"{"type":"ping","time":"42"}"#).frames,
+            vec![r#"{"type":"pong","time":"42"}"#.to_string()]
+        );
+        let kinds: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|e| match e {
+                MarketEvent::Trade(t) => format!("t{}", t.trade_id),
+                MarketEvent::Book(b) => format!("b{}", b.bids[0].price),
+                MarketEvent::Gap { .. } => "gap".into(),
+            })
+            .collect();
+        assert_eq!(kinds, ["b10", "t1", "t2", "b9", "gap", "gap", "t3"]);
+    }
+
     #[test]
     fn the_sink_sends_each_trade_once_in_order_and_reports_lag() {
         let (tx, mut rx) = mpsc::channel(2);

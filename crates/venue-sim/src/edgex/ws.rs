@@ -34,6 +34,7 @@ pub fn serve(listener: TcpListener, core: Arc<SimCore>) -> JoinHandle<()> {
             trades: BTreeMap::new(),
             ticks: 0,
             version: 1,
+            deferred: Vec::new(),
         })
     })
 }
@@ -50,6 +51,10 @@ struct EdgexSession {
     trades: BTreeMap<String, (String, u64)>,
     ticks: u64,
     version: i64,
+    /// Market-data channels subscribed during a `stall`: acknowledged with their snapshot
+    /// only when the stall ends (a stalled venue has nothing fresh to give a new subscriber
+    /// either, so a reconnect cannot bring the book back early).
+    deferred: Vec<String>,
 }
 
 fn levels_map(v: &Value) -> BTreeMap<String, String> {
@@ -102,6 +107,15 @@ impl EdgexSession {
                     .to_string(),
             ]
         };
+        if matches!(parts.first(), Some(&"depth") | Some(&"trades"))
+            && self
+                .core
+                .faults
+                .ws_stalled(VenueKind::Edgex, self.core.now_ms())
+        {
+            self.deferred.push(channel.to_string());
+            return Vec::new();
+        }
         match parts.as_slice() {
             ["depth", cid, level] => {
                 let level: usize = match *level {
@@ -209,6 +223,9 @@ impl Session for EdgexSession {
         // kept per channel do not move, so the first change after the stall chains.
         if core.faults.ws_stalled(VenueKind::Edgex, core.now_ms()) {
             return Some(out);
+        }
+        for channel in std::mem::take(&mut self.deferred) {
+            out.extend(self.subscribe(&channel));
         }
         for (channel, (cid, level, last)) in self.depth.iter_mut() {
             // Versions chain per channel: a change carries startVersion = the previous

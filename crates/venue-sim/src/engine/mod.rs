@@ -269,7 +269,7 @@ impl Exchange {
             walked_ms: now_ms,
             moves: Vec::new(),
             tape: Tapes {
-                last_slot: Some(now_ms.div_euclid(tape::SLOT_MS)),
+                printed_to_ms: Some(now_ms),
                 ..Tapes::default()
             },
         };

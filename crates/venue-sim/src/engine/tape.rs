@@ -3,8 +3,9 @@
 //! Two sources: the fills of accounts' orders (an order taking liquidity is the taker; a
 //! resting order filled when the walk crosses it is the maker, the other side the taker), and
 //! synthetic trades of other participants, printed while prices walk so that a recorder sees
-//! a live tape: in each 15-second slot of clock time a market prints one trade with
-//! probability 3/4 (about three a minute), seeded by (seed, market, slot) so a seed replays
+//! a live tape: in each 15-second slot of price time (clock time, or clock time divided by
+//! the paper `--speed` the walk uses) a market prints one trade with probability 3/4 (about
+//! three a minute at the pace prices move), seeded by (seed, market, slot) so a seed replays
 //! the same tape, at the touch (the taker buys at the best ask when the walk went up since
 //! the last advance, sells at the best bid when it went down, either when flat), with a size
 //! of 1 to 8 minimum sizes on the step grid.
@@ -21,7 +22,7 @@ use venue_api::Side;
 
 /// Trades kept per market (what `recentTrades` and a new subscription can serve).
 pub const KEEP: usize = 200;
-/// Synthetic-trade slot length (clock ms).
+/// Synthetic-trade slot length (ms of price time).
 pub const SLOT_MS: i64 = 15_000;
 /// Most slots printed by one advance (a clock jump of hours does not print thousands).
 const MAX_SLOTS: i64 = 20;
@@ -55,9 +56,9 @@ pub struct Tapes {
     /// Next trade id per `venue/market`.
     #[serde(default)]
     pub next_id: BTreeMap<String, u64>,
-    /// Last synthetic slot printed (slot index = ms / SLOT_MS).
+    /// Clock time (ms) up to which synthetic trades were printed.
     #[serde(default)]
-    pub last_slot: Option<i64>,
+    pub printed_to_ms: Option<i64>,
     /// Recent trades per `venue/market`, oldest first (not persisted).
     #[serde(skip)]
     pub recent: BTreeMap<String, VecDeque<TapeTrade>>,
@@ -65,7 +66,7 @@ pub struct Tapes {
 
 impl PartialEq for Tapes {
     fn eq(&self, other: &Self) -> bool {
-        self.next_id == other.next_id && self.last_slot == other.last_slot
+        self.next_id == other.next_id && self.printed_to_ms == other.printed_to_ms
     }
 }
 
@@ -150,16 +151,19 @@ impl Exchange {
     /// Prints the synthetic trades of the slots between the last advance and now;
     /// `moved[i]` = how the fair price of symbol i moved in this advance (sign).
     pub(super) fn print_synthetic(&mut self, moved: &[i64]) {
-        let now_slot = self.now_ms.div_euclid(SLOT_MS);
-        let Some(last) = self.tape.last_slot else {
-            self.tape.last_slot = Some(now_slot);
+        // slots run at the pace of the walk (paper `--speed N` slows prices N times)
+        let slot_ms = SLOT_MS * i64::from(self.params.price_time_divisor.max(1));
+        let Some(printed) = self.tape.printed_to_ms else {
+            self.tape.printed_to_ms = Some(self.now_ms);
             return;
         };
+        let last = printed.div_euclid(slot_ms);
+        let now_slot = self.now_ms.div_euclid(slot_ms);
+        self.tape.printed_to_ms = Some(self.now_ms.max(printed));
         if now_slot <= last {
             return;
         }
         let first = (last + 1).max(now_slot - MAX_SLOTS + 1);
-        self.tape.last_slot = Some(now_slot);
         for market in self.markets.clone() {
             let Some(i) = self
                 .symbols
@@ -191,7 +195,8 @@ impl Exchange {
                     continue;
                 };
                 let size = market.min_size.max(market.step) * Decimal::from(1 + (h >> 16) % 8);
-                let time_ms = slot * SLOT_MS + i64::try_from((h >> 24) % 15_000).unwrap_or(0);
+                let offset = (h >> 24) % u64::try_from(slot_ms).unwrap_or(1).max(1);
+                let time_ms = slot * slot_ms + i64::try_from(offset).unwrap_or(0);
                 let trade = TapeTrade {
                     id: 0,
                     time_ms: time_ms.min(self.now_ms),
@@ -295,6 +300,14 @@ mod tests {
         // a jump of a day prints a bounded number of trades
         a.advance(T0 + 86_400_000);
         assert!(a.tape.last_id(VenueKind::Lighter, &m.market_id) <= total as u64 + 20);
+        // at paper --speed 60 the tape runs at the pace of prices: an hour of clock time is
+        // one minute of price time, four slots
+        let mut fast = world();
+        fast.params.price_time_divisor = 60;
+        for minute in 1..=60 {
+            fast.advance(T0 + minute * 60_000);
+        }
+        assert!(fast.tape.last_id(VenueKind::Lighter, &m.market_id) <= 4);
     }
 
     #[test]

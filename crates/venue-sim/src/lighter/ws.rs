@@ -35,6 +35,7 @@ pub fn serve(listener: TcpListener, core: Arc<SimCore>) -> JoinHandle<()> {
             trades: BTreeMap::new(),
             offset: 1,
             ticks: 0,
+            deferred: Vec::new(),
         })
     })
 }
@@ -62,6 +63,10 @@ struct LighterSession {
     trades: BTreeMap<String, u64>,
     offset: i64,
     ticks: u64,
+    /// Market-data channels subscribed during a `stall`: acknowledged with their snapshot
+    /// only when the stall ends (a stalled venue has nothing fresh to give a new subscriber
+    /// either, so a reconnect cannot bring the book back early).
+    deferred: Vec<String>,
 }
 
 fn to_map(levels: &[Value]) -> BTreeMap<String, String> {
@@ -127,6 +132,15 @@ impl LighterSession {
             return error(format!("invalid channel {channel}"));
         };
         let reply_channel = format!("{name}:{id}");
+        if matches!(name, "order_book" | "trade")
+            && self
+                .core
+                .faults
+                .ws_stalled(VenueKind::Lighter, self.core.now_ms())
+        {
+            self.deferred.push(channel.to_string());
+            return Vec::new();
+        }
         match name {
             "order_book" => {
                 let Some((asks, bids)) = self.book_now(id) else {
@@ -227,6 +241,11 @@ impl Session for LighterSession {
             .core
             .faults
             .ws_stalled(VenueKind::Lighter, self.core.now_ms());
+        if !stalled {
+            for channel in std::mem::take(&mut self.deferred) {
+                out.extend(self.subscribe(&channel));
+            }
+        }
         let markets: Vec<String> = if stalled {
             Vec::new()
         } else {

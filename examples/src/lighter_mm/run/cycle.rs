@@ -62,7 +62,19 @@ impl Maker {
 
     pub(super) async fn probe(&mut self) {
         let limit = Duration::from_secs(self.cfg.stale_after_secs).max(Duration::from_secs(1)) / 2;
-        match tokio::time::timeout(limit, self.venue.top_of_book(&self.cfg.symbol)).await {
+        // A REST read of the book itself, not `top_of_book`: an adapter may answer that from
+        // its own stream cache, which a stalled stream keeps for a while, so a probe through it
+        // would make a stale book look fresh.
+        let venue = self.venue.clone();
+        let sym = self.cfg.symbol.clone();
+        let read = async move {
+            match venue.book(&sym, 1).await {
+                Ok(b) => Ok(b.top()),
+                Err(venue_api::VenueError::Unsupported(_)) => venue.top_of_book(&sym).await,
+                Err(e) => Err(e),
+            }
+        };
+        match tokio::time::timeout(limit, read).await {
             Ok(Ok(top)) => {
                 let now = self.clock.now();
                 for p in self.watch.on_top(top, now) {
@@ -91,7 +103,11 @@ impl Maker {
                     );
                 }
                 self.summary.max_abs_position = self.summary.max_abs_position.max(size.abs());
-                self.account.on_read(started, self.clock.now(), size, bal);
+                // a fill seen shortly before the read began may still be missing from it (the
+                // venue's settle grace): it stays counted, which can only make a side smaller
+                let grace = self.venue.capabilities().settle_grace;
+                let keep_from = started - chrono::Duration::from_std(grace).unwrap_or_default();
+                self.account.on_read(keep_from, self.clock.now(), size, bal);
             }
             (Err(e), _) | (_, Err(e)) => warn!("Account read failed: {e} (the last read is kept)"),
         }
@@ -157,6 +173,8 @@ impl Maker {
             self.read_account().await;
         }
         let now = self.clock.now();
+        // the balance log does not depend on quoting (written when flat, also while paused)
+        self.balance_log(now);
         let top = match self.watch.usable(now) {
             Ok(t) => t.clone(),
             Err(u) => {
@@ -269,7 +287,6 @@ impl Maker {
         for e in &rep.errors {
             warn!("Quotes: {e}");
         }
-        self.balance_log(now);
     }
 
     pub(super) fn balance_log(&mut self, now: DateTime<Utc>) {

@@ -42,6 +42,8 @@ pub const STARTUP_WAIT: Duration = Duration::from_secs(30);
 /// How long the shutdown cancels may take (the seed gave its cancel-all 10 s; ours also
 /// waits out the venue's settle grace after a recent placement).
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(15);
+/// Recent public trades read at start to warm the SuperTrend up (`trend_source: "trades"`).
+pub const WARM_UP_TRADES: usize = 100;
 /// Book depth asked of the market feed.
 pub const FEED_DEPTH: usize = 5;
 
@@ -226,7 +228,7 @@ impl Maker {
             Duration::from_secs(cfg.params_refresh_secs),
         );
         let now = clock.now();
-        Ok(Self {
+        let mut maker = Self {
             cfg,
             venue,
             clock,
@@ -243,7 +245,32 @@ impl Maker {
             balance_log: log_dir.join("balance_log.txt"),
             next_balance_log: now,
             summary: RunSummary::default(),
-        })
+        };
+        if maker.cfg.trend_source == super::config::TrendSource::Trades {
+            maker.warm_up().await;
+        }
+        Ok(maker)
+    }
+
+    /// Candles from the market's recent public trades, so the SuperTrend need not wait
+    /// `supertrend_period` candles of live trades (a failure only delays the bias).
+    async fn warm_up(&mut self) {
+        match self
+            .venue
+            .recent_trades(&self.cfg.symbol, WARM_UP_TRADES)
+            .await
+        {
+            Ok(trades) => {
+                let n = trades.len();
+                for t in trades {
+                    self.on_event(MarketEvent::Trade(t));
+                }
+                info!("SuperTrend fed {n} recent public trades");
+            }
+            Err(e) => {
+                info!("No recent trades for the SuperTrend ({e}); it starts from live trades")
+            }
+        }
     }
 
     async fn leverage(cfg: &LmmConfig, venue: &dyn Venue) {
