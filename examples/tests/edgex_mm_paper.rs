@@ -270,9 +270,9 @@ fn paper_quotes_both_sides_and_sigterm_leaves_no_order_of_ours() {
             && p.open_ours.iter().any(|(s, _)| *s == venue_api::Side::Sell)
     });
     assert!(both, "no bid and ask of ours rested:\n{}", run.log());
-    run.wait_for(Duration::from_secs(5), "QUOTING with both sides", |l| {
+    run.wait_for(Duration::from_secs(15), "QUOTING with both sides", |l| {
         l.contains("QUOTING | mid")
-            && (l.contains("(book rest") || l.contains("(book stream"))
+            && l.contains("(book ")
             && !l.contains("| bid -")
             && !l.contains("| ask -")
     });

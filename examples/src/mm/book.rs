@@ -1,8 +1,9 @@
 //! The book a maker quotes from, and whether it is fresh enough to quote on.
 //!
 //! With a venue that offers [`Venue::market_feed`], the latest book event is used while it is
-//! younger than `stale_after`; otherwise (no feed, or the feed went quiet) `top_of_book` is
-//! read, bounded by `stale_after` so a hanging request cannot hold quotes on an old book.
+//! younger than `stale_after`; otherwise (no feed, or the feed went quiet) the book is read
+//! (`Venue::book`, a REST snapshot, else `top_of_book`), bounded by `stale_after` so a hanging
+//! request cannot hold quotes on an old book.
 //! A usable book has both sides and is not crossed (examples-spec EX-W14).
 //!
 //! Three answers: [`BookRead::Fresh`] (quote on it), [`BookRead::Hold`] (no usable book right
@@ -98,6 +99,18 @@ impl BookWatch {
         }
     }
 
+    /// A book read that does not go through an adapter's own stream cache: `Venue::book`
+    /// (a REST depth snapshot on both adapters), else `top_of_book`. An adapter may serve
+    /// `top_of_book` from its stream stamped with the time of the read, so a stalled stream
+    /// would look fresh there for the adapter's own staleness limit, not ours.
+    async fn probe(&self) -> Result<TopOfBook, VenueError> {
+        match self.venue.book(&self.symbol, 1).await {
+            Ok(b) => Ok(b.top()),
+            Err(VenueError::Unsupported(_)) => self.venue.top_of_book(&self.symbol).await,
+            Err(e) => Err(e),
+        }
+    }
+
     /// The book to quote on at `now`, or why not.
     pub async fn read(&mut self, now: DateTime<Utc>) -> BookRead {
         let mut why: Vec<String> = Vec::new();
@@ -127,8 +140,7 @@ impl BookWatch {
                 }
             }
         }
-        let fetched =
-            tokio::time::timeout(self.stale_after, self.venue.top_of_book(&self.symbol)).await;
+        let fetched = tokio::time::timeout(self.stale_after, self.probe()).await;
         match fetched {
             Ok(Ok(top)) => {
                 let age = self.age(&top, now);
@@ -149,9 +161,9 @@ impl BookWatch {
                     Err(e) => why.push(e),
                 }
             }
-            Ok(Err(e)) => why.push(format!("top_of_book: {e}")),
+            Ok(Err(e)) => why.push(format!("book: {e}")),
             Err(_) => why.push(format!(
-                "top_of_book: no answer within {} ms",
+                "book: no answer within {} ms",
                 self.stale_after.as_millis()
             )),
         }
