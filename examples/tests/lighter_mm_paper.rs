@@ -7,7 +7,7 @@
 
 use hedge_app::wiring::{PaperSettings, Wiring};
 use hedge_examples::common::{Shutdown, StopReason};
-use hedge_examples::lighter_mm::run::{run, RunSummary};
+use hedge_examples::lighter_mm::run::{run_with_status, RunSummary};
 use hedge_examples::lighter_mm::LmmConfig;
 use hedge_examples::mm::LIGHTER_MAKER_TAG;
 use hedge_examples::supertrend::Trend;
@@ -57,19 +57,22 @@ fn config(dir: &Path) -> LmmConfig {
 
 struct Running {
     stop: watch::Sender<StopReason>,
+    status: watch::Receiver<RunSummary>,
     task: JoinHandle<Result<RunSummary, hedge_examples::lighter_mm::run::RunError>>,
 }
 
 fn start(cfg: LmmConfig, w: &Wiring, dir: &Path) -> Running {
     let (stop, shutdown): (_, Shutdown) = Shutdown::manual();
-    let task = tokio::spawn(run(
+    let (tx, status) = watch::channel(RunSummary::default());
+    let task = tokio::spawn(run_with_status(
         cfg,
         w.lighter.clone(),
         w.clock.clone(),
         shutdown,
         dir.join("logs"),
+        Some(tx),
     ));
-    Running { stop, task }
+    Running { stop, status, task }
 }
 
 impl Running {
@@ -148,6 +151,16 @@ async fn quotes_both_sides_then_pulls_on_a_stale_book_and_resumes() {
     faults
         .add_spec("lighter:ws:stall,lighter:orderBookOrders:timeout")
         .unwrap();
+    // the maker sees it (its placements also wait on the silent REST book meanwhile) ...
+    let end = Instant::now() + Duration::from_secs(15);
+    while maker.status.borrow().pauses == 0 {
+        assert!(
+            Instant::now() < end,
+            "no pause within 15 s of the stale book"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // ... and pulls every quote
     let o = wait_for(&venue, Duration::from_secs(8), |o| o.is_empty()).await;
     assert!(o.is_empty(), "quotes pulled on the stale book: {o:?}");
     // and none placed while it stays stale (longer than a REST read's timeout and retry,

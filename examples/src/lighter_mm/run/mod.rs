@@ -116,6 +116,7 @@ struct Maker {
     balance_log: PathBuf,
     next_balance_log: DateTime<Utc>,
     summary: RunSummary,
+    status: Option<tokio::sync::watch::Sender<RunSummary>>,
 }
 
 enum Wake {
@@ -140,10 +141,24 @@ pub async fn run(
     cfg: LmmConfig,
     venue: Arc<dyn Venue>,
     clock: Arc<dyn Clock>,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
     log_dir: PathBuf,
 ) -> Result<RunSummary, RunError> {
+    run_with_status(cfg, venue, clock, shutdown, log_dir, None).await
+}
+
+/// [`run`], publishing the running counts after every cycle to `status` (for an embedding
+/// program or a test that must know when the maker paused).
+pub async fn run_with_status(
+    cfg: LmmConfig,
+    venue: Arc<dyn Venue>,
+    clock: Arc<dyn Clock>,
+    mut shutdown: Shutdown,
+    log_dir: PathBuf,
+    status: Option<tokio::sync::watch::Sender<RunSummary>>,
+) -> Result<RunSummary, RunError> {
     let mut maker = Maker::start(cfg, venue, clock, log_dir).await?;
+    maker.status = status;
     let outcome = match maker.wait_ready(&mut shutdown).await {
         Ok(true) => Ok(maker.main_loop(&mut shutdown).await),
         Ok(false) => Ok(shutdown.reason()),
@@ -245,6 +260,7 @@ impl Maker {
             balance_log: log_dir.join("balance_log.txt"),
             next_balance_log: now,
             summary: RunSummary::default(),
+            status: None,
         };
         if maker.cfg.trend_source == super::config::TrendSource::Trades {
             maker.warm_up().await;
@@ -337,6 +353,9 @@ impl Maker {
         let period = Duration::from_millis(self.cfg.refresh_ms);
         loop {
             self.cycle().await;
+            if let Some(tx) = &self.status {
+                tx.send_replace(self.summary.clone());
+            }
             debug!("Cycle complete. Waiting for {} ms...", period.as_millis());
             let sleep = tokio::time::sleep(period);
             tokio::pin!(sleep);
