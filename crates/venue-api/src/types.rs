@@ -298,6 +298,35 @@ pub struct OrderRequest {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl OrderRequest {
+    /// For a post-only order that would take liquidity at this top of book: the refusal to
+    /// return instead of sending it (the venue would accept and then cancel it), naming both
+    /// prices. `None` for any other order, for one that rests, or when the side it would
+    /// cross is empty.
+    pub fn post_only_cross(&self, top: &TopOfBook) -> Option<crate::VenueError> {
+        if self.time_in_force != TimeInForce::PostOnly {
+            return None;
+        }
+        let (side, other, touch, crosses) = match self.side {
+            Side::Buy => {
+                let ask = top.ask?.price;
+                ("buy", "best ask", ask, self.price >= ask)
+            }
+            Side::Sell => {
+                let bid = top.bid?.price;
+                ("sell", "best bid", bid, self.price <= bid)
+            }
+        };
+        crosses.then(|| {
+            crate::VenueError::InvalidRequest(format!(
+                "post-only {side} {} {} at {} would cross the {other} {touch} (not sent: the \
+                 venue would cancel it)",
+                self.size, self.symbol, self.price
+            ))
+        })
+    }
+}
+
 /// What a venue said when it accepted an order for processing. An ack is not a fill.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderAck {
@@ -378,6 +407,41 @@ mod tests {
             time: DateTime::<Utc>::UNIX_EPOCH,
             source: BookSource::Rest,
         }
+    }
+
+    #[test]
+    fn post_only_cross_refuses_only_a_post_only_that_takes() {
+        let top = book(Some(dec!(99)), Some(dec!(101)));
+        let req = |side, price, tif| OrderRequest {
+            symbol: "BTC".into(),
+            side,
+            size: dec!(0.5),
+            price,
+            time_in_force: tif,
+            reduce_only: false,
+            client_id: ClientOrderId::new(7).unwrap_or_else(|| unreachable!()),
+            expires_at: None,
+        };
+        let po = TimeInForce::PostOnly;
+        let cross = |r: OrderRequest| r.post_only_cross(&top).map(|e| e.to_string());
+        let buy = cross(req(Side::Buy, dec!(101), po)).unwrap_or_default();
+        assert!(
+            buy.contains("buy 0.5 BTC at 101") && buy.contains("best ask 101"),
+            "{buy}"
+        );
+        let sell = cross(req(Side::Sell, dec!(98), po)).unwrap_or_default();
+        assert!(sell.contains("best bid 99"), "{sell}");
+        assert_eq!(cross(req(Side::Buy, dec!(100.99), po)), None);
+        assert_eq!(cross(req(Side::Sell, dec!(99.01), po)), None);
+        assert_eq!(
+            cross(req(Side::Buy, dec!(105), TimeInForce::GoodTilCancel)),
+            None
+        );
+        let no_asks = book(Some(dec!(99)), None);
+        assert_eq!(
+            req(Side::Buy, dec!(105), po).post_only_cross(&no_asks),
+            None
+        );
     }
 
     #[test]

@@ -31,6 +31,8 @@ use crate::quoting::{
 use rust_decimal::Decimal;
 use venue_api::TopOfBook;
 
+pub use crate::mm::{Target, Targets};
+
 const BP: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 
 /// What the account looks like to this cycle.
@@ -55,26 +57,6 @@ pub enum PriceSource {
     Static,
     /// Nothing quoted (the reason).
     Withheld(String),
-}
-
-/// One side's wanted order (what `mm::Target` takes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Target {
-    /// Limit price (on the tick).
-    pub price: Decimal,
-    /// Size (on the step, at least the minimum).
-    pub size: Decimal,
-    /// Send reduce-only.
-    pub reduce_only: bool,
-}
-
-/// Both sides' wanted orders; `None` means no order on that side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Targets {
-    /// The buy side.
-    pub bid: Option<Target>,
-    /// The sell side.
-    pub ask: Option<Target>,
 }
 
 /// One cycle's decision.

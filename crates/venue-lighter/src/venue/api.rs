@@ -459,7 +459,7 @@ impl Venue for LighterVenue {
             // only against a fresh stream book: never a REST read in the order path;
             // dropping the unsent order's nonce guard releases its nonce
             if let Some(top) = self.fresh_stream_top(&order.request().symbol).await {
-                if let Some(e) = post_only_would_cross(order.request(), &top) {
+                if let Some(e) = order.request().post_only_cross(&top) {
                     return Err(e);
                 }
             }
@@ -551,39 +551,4 @@ impl Venue for LighterVenue {
         // A wrong or rotated key must fail here, before the other leg is sent.
         self.check_api_key_once().await
     }
-}
-
-/// A post-only order that would take liquidity at the touch of the adapter's fresh stream
-/// book: the venue would accept and then cancel it, so it is refused before sending, naming
-/// both prices. Without a fresh stream book (no stream, stale, stalled) nothing is checked
-/// and nothing is read (no REST in the order path): the venue cancels a crossing post-only
-/// (`canceled-post-only`), as it does when the book moved meanwhile.
-pub(crate) fn post_only_would_cross(
-    request: &venue_api::OrderRequest,
-    top: &venue_api::TopOfBook,
-) -> Option<VenueError> {
-    if request.time_in_force != venue_api::TimeInForce::PostOnly {
-        return None;
-    }
-    let (side, touch, crosses) = match request.side {
-        venue_api::Side::Buy => {
-            let ask = top.ask?.price;
-            ("buy", ask, request.price >= ask)
-        }
-        venue_api::Side::Sell => {
-            let bid = top.bid?.price;
-            ("sell", bid, request.price <= bid)
-        }
-    };
-    let other = match request.side {
-        venue_api::Side::Buy => "best ask",
-        venue_api::Side::Sell => "best bid",
-    };
-    crosses.then(|| {
-        VenueError::InvalidRequest(format!(
-            "post-only {side} {} {} at {} would cross the {other} {touch} (not sent: the venue \
-             would cancel it)",
-            request.size, request.symbol, request.price
-        ))
-    })
 }

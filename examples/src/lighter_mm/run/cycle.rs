@@ -5,7 +5,6 @@ use super::{secs, Maker};
 use crate::lighter_mm::logs;
 use crate::lighter_mm::market::Unusable;
 use crate::lighter_mm::pricing::{plan, PriceSource};
-use crate::mm::{Target, Targets};
 use crate::supertrend::{SuperTrendPoint, Trend};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -258,20 +257,7 @@ impl Maker {
                 t.ask.map(|a| a.price)
             )
         );
-        let conv = |x: Option<crate::lighter_mm::pricing::Target>| {
-            x.map(|x| Target {
-                price: x.price,
-                size: x.size,
-                reduce_only: x.reduce_only,
-            })
-        };
-        let rep = self
-            .orders
-            .reconcile(&Targets {
-                bid: conv(t.bid),
-                ask: conv(t.ask),
-            })
-            .await;
+        let rep = self.orders.reconcile(&t).await;
         self.summary.placed += rep.placed.len() as u64;
         if !rep.placed.is_empty() {
             self.last_placed = Some(self.clock.now());
